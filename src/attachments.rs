@@ -1,0 +1,55 @@
+//! Attachments are stored once per content: `attachments/<first two hex>/<sha256>` in the
+//! data folder, so the same file attached twice takes the space of one.
+
+use crate::{Error, Result};
+use sha2::{Digest, Sha256};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+/// The largest attachment accepted.
+pub const MAX_ATTACHMENT_BYTES: u64 = 50 * 1024 * 1024;
+
+pub struct StoredFile {
+    pub sha256: String,
+    pub size: i64,
+    pub filename: String,
+    /// Relative to the data folder.
+    pub stored_path: String,
+}
+
+pub fn relative_path(sha256: &str) -> String {
+    format!("attachments/{}/{}", &sha256[..2], sha256)
+}
+
+/// Copies `source` into the content store of `data_dir` (if its content is not there yet).
+pub fn store(data_dir: &Path, source: &Path) -> Result<StoredFile> {
+    let filename = source
+        .file_name()
+        .and_then(|n| n.to_str())
+        .map(str::to_string)
+        .ok_or_else(|| Error::validation("attachments", format!("{} is not a file name", source.display())))?;
+    let meta = std::fs::metadata(source)
+        .map_err(|e| Error::validation("attachments", format!("cannot read {}: {e}", source.display())))?;
+    if !meta.is_file() {
+        return Err(Error::validation("attachments", format!("{} is not a file", source.display())));
+    }
+    if meta.len() > MAX_ATTACHMENT_BYTES {
+        return Err(Error::validation("attachments", format!("{filename} is larger than 50 MiB")));
+    }
+    let mut content = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(source)?.read_to_end(&mut content)?;
+    let sha256 = hex::encode(Sha256::digest(&content));
+    let rel = relative_path(&sha256);
+    let target = data_dir.join(&rel);
+    if !target.exists() {
+        let dir = target.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+        std::fs::create_dir_all(&dir)?;
+        // Write beside the target and rename, so a crash never leaves a half file under the hash.
+        let tmp = dir.join(format!(".{sha256}.{}.tmp", std::process::id()));
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(&content)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &target)?;
+    }
+    Ok(StoredFile { sha256, size: content.len() as i64, filename, stored_path: rel })
+}

@@ -1,0 +1,180 @@
+//! `casebook bench store`: the store's performance budgets measured on generated data, each
+//! beside the obvious alternative measured in the same run. Printed, never asserted.
+
+use crate::clock::{to_ms, Clock, FixedClock};
+use crate::demo::{self, DemoOptions};
+use crate::model::{NewTicket, Priority, Status};
+use crate::sla::{self, Pause, SlaFacts};
+use crate::views::{BuiltinView, Filters, Sort, SortKey, ViewQuery};
+use crate::workspace::{Workspace, WorkspaceInit};
+use crate::Result;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BenchRow {
+    pub measure: String,
+    pub casebook: String,
+    pub alternative: String,
+    pub goal: String,
+}
+
+fn row(measure: impl Into<String>, casebook: impl Into<String>, alternative: impl Into<String>, goal: impl Into<String>) -> BenchRow {
+    BenchRow { measure: measure.into(), casebook: casebook.into(), alternative: alternative.into(), goal: goal.into() }
+}
+
+/// Milliseconds of each run of `f`, `n` times, as (p50, p95).
+fn percentiles(n: usize, mut f: impl FnMut(usize) -> Result<()>) -> Result<(f64, f64)> {
+    let mut times = Vec::with_capacity(n);
+    for i in 0..n {
+        let t = Instant::now();
+        f(i)?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let at = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
+    Ok((at(0.5), at(0.95)))
+}
+
+fn ms(p: (f64, f64)) -> String {
+    format!("p50 {:.2} ms · p95 {:.2} ms", p.0, p.1)
+}
+
+/// Runs the store benchmark over `tickets` generated tickets in a temporary folder.
+pub fn store(tickets: usize, progress: &mut dyn FnMut(&str)) -> Result<Vec<BenchRow>> {
+    let dir = tempfile::tempdir()?;
+    let clock = Arc::new(FixedClock::new(chrono::Utc::now()));
+    let mut rows = Vec::new();
+
+    progress(&format!("generating {tickets} tickets…"));
+    let mut ws = Workspace::create(&dir.path().join("bench.db"), clock.clone(), &WorkspaceInit::default())?;
+    let report = demo::generate(&mut ws, DemoOptions::new(tickets, 7))?;
+    let rate = tickets as f64 / report.seconds;
+
+    // The alternative: the one-by-one API (one transaction and fsync per ticket).
+    let one_by_one = 300.min(tickets);
+    let t = Instant::now();
+    for i in 0..one_by_one {
+        ws.create_ticket(&NewTicket {
+            subject: format!("Bench ticket {i}"),
+            description: "Printer on the third floor shows offline.".into(),
+            requester_email: format!("bench{i}@example.com"),
+            ..Default::default()
+        })?;
+    }
+    let single_rate = one_by_one as f64 / t.elapsed().as_secs_f64();
+    rows.push(row(
+        format!("bulk creation ({} messages, {} events)", report.messages, report.events),
+        format!("{rate:.0} tickets/s"),
+        format!("{single_rate:.0} tickets/s one transaction each"),
+        "≥ 20,000 tickets/s",
+    ));
+
+    progress("views…");
+    ws.act_as("mina.park@casebook-demo.com")?;
+    let mut views: Vec<(String, ViewQuery)> = BuiltinView::ALL.iter().map(|v| (format!("view {}", v.name()), v.query())).collect();
+    views.push((
+        "view tag:vpn + open, by priority".into(),
+        ViewQuery {
+            filters: Filters { statuses: vec![Status::Open, Status::New], tags: vec!["vpn".into()], ..Default::default() },
+            sort: Sort { key: SortKey::Priority, descending: false },
+        },
+    ));
+    views.push((
+        "view high/urgent created last 30 days".into(),
+        ViewQuery {
+            filters: Filters {
+                priorities: vec![Priority::Urgent, Priority::High],
+                created_after: Some(clock.now() - chrono::Duration::days(30)),
+                ..Default::default()
+            },
+            sort: Sort::default(),
+        },
+    ));
+    for (name, q) in &views {
+        let p = percentiles(200, |_| ws.list(q, None, 50).map(|_| ()))?;
+        let count = ws.count(&q.filters)?;
+        let c = percentiles(20, |_| ws.count(&q.filters).map(|_| ()))?;
+        rows.push(row(format!("{name}: first page of 50 ({count} match)"), ms(p), format!("count {}", ms(c)), "p95 ≤ 5 ms"));
+    }
+
+    progress("ticket page…");
+    let max: i64 = ws.connection().query_row("SELECT max(number) FROM tickets", [], |r| r.get(0))?;
+    let p = percentiles(300, |i| {
+        let n = 1 + (i as i64 * 7919) % max;
+        ws.ticket_detail(n)?;
+        ws.history(n).map(|_| ())
+    })?;
+    rows.push(row("one ticket with thread, SLA and history", ms(p), "", "≤ 2 ms"));
+    drop(ws);
+
+    progress(&format!("generating {tickets} unsolved tickets for the SLA scan…"));
+    let mut open = Workspace::create(&dir.path().join("open.db"), clock.clone(), &WorkspaceInit::default())?;
+    demo::generate(&mut open, DemoOptions { tickets, seed: 11, all_unsolved: true })?;
+    let mut found = 0;
+    let p = percentiles(20, |_| {
+        found = open.needs_attention()?.len();
+        Ok(())
+    })?;
+    let mut scanned = 0;
+    let alt = percentiles(5, |_| {
+        scanned = plain_sla_scan(&open)?;
+        Ok(())
+    })?;
+    rows.push(row(
+        format!("every at-risk or breached ticket among {tickets} unsolved ({found} found)"),
+        ms(p),
+        format!("{} computing each ticket's clock ({scanned} found)", ms(alt)),
+        "≤ 50 ms",
+    ));
+    Ok(rows)
+}
+
+/// The obvious way: load every unsolved ticket's facts and compute its SLA state.
+fn plain_sla_scan(ws: &Workspace) -> Result<usize> {
+    let conn = ws.connection();
+    let mut pauses: HashMap<String, Vec<Pause>> = HashMap::new();
+    let mut stmt = conn.prepare("SELECT ticket_id, started_at, ended_at FROM sla_pauses")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        pauses.entry(r.get(0)?).or_default().push(Pause {
+            start: crate::clock::from_ms(r.get(1)?),
+            end: r.get::<_, Option<i64>>(2)?.map(crate::clock::from_ms),
+        });
+    }
+    let now = ws.now();
+    let settings = ws.sla_settings();
+    let mut stmt = conn.prepare(
+        "SELECT id, priority, status, created_at, sla_cycle_start, first_response_at, resolved_at FROM tickets WHERE status NOT IN ('resolved','closed')",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut found = 0;
+    while let Some(r) = rows.next()? {
+        let id: String = r.get(0)?;
+        let facts = SlaFacts {
+            priority: Priority::from_rank(r.get(1)?),
+            status: Status::parse(&r.get::<_, String>(2)?).unwrap_or(Status::Open),
+            created_at: crate::clock::from_ms(r.get(3)?),
+            cycle_start: crate::clock::from_ms(r.get(4)?),
+            first_response_at: r.get::<_, Option<i64>>(5)?.map(crate::clock::from_ms),
+            resolved_at: r.get::<_, Option<i64>>(6)?.map(crate::clock::from_ms),
+            pauses: pauses.remove(&id).unwrap_or_default(),
+        };
+        let s = sla::status_at(settings, &facts, now);
+        if matches!(s.headline().state, sla::SlaState::AtRisk | sla::SlaState::Breached) {
+            found += 1;
+        }
+    }
+    let _ = to_ms(now);
+    Ok(found)
+}
+
+/// The rows as a Markdown table.
+pub fn table(rows: &[BenchRow]) -> String {
+    let mut out = String::from("| measure | casebook | alternative | goal |\n|---|---|---|---|\n");
+    for r in rows {
+        out.push_str(&format!("| {} | {} | {} | {} |\n", r.measure, r.casebook, r.alternative, r.goal));
+    }
+    out
+}

@@ -1,0 +1,100 @@
+//! The engine's error type. Every failure a user can cause is a variant with words a person
+//! can read; `code()` is the short stable name the UI and the CLI's JSON act on.
+
+use std::path::PathBuf;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Input that breaks a rule of the domain: empty subject, bad email, body too long …
+    #[error("{message}")]
+    Validation { field: &'static str, message: String },
+
+    #[error("{what} {key} does not exist")]
+    NotFound { what: &'static str, key: String },
+
+    #[error("ticket #{number} is closed and can no longer be changed")]
+    TicketClosed { number: i64 },
+
+    #[error("ticket #{number} cannot go from {from} to {to}{}", if to == "Closed" { " (resolve it first, or close it as duplicate, no action needed or auto-closed)" } else { "" })]
+    IllegalTransition { number: i64, from: String, to: String },
+
+    #[error("{} is not a Casebook database ({reason})", path.display())]
+    NotAWorkspace { path: PathBuf, reason: String },
+
+    #[error("there is no Casebook workspace at {} (create one with `casebook init`)", path.display())]
+    NoWorkspace { path: PathBuf },
+
+    #[error("a workspace already exists at {}", path.display())]
+    AlreadyExists { path: PathBuf },
+
+    #[error("{} was written by a newer Casebook (schema {found}, this version knows up to {supported}); it was left untouched", path.display())]
+    SchemaTooNew { path: PathBuf, found: i64, supported: i64 },
+
+    #[error("{0}")]
+    Conflict(String),
+
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
+
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+
+    #[error("database migration failed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+
+    #[error("malformed data: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl Error {
+    pub fn validation(field: &'static str, message: impl Into<String>) -> Self {
+        Error::Validation { field, message: message.into() }
+    }
+
+    pub fn ticket_not_found(number: i64) -> Self {
+        Error::NotFound { what: "ticket", key: format!("#{number}") }
+    }
+
+    /// The stable, machine-readable name of the error (what the UI and scripts branch on).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Validation { .. } => "validation",
+            Error::NotFound { .. } => "not_found",
+            Error::TicketClosed { .. } => "ticket_closed",
+            Error::IllegalTransition { .. } => "illegal_transition",
+            Error::NotAWorkspace { .. } => "not_a_workspace",
+            Error::NoWorkspace { .. } => "no_workspace",
+            Error::AlreadyExists { .. } => "already_exists",
+            Error::SchemaTooNew { .. } => "schema_too_new",
+            Error::Conflict(_) => "conflict",
+            Error::Io(_) => "io",
+            Error::Database(_) | Error::Migration(_) => "database",
+            Error::Json(_) => "malformed",
+        }
+    }
+
+    /// The field a validation error is about, for showing the message next to it.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Error::Validation { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+/// The shape errors take across the IPC and in `--json` output: `{code, message, field?}`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
+pub struct ErrorPayload {
+    pub code: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl From<&Error> for ErrorPayload {
+    fn from(e: &Error) -> Self {
+        ErrorPayload { code: e.code().to_string(), message: e.to_string(), field: e.field().map(str::to_string) }
+    }
+}

@@ -1,0 +1,76 @@
+//! The event log (PRODUCT T4, DESIGN "events"): every change is a row written in the same
+//! transaction as the change, carrying the new values so the log can be replayed. The
+//! history page, the rules, the alerts and later sync all read this one log.
+
+use crate::clock::{from_ms, to_ms, Timestamp};
+use crate::model::Event;
+use crate::Result;
+use rusqlite::{params, Connection, OptionalExtension};
+use uuid::Uuid;
+
+/// Who did it, from which device, and when: the same for every event of one action.
+#[derive(Debug, Clone)]
+pub struct EventCtx {
+    pub actor: String,
+    pub device: String,
+    pub at: Timestamp,
+}
+
+impl EventCtx {
+    pub fn with_actor(&self, actor: impl Into<String>) -> EventCtx {
+        EventCtx { actor: actor.into(), ..self.clone() }
+    }
+}
+
+/// Appends one event; returns its sequence number.
+pub fn append(conn: &Connection, ctx: &EventCtx, ticket_id: Option<&str>, kind: &str, payload: serde_json::Value) -> Result<i64> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO events (id, ticket_id, actor, kind, payload, at, device) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    stmt.execute(params![
+        Uuid::now_v7().to_string(),
+        ticket_id,
+        ctx.actor,
+        kind,
+        payload.to_string(),
+        to_ms(ctx.at),
+        ctx.device
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+fn row_to_event(row: &rusqlite::Row<'_>) -> rusqlite::Result<Event> {
+    let payload: String = row.get(5)?;
+    let id: String = row.get(1)?;
+    Ok(Event {
+        seq: row.get(0)?,
+        id: Uuid::parse_str(&id).unwrap_or_default(),
+        ticket_number: row.get(2)?,
+        actor: row.get(3)?,
+        kind: row.get(4)?,
+        payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+        at: from_ms(row.get(6)?),
+        device: row.get(7)?,
+    })
+}
+
+const SELECT: &str = "SELECT e.seq, e.id, t.number, e.actor, e.kind, e.payload, e.at, e.device
+                      FROM events e LEFT JOIN tickets t ON t.id = e.ticket_id";
+
+/// The history of one ticket, oldest first.
+pub fn for_ticket(conn: &Connection, ticket_id: &str) -> Result<Vec<Event>> {
+    let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE e.ticket_id = ?1 ORDER BY e.seq"))?;
+    let rows = stmt.query_map([ticket_id], row_to_event)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Events after `seq`, oldest first, at most `limit` (the feed for derived data).
+pub fn since(conn: &Connection, seq: i64, limit: usize) -> Result<Vec<Event>> {
+    let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE e.seq > ?1 ORDER BY e.seq LIMIT ?2"))?;
+    let rows = stmt.query_map(params![seq, limit as i64], row_to_event)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn last_seq(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT seq FROM events ORDER BY seq DESC LIMIT 1", [], |r| r.get(0)).optional()?.unwrap_or(0))
+}

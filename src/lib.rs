@@ -1,0 +1,23 @@
+//! Casebook's engine: everything the product knows and decides, with no UI.
+//! The command line (`src/bin/casebook.rs`) and the desktop shell are thin faces over it.
+
+pub mod attachments;
+pub mod bench;
+pub mod clock;
+pub mod demo;
+pub mod error;
+pub mod events;
+pub mod macros;
+pub mod model;
+pub mod people;
+pub mod sla;
+pub mod store;
+pub mod tickets;
+pub mod validate;
+pub mod views;
+pub mod workspace;
+
+pub use clock::{Clock, FixedClock, SystemClock, Timestamp};
+pub use error::{Error, ErrorPayload, Result};
+pub use tickets::{Field, TicketDetail};
+pub use workspace::{Workspace, WorkspaceInit};

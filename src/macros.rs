@@ -1,0 +1,141 @@
+//! Quick-reply macros with placeholders (PRODUCT T3): `{{requester.name}}`, `{{ticket.number}}` …
+
+use crate::model::Ticket;
+use crate::workspace::Workspace;
+use crate::{validate, Error, Result};
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+pub const DEFAULT_MACROS: [(&str, &str); 4] = [
+    (
+        "Ask for details",
+        "Hello {{requester.name}},\n\nThank you for contacting us about \"{{ticket.subject}}\". Could you tell us a little more: when did it start, what exactly do you see, and has anything changed recently?\n\nBest regards,\n{{agent.name}}",
+    ),
+    (
+        "We're on it",
+        "Hello {{requester.name}},\n\nWe have received your request (#{{ticket.number}}) and are working on it. We will get back to you as soon as we know more.\n\n{{agent.name}}",
+    ),
+    (
+        "Solved - please confirm",
+        "Hello {{requester.name}},\n\nWe believe ticket #{{ticket.number}} is fixed. Please reply to let us know it works now; if it doesn't, just reply and we will reopen it.\n\n{{agent.name}}",
+    ),
+    (
+        "Duplicate",
+        "Hello {{requester.name}},\n\nThis request is already being handled in another ticket, so we have merged #{{ticket.number}} into it. You will hear from us there.\n\n{{agent.name}}",
+    ),
+];
+
+/// The placeholders a macro may use.
+pub const PLACEHOLDERS: [&str; 10] = [
+    "requester.name",
+    "requester.email",
+    "requester.organisation",
+    "ticket.number",
+    "ticket.subject",
+    "ticket.status",
+    "ticket.priority",
+    "ticket.type",
+    "agent.name",
+    "agent.email",
+];
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Macro {
+    pub id: Uuid,
+    pub name: String,
+    pub body: String,
+}
+
+/// Fills the placeholders of `body` from the ticket and the agent. An unknown placeholder
+/// is an error rather than text sent to a customer with braces in it.
+pub fn render(body: &str, ticket: &Ticket, agent_name: &str, agent_email: &str) -> Result<String> {
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find("}}").ok_or_else(|| Error::validation("body", "a '{{' placeholder is not closed with '}}'"))?;
+        let key = after[..end].trim();
+        let value = match key {
+            "requester.name" => ticket.requester.name.clone(),
+            "requester.email" => ticket.requester.email.clone(),
+            "requester.organisation" => ticket.requester.organisation.clone().unwrap_or_default(),
+            "ticket.number" => ticket.number.to_string(),
+            "ticket.subject" => ticket.subject.clone(),
+            "ticket.status" => ticket.status.label().to_string(),
+            "ticket.priority" => ticket.priority.label().to_string(),
+            "ticket.type" => ticket.ticket_type.clone(),
+            "agent.name" => agent_name.to_string(),
+            "agent.email" => agent_email.to_string(),
+            other => {
+                return Err(Error::validation(
+                    "body",
+                    format!("unknown placeholder {{{{{other}}}}} (known: {})", PLACEHOLDERS.join(", ")),
+                ))
+            }
+        };
+        out.push_str(&value);
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn check_placeholders(body: &str) -> Result<()> {
+    let t: Ticket = serde_json::from_value(serde_json::json!({
+        "id": Uuid::nil(), "number": 1, "subject": "", "description": "", "type": "", "priority": "low", "status": "new",
+        "resolution": null, "duplicate_of": null,
+        "requester": { "id": Uuid::nil(), "name": "", "email": "", "organisation": null, "tier": "normal" },
+        "assignee": null, "team": null, "tags": [], "channel": "manual",
+        "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+        "first_response_at": null, "resolved_at": null, "closed_at": null
+    }))?;
+    render(body, &t, "", "").map(|_| ())
+}
+
+impl Workspace {
+    pub fn macros(&self) -> Result<Vec<Macro>> {
+        let mut stmt = self.conn.prepare_cached("SELECT id, name, body FROM macros ORDER BY name")?;
+        let rows = stmt.query_map([], |r| {
+            let id: String = r.get(0)?;
+            Ok(Macro { id: Uuid::parse_str(&id).unwrap_or_default(), name: r.get(1)?, body: r.get(2)? })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Adds a macro, or replaces the body of the one with this name.
+    pub fn save_macro(&mut self, name: &str, body: &str) -> Result<Macro> {
+        let name = validate::name("name", name)?;
+        let body = validate::body("body", body, false)?;
+        check_placeholders(&body)?;
+        let ctx = self.ctx();
+        let tx = self.begin()?;
+        let id: String = match tx.query_row("SELECT id FROM macros WHERE name = ?1", [&name], |r| r.get(0)).optional()? {
+            Some(id) => {
+                tx.execute("UPDATE macros SET body = ?2 WHERE id = ?1", params![id, body])?;
+                id
+            }
+            None => {
+                let id = Uuid::now_v7().to_string();
+                tx.execute("INSERT INTO macros (id, name, body) VALUES (?1, ?2, ?3)", params![id, name, body])?;
+                id
+            }
+        };
+        crate::events::append(&tx, &ctx, None, "macro.saved", serde_json::json!({ "id": id, "name": name, "body": body }))?;
+        tx.commit()?;
+        Ok(Macro { id: Uuid::parse_str(&id).unwrap_or_default(), name, body })
+    }
+
+    /// The text of macro `name` filled in for ticket `number`, as the acting agent.
+    pub fn render_macro(&self, name: &str, number: i64) -> Result<String> {
+        let m = self
+            .macros()?
+            .into_iter()
+            .find(|m| m.name.eq_ignore_ascii_case(name.trim()))
+            .ok_or_else(|| Error::NotFound { what: "macro", key: name.trim().to_string() })?;
+        let ticket = self.ticket(number)?;
+        let (agent_name, agent_email) = self.acting.as_ref().map(|a| (a.name.as_str(), a.email.as_str())).unwrap_or(("", ""));
+        render(&m.body, &ticket, agent_name, agent_email)
+    }
+}

@@ -1,0 +1,227 @@
+use crate::clock::Timestamp;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+macro_rules! string_enum {
+    ($(#[$m:meta])* $name:ident, $field:literal, { $($(#[$vm:meta])* $variant:ident = $s:literal / $label:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vm])* $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str { match self { $($name::$variant => $s),+ } }
+            pub fn label(self) -> &'static str { match self { $($name::$variant => $label),+ } }
+            pub fn parse(s: &str) -> crate::Result<$name> {
+                let wanted = s.trim().to_ascii_lowercase().replace([' ', '-'], "_");
+                $(if wanted == $s { return Ok($name::$variant); })+
+                let names: Vec<&str> = vec![$($s),+];
+                Err(crate::Error::validation($field, format!("'{}' is not a {} ({})", s, $field, names.join(", "))))
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.label()) }
+        }
+    };
+}
+
+string_enum!(
+    /// Ticket priority; stored as its rank (0 = urgent) so that sorting is by importance.
+    Priority, "priority", {
+    Urgent = "urgent" / "Urgent",
+    High = "high" / "High",
+    Medium = "medium" / "Medium",
+    Low = "low" / "Low",
+});
+
+impl Priority {
+    pub fn rank(self) -> i64 {
+        match self {
+            Priority::Urgent => 0,
+            Priority::High => 1,
+            Priority::Medium => 2,
+            Priority::Low => 3,
+        }
+    }
+    pub fn from_rank(r: i64) -> Priority {
+        match r {
+            0 => Priority::Urgent,
+            1 => Priority::High,
+            2 => Priority::Medium,
+            _ => Priority::Low,
+        }
+    }
+    /// One step more urgent (Urgent stays Urgent).
+    pub fn raised(self) -> Priority {
+        Priority::from_rank((self.rank() - 1).max(0))
+    }
+}
+
+string_enum!(Role, "role", { Admin = "admin" / "Admin", Agent = "agent" / "Agent" });
+string_enum!(Tier, "tier", { Vip = "vip" / "VIP", Normal = "normal" / "Normal" });
+string_enum!(Channel, "channel", { Manual = "manual" / "Manual", Email = "email" / "Email", Import = "import" / "Import" });
+string_enum!(
+    /// Who wrote a message and who may see it.
+    MessageKind, "message kind", {
+    /// A customer-visible reply by an agent.
+    Public = "public" / "Reply",
+    /// A note only the team sees.
+    Internal = "internal" / "Internal note",
+    /// A message from the requester.
+    Customer = "customer" / "Customer message",
+    /// Written by Casebook itself (merges, automations).
+    System = "system" / "System",
+});
+string_enum!(LinkKind, "link kind", { Related = "related" / "Related", Duplicate = "duplicate" / "Duplicate of" });
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Agent {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub teams: Vec<String>,
+    pub skills: Vec<String>,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Team {
+    pub id: Uuid,
+    pub name: String,
+    /// The agent who takes over when escalation reassigns (PRODUCT R2).
+    pub backup_agent: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Customer {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub organisation: Option<String>,
+    pub tier: Tier,
+}
+
+/// A reference to a person as it appears on a ticket.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PersonRef {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Ticket {
+    pub id: Uuid,
+    pub number: i64,
+    pub subject: String,
+    pub description: String,
+    #[serde(rename = "type")]
+    pub ticket_type: String,
+    pub priority: Priority,
+    pub status: Status,
+    pub resolution: Option<Resolution>,
+    /// The number of the original this ticket was merged into.
+    pub duplicate_of: Option<i64>,
+    pub requester: Customer,
+    pub assignee: Option<PersonRef>,
+    pub team: Option<String>,
+    pub tags: Vec<String>,
+    pub channel: Channel,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub first_response_at: Option<Timestamp>,
+    pub resolved_at: Option<Timestamp>,
+    pub closed_at: Option<Timestamp>,
+}
+
+use super::{Resolution, Status};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Message {
+    pub id: Uuid,
+    /// The ticket the message was written on (differs from the page's ticket for merged ones).
+    pub ticket_number: i64,
+    pub kind: MessageKind,
+    pub author_name: String,
+    pub author_email: Option<String>,
+    pub body: String,
+    pub created_at: Timestamp,
+    /// Marked by an agent as the fix for this ticket (PRODUCT S2).
+    pub is_solution: bool,
+    pub attachments: Vec<Attachment>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Attachment {
+    pub id: Uuid,
+    pub filename: String,
+    pub sha256: String,
+    pub size: i64,
+    /// Where the content lives, relative to the workspace's data folder.
+    pub stored_path: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TicketLink {
+    pub kind: LinkKind,
+    pub number: i64,
+    pub subject: String,
+    pub status: Status,
+    /// True when the other ticket points at this one (e.g. a duplicate merged into it).
+    pub incoming: bool,
+}
+
+/// One row of the processing log (PRODUCT T4).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Event {
+    pub seq: i64,
+    pub id: Uuid,
+    pub ticket_number: Option<i64>,
+    /// `agent:EMAIL`, `customer:EMAIL`, `rule:NAME` or `system`.
+    pub actor: String,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub at: Timestamp,
+    pub device: String,
+}
+
+/// What a new ticket is made of. The description is the customer's first message.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NewTicket {
+    pub subject: String,
+    pub description: String,
+    pub requester_email: String,
+    #[serde(default)]
+    pub requester_name: Option<String>,
+    #[serde(default)]
+    pub organisation: Option<String>,
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    #[serde(default, rename = "type")]
+    pub ticket_type: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub channel: Option<Channel>,
+    #[serde(default)]
+    pub assignee_email: Option<String>,
+    #[serde(default)]
+    pub team: Option<String>,
+}
+
+/// A message to add to a ticket.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewMessage {
+    pub kind: MessageKind,
+    pub body: String,
+    #[serde(default)]
+    pub attachments: Vec<std::path::PathBuf>,
+}
+
+impl NewMessage {
+    pub fn new(kind: MessageKind, body: impl Into<String>) -> Self {
+        NewMessage { kind, body: body.into(), attachments: vec![] }
+    }
+}

@@ -1,0 +1,96 @@
+//! The SQLite file: opening, PRAGMAs, migrations, and the checks that refuse a file that is
+//! not ours or is from a newer Casebook. Everything else reads and writes through `Workspace`.
+
+use crate::{Error, Result};
+use rusqlite::{Connection, OpenFlags};
+use rusqlite_migration::{Migrations, M};
+use std::path::Path;
+
+/// `PRAGMA application_id` of a Casebook database ("CBK1"), so a foreign SQLite file is
+/// recognised and never migrated.
+pub const APPLICATION_ID: i32 = 0x4342_4B31;
+
+const MIGRATION_SQL: &[&str] = &[include_str!("migrations/001_initial.sql")];
+
+pub fn migrations() -> Migrations<'static> {
+    Migrations::new(MIGRATION_SQL.iter().map(|sql| M::up(sql)).collect())
+}
+
+/// The schema version this build writes.
+pub fn schema_version() -> i64 {
+    MIGRATION_SQL.len() as i64
+}
+
+/// PRAGMAs that belong to every connection, not to a migration.
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // WAL: readers never wait for the writer. synchronous=FULL: a commit that returned is on
+    // disk even after a power cut (NORMAL could lose the last transactions in WAL mode).
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+/// Creates a new database file and brings it to the current schema.
+pub fn create(path: &Path) -> Result<Connection> {
+    if path.exists() {
+        return Err(Error::AlreadyExists { path: path.to_path_buf() });
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)?;
+    // Stamp the id before WAL is on, so it reaches the file's header at once and a crash
+    // right after creation still leaves a file we recognise.
+    conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+    configure(&conn)?;
+    migrations().to_latest(&mut conn)?;
+    Ok(conn)
+}
+
+/// Opens an existing Casebook database, migrating an older schema forward.
+pub fn open(path: &Path) -> Result<Connection> {
+    if !path.exists() {
+        return Err(Error::NoWorkspace { path: path.to_path_buf() });
+    }
+    let not_ours = |reason: &str| Error::NotAWorkspace { path: path.to_path_buf(), reason: reason.to_string() };
+    // Look at the header ourselves before SQLite does anything to the file.
+    let mut header = [0u8; 100];
+    {
+        use std::io::Read;
+        let mut f = std::fs::File::open(path)?;
+        let n = f.read(&mut header)?;
+        if n < 100 || &header[..16] != b"SQLite format 3\0" {
+            return Err(not_ours("not an SQLite file"));
+        }
+    }
+    let app_id = i32::from_be_bytes([header[68], header[69], header[70], header[71]]);
+    if app_id != APPLICATION_ID {
+        return Err(not_ours("an SQLite file of another program"));
+    }
+    let found = i32::from_be_bytes([header[60], header[61], header[62], header[63]]) as i64;
+    if found > schema_version() {
+        return Err(Error::SchemaTooNew { path: path.to_path_buf(), found, supported: schema_version() });
+    }
+    let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+    configure(&conn)?;
+    // The header can lag behind a WAL that holds a newer user_version: ask SQLite too.
+    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found > schema_version() {
+        return Err(Error::SchemaTooNew { path: path.to_path_buf(), found, supported: schema_version() });
+    }
+    if found < schema_version() {
+        migrations().to_latest(&mut conn)?;
+    }
+    Ok(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrations_are_valid() {
+        super::migrations().validate().unwrap();
+    }
+}

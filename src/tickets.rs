@@ -1,0 +1,685 @@
+//! Ticket operations (PRODUCT T1–T6): create, converse, change fields and status, assign,
+//! merge and link. Each is one immediate transaction that writes the change, its events and
+//! the ticket's refreshed SLA instants together — or nothing.
+
+use crate::clock::{from_ms, to_ms, Timestamp};
+use crate::events::{self, EventCtx};
+use crate::model::*;
+use crate::people;
+use crate::sla::{self, Pause, SlaFacts, SlaSettings, SlaStatus};
+use crate::workspace::Workspace;
+use crate::{attachments, validate, Error, Result};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+/// A ticket with everything its page shows.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TicketDetail {
+    pub ticket: Ticket,
+    /// Oldest first; includes the messages of tickets merged into this one.
+    pub messages: Vec<Message>,
+    pub links: Vec<TicketLink>,
+    pub sla: SlaStatus,
+}
+
+/// A field that `set_field` can change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Status,
+    Priority,
+    Type,
+    Assignee,
+    Team,
+    Tags,
+}
+
+impl Field {
+    pub fn parse(s: &str) -> Result<Field> {
+        Ok(match s.trim().to_ascii_lowercase().as_str() {
+            "status" => Field::Status,
+            "priority" => Field::Priority,
+            "type" => Field::Type,
+            "assignee" => Field::Assignee,
+            "team" => Field::Team,
+            "tags" => Field::Tags,
+            _ => return Err(Error::validation("field", format!("'{s}' is not a field (status, priority, type, assignee, team, tags)"))),
+        })
+    }
+}
+
+const TICKET_SELECT: &str = "SELECT t.id, t.number, t.subject, t.description, t.type, t.priority, t.status, t.resolution,
+        d.number, t.requester_id, a.id, a.name, a.email, tm.name, t.channel, t.created_at, t.updated_at,
+        t.first_response_at, t.resolved_at, t.closed_at
+    FROM tickets t
+    LEFT JOIN tickets d ON d.id = t.duplicate_of
+    LEFT JOIN agents a ON a.id = t.assignee_id
+    LEFT JOIN teams tm ON tm.id = t.team_id";
+
+fn load_ticket(conn: &Connection, number: i64) -> Result<Ticket> {
+    let mut stmt = conn.prepare_cached(&format!("{TICKET_SELECT} WHERE t.number = ?1"))?;
+    let row = stmt
+        .query_row([number], |r| {
+            let id: String = r.get(0)?;
+            let assignee_id: Option<String> = r.get(10)?;
+            let ms = |i: usize| -> rusqlite::Result<Option<Timestamp>> { Ok(r.get::<_, Option<i64>>(i)?.map(from_ms)) };
+            Ok((
+                id,
+                r.get::<_, String>(9)?,
+                Ticket {
+                    id: Uuid::nil(),
+                    number: r.get(1)?,
+                    subject: r.get(2)?,
+                    description: r.get(3)?,
+                    ticket_type: r.get(4)?,
+                    priority: Priority::from_rank(r.get(5)?),
+                    status: Status::parse(&r.get::<_, String>(6)?).unwrap_or(Status::Open),
+                    resolution: r.get::<_, Option<String>>(7)?.and_then(|s| Resolution::parse(&s).ok()),
+                    duplicate_of: r.get(8)?,
+                    requester: Customer { id: Uuid::nil(), name: String::new(), email: String::new(), organisation: None, tier: Tier::Normal },
+                    assignee: match assignee_id {
+                        Some(aid) => Some(PersonRef { id: Uuid::parse_str(&aid).unwrap_or_default(), name: r.get(11)?, email: r.get(12)? }),
+                        None => None,
+                    },
+                    team: r.get(13)?,
+                    tags: vec![],
+                    channel: Channel::parse(&r.get::<_, String>(14)?).unwrap_or(Channel::Manual),
+                    created_at: from_ms(r.get(15)?),
+                    updated_at: from_ms(r.get(16)?),
+                    first_response_at: ms(17)?,
+                    resolved_at: ms(18)?,
+                    closed_at: ms(19)?,
+                },
+            ))
+        })
+        .optional()?;
+    let (id, requester_id, mut ticket) = row.ok_or_else(|| Error::ticket_not_found(number))?;
+    ticket.id = Uuid::parse_str(&id).unwrap_or_default();
+    ticket.requester = people::customer_by_id(conn, &requester_id)?;
+    ticket.tags = load_tags(conn, &id)?;
+    Ok(ticket)
+}
+
+fn load_tags(conn: &Connection, ticket_id: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached("SELECT tag FROM ticket_tags WHERE ticket_id = ?1 ORDER BY tag")?;
+    let rows = stmt.query_map([ticket_id], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Loads a ticket that is about to be changed: a Closed ticket is read-only.
+fn load_writable(conn: &Connection, number: i64) -> Result<Ticket> {
+    let t = load_ticket(conn, number)?;
+    if t.status == Status::Closed {
+        return Err(Error::TicketClosed { number });
+    }
+    Ok(t)
+}
+
+pub(crate) fn sla_facts(conn: &Connection, ticket_id: &str) -> Result<SlaFacts> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT priority, status, created_at, sla_cycle_start, first_response_at, resolved_at FROM tickets WHERE id = ?1",
+    )?;
+    let mut facts = stmt.query_row([ticket_id], |r| {
+        Ok(SlaFacts {
+            priority: Priority::from_rank(r.get(0)?),
+            status: Status::parse(&r.get::<_, String>(1)?).unwrap_or(Status::Open),
+            created_at: from_ms(r.get(2)?),
+            cycle_start: from_ms(r.get(3)?),
+            first_response_at: r.get::<_, Option<i64>>(4)?.map(from_ms),
+            resolved_at: r.get::<_, Option<i64>>(5)?.map(from_ms),
+            pauses: vec![],
+        })
+    })?;
+    let mut stmt = conn.prepare_cached("SELECT started_at, ended_at FROM sla_pauses WHERE ticket_id = ?1 ORDER BY started_at")?;
+    facts.pauses = stmt
+        .query_map([ticket_id], |r| Ok(Pause { start: from_ms(r.get(0)?), end: r.get::<_, Option<i64>>(1)?.map(from_ms) }))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(facts)
+}
+
+/// Recomputes the stored SLA instants of one ticket from its facts.
+pub(crate) fn refresh_sla(conn: &Connection, settings: &SlaSettings, ticket_id: &str) -> Result<()> {
+    let facts = sla_facts(conn, ticket_id)?;
+    let i = sla::instants(settings, &facts);
+    let ms = |t: Option<Timestamp>| t.map(to_ms);
+    conn.prepare_cached(
+        "UPDATE tickets SET frt_due_at = ?2, frt_risk_at = ?3, res_due_at = ?4, res_risk_at = ?5, sla_attention_at = ?6 WHERE id = ?1",
+    )?
+    .execute(params![ticket_id, ms(i.frt_due_at), ms(i.frt_risk_at), ms(i.res_due_at), ms(i.res_risk_at), ms(i.attention_at)])?;
+    Ok(())
+}
+
+pub(crate) fn refresh_all_sla(conn: &Connection, settings: &SlaSettings) -> Result<()> {
+    let ids: Vec<String> = conn
+        .prepare("SELECT id FROM tickets WHERE status NOT IN ('resolved', 'closed')")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in ids {
+        refresh_sla(conn, settings, &id)?;
+    }
+    Ok(())
+}
+
+fn touch(conn: &Connection, ticket_id: &str, at: Timestamp) -> Result<()> {
+    conn.prepare_cached("UPDATE tickets SET updated_at = max(updated_at, ?2) WHERE id = ?1")?.execute(params![ticket_id, to_ms(at)])?;
+    Ok(())
+}
+
+/// Moves a ticket to `to`, with the side effects the status machine implies: pauses of the
+/// SLA clock, resolution and close times, a new resolution cycle on reopen.
+fn change_status(conn: &Connection, ctx: &EventCtx, t: &Ticket, to: Status, reason: Option<Resolution>) -> Result<()> {
+    if t.status == Status::Closed {
+        return Err(Error::TicketClosed { number: t.number });
+    }
+    if !t.status.allows(to, reason) {
+        return Err(Error::IllegalTransition { number: t.number, from: t.status.label().into(), to: to.label().into() });
+    }
+    if reason.is_some() && !to.is_solved() {
+        return Err(Error::validation("resolution", format!("a resolution reason only applies when resolving or closing, not to {to}")));
+    }
+    let id = t.id.to_string();
+    let now = to_ms(ctx.at);
+    if t.status == Status::Pending {
+        conn.execute("UPDATE sla_pauses SET ended_at = ?2 WHERE ticket_id = ?1 AND ended_at IS NULL", params![id, now])?;
+    }
+    if to == Status::Pending {
+        conn.execute("INSERT OR IGNORE INTO sla_pauses (ticket_id, started_at) VALUES (?1, ?2)", params![id, now])?;
+    }
+    let resolution = match to {
+        Status::Resolved => Some(reason.unwrap_or(Resolution::Solved)),
+        Status::Closed => Some(reason.or(t.resolution).unwrap_or(Resolution::Solved)),
+        _ => None,
+    };
+    match to {
+        Status::Resolved => {
+            conn.execute(
+                "UPDATE tickets SET status = 'resolved', resolution = ?2, resolved_at = ?3 WHERE id = ?1",
+                params![id, resolution.map(Resolution::as_str), now],
+            )?;
+        }
+        Status::Closed => {
+            conn.execute(
+                "UPDATE tickets SET status = 'closed', resolution = ?2, resolved_at = coalesce(resolved_at, ?3), closed_at = ?3 WHERE id = ?1",
+                params![id, resolution.map(Resolution::as_str), now],
+            )?;
+        }
+        _ if t.status == Status::Resolved => {
+            // Reopened: the resolution clock starts a new cycle.
+            conn.execute(
+                "UPDATE tickets SET status = ?2, resolution = NULL, resolved_at = NULL, sla_cycle = sla_cycle + 1, sla_cycle_start = ?3 WHERE id = ?1",
+                params![id, to.as_str(), now],
+            )?;
+        }
+        _ => {
+            conn.execute("UPDATE tickets SET status = ?2 WHERE id = ?1", params![id, to.as_str()])?;
+        }
+    }
+    events::append(conn, ctx, Some(&id), "ticket.status_changed", json!({ "from": t.status, "to": to, "resolution": resolution }))?;
+    touch(conn, &id, ctx.at)?;
+    Ok(())
+}
+
+fn next_number(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT coalesce(max(number), 0) + 1 FROM tickets", [], |r| r.get(0))?)
+}
+
+fn insert_message(
+    conn: &Connection,
+    ctx: &EventCtx,
+    data_dir: &std::path::Path,
+    ticket_id: &str,
+    kind: MessageKind,
+    author_agent: Option<&str>,
+    author_customer: Option<&str>,
+    body: &str,
+    files: &[std::path::PathBuf],
+) -> Result<Uuid> {
+    let id = Uuid::now_v7();
+    conn.prepare_cached(
+        "INSERT INTO messages (id, ticket_id, kind, author_agent, author_customer, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![id.to_string(), ticket_id, kind.as_str(), author_agent, author_customer, body, to_ms(ctx.at)])?;
+    let mut stored = Vec::new();
+    for f in files {
+        let s = attachments::store(data_dir, f)?;
+        conn.execute(
+            "INSERT INTO attachments (id, message_id, filename, sha256, size, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![Uuid::now_v7().to_string(), id.to_string(), s.filename, s.sha256, s.size, to_ms(ctx.at)],
+        )?;
+        stored.push(json!({ "filename": s.filename, "sha256": s.sha256, "size": s.size }));
+    }
+    events::append(conn, ctx, Some(ticket_id), "message.added", json!({ "id": id, "kind": kind, "body": body, "attachments": stored }))?;
+    Ok(id)
+}
+
+fn set_tags_in(conn: &Connection, ticket_id: &str, tags: &[String]) -> Result<()> {
+    conn.execute("DELETE FROM ticket_tags WHERE ticket_id = ?1", [ticket_id])?;
+    let mut stmt = conn.prepare_cached("INSERT INTO ticket_tags (ticket_id, tag) VALUES (?1, ?2)")?;
+    for tag in tags {
+        stmt.execute(params![ticket_id, tag])?;
+    }
+    Ok(())
+}
+
+fn load_messages(conn: &Connection, ticket_id: &str) -> Result<Vec<Message>> {
+    // The ticket's own messages and those of tickets merged into it.
+    let mut stmt = conn.prepare_cached(
+        "SELECT m.id, t.number, m.kind, coalesce(a.name, c.name, 'Casebook'), coalesce(a.email, c.email), m.body, m.created_at, m.is_solution
+         FROM messages m JOIN tickets t ON t.id = m.ticket_id
+         LEFT JOIN agents a ON a.id = m.author_agent LEFT JOIN customers c ON c.id = m.author_customer
+         WHERE m.ticket_id = ?1 OR m.ticket_id IN (SELECT id FROM tickets WHERE duplicate_of = ?1)
+         ORDER BY m.created_at, m.id",
+    )?;
+    let mut messages: Vec<Message> = stmt
+        .query_map([ticket_id], |r| {
+            let id: String = r.get(0)?;
+            Ok(Message {
+                id: Uuid::parse_str(&id).unwrap_or_default(),
+                ticket_number: r.get(1)?,
+                kind: MessageKind::parse(&r.get::<_, String>(2)?).unwrap_or(MessageKind::System),
+                author_name: r.get(3)?,
+                author_email: r.get(4)?,
+                body: r.get(5)?,
+                created_at: from_ms(r.get(6)?),
+                is_solution: r.get::<_, i64>(7)? != 0,
+                attachments: vec![],
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut stmt = conn.prepare_cached("SELECT id, filename, sha256, size FROM attachments WHERE message_id = ?1 ORDER BY created_at, id")?;
+    for m in &mut messages {
+        m.attachments = stmt
+            .query_map([m.id.to_string()], |r| {
+                let id: String = r.get(0)?;
+                let sha: String = r.get(2)?;
+                Ok(Attachment {
+                    id: Uuid::parse_str(&id).unwrap_or_default(),
+                    filename: r.get(1)?,
+                    stored_path: attachments::relative_path(&sha),
+                    sha256: sha,
+                    size: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+    }
+    Ok(messages)
+}
+
+fn load_links(conn: &Connection, ticket_id: &str) -> Result<Vec<TicketLink>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT l.kind, t.number, t.subject, t.status, 0 FROM ticket_links l JOIN tickets t ON t.id = l.to_ticket WHERE l.from_ticket = ?1
+         UNION ALL
+         SELECT l.kind, t.number, t.subject, t.status, 1 FROM ticket_links l JOIN tickets t ON t.id = l.from_ticket WHERE l.to_ticket = ?1
+         ORDER BY 2",
+    )?;
+    let rows = stmt.query_map([ticket_id], |r| {
+        Ok(TicketLink {
+            kind: LinkKind::parse(&r.get::<_, String>(0)?).unwrap_or(LinkKind::Related),
+            number: r.get(1)?,
+            subject: r.get(2)?,
+            status: Status::parse(&r.get::<_, String>(3)?).unwrap_or(Status::Open),
+            incoming: r.get::<_, i64>(4)? != 0,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Writes a new ticket, its first message, its events and its SLA instants into `tx`.
+fn insert_ticket(tx: &Connection, ctx: &EventCtx, settings: &SlaSettings, data_dir: &std::path::Path, new: &NewTicket) -> Result<i64> {
+    let subject = validate::subject(&new.subject)?;
+    let description = validate::body("body", &new.description, false)?;
+    let requester_email = validate::email("requester", &new.requester_email)?;
+    let tags = validate::tags(&new.tags)?;
+    let priority = new.priority.unwrap_or(Priority::Medium);
+    let channel = new.channel.unwrap_or(Channel::Manual);
+    let ticket_type = match &new.ticket_type {
+        Some(t) => Workspace::resolve_type(tx, t)?,
+        None => tx.query_row("SELECT name FROM ticket_types WHERE active = 1 ORDER BY position LIMIT 1", [], |r| r.get(0))?,
+    };
+    let assignee = new.assignee_email.as_deref().map(|e| people::agent_id(tx, e)).transpose()?;
+    let team = new.team.as_deref().map(|t| people::team_id(tx, t)).transpose()?;
+    let customer_ctx = ctx.with_actor(format!("customer:{requester_email}"));
+    let requester = people::upsert_customer(tx, ctx, &requester_email, new.requester_name.as_deref(), new.organisation.as_deref())?;
+    let number = next_number(tx)?;
+    let id = Uuid::now_v7().to_string();
+    let now = to_ms(ctx.at);
+    tx.execute(
+        "INSERT INTO tickets (id, number, subject, description, type, priority, status, requester_id, assignee_id, team_id, channel,
+                              created_at, updated_at, sla_cycle_start)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'new', ?7, ?8, ?9, ?10, ?11, ?11, ?11)",
+        params![id, number, subject, description, ticket_type, priority.rank(), requester, assignee, team, channel.as_str(), now],
+    )?;
+    set_tags_in(tx, &id, &tags)?;
+    events::append(
+        tx,
+        ctx,
+        Some(&id),
+        "ticket.created",
+        json!({
+            "id": id, "number": number, "subject": subject, "type": ticket_type, "priority": priority, "status": Status::New,
+            "requester": requester_email, "assignee": new.assignee_email, "team": new.team, "tags": tags, "channel": channel,
+        }),
+    )?;
+    insert_message(tx, &customer_ctx, data_dir, &id, MessageKind::Customer, None, Some(&requester), &description, &[])?;
+    refresh_sla(tx, settings, &id)?;
+    Ok(number)
+}
+
+impl Workspace {
+    /// Creates a ticket; its description is the requester's first message.
+    pub fn create_ticket(&mut self, new: &NewTicket) -> Result<Ticket> {
+        let ctx = self.ctx();
+        let data_dir = self.data_dir();
+        let settings = self.sla.clone();
+        let tx = self.begin()?;
+        let number = insert_ticket(&tx, &ctx, &settings, &data_dir, new)?;
+        tx.commit()?;
+        self.ticket(number)
+    }
+
+    /// Imports tickets all-or-nothing: the first bad record aborts the whole import, and the
+    /// error names it (PRODUCT C2; the full lossless import comes with export).
+    pub fn import_tickets(&mut self, tickets: &[NewTicket]) -> Result<Vec<i64>> {
+        let ctx = self.ctx();
+        let data_dir = self.data_dir();
+        let settings = self.sla.clone();
+        let tx = self.begin()?;
+        let mut numbers = Vec::with_capacity(tickets.len());
+        for (i, t) in tickets.iter().enumerate() {
+            let t = NewTicket { channel: Some(t.channel.unwrap_or(Channel::Import)), ..t.clone() };
+            let number = insert_ticket(&tx, &ctx, &settings, &data_dir, &t).map_err(|e| match e {
+                Error::Validation { field, message } => Error::validation(field, format!("record {} ({field}): {message}", i + 1)),
+                Error::NotFound { what, key } => Error::validation("import", format!("record {}: {what} {key} does not exist", i + 1)),
+                other => other,
+            })?;
+            numbers.push(number);
+        }
+        tx.commit()?;
+        Ok(numbers)
+    }
+
+    pub fn ticket(&self, number: i64) -> Result<Ticket> {
+        load_ticket(&self.conn, number)
+    }
+
+    pub fn ticket_detail(&self, number: i64) -> Result<TicketDetail> {
+        let ticket = load_ticket(&self.conn, number)?;
+        let id = ticket.id.to_string();
+        Ok(TicketDetail {
+            messages: load_messages(&self.conn, &id)?,
+            links: load_links(&self.conn, &id)?,
+            sla: sla::status_at(&self.sla, &sla_facts(&self.conn, &id)?, self.now()),
+            ticket,
+        })
+    }
+
+    pub fn sla_status(&self, number: i64) -> Result<SlaStatus> {
+        let ticket = load_ticket(&self.conn, number)?;
+        Ok(sla::status_at(&self.sla, &sla_facts(&self.conn, &ticket.id.to_string())?, self.now()))
+    }
+
+    pub fn history(&self, number: i64) -> Result<Vec<Event>> {
+        let ticket = load_ticket(&self.conn, number)?;
+        events::for_ticket(&self.conn, &ticket.id.to_string())
+    }
+
+    /// Adds a message. An agent's first public reply is the first response and opens a New
+    /// ticket; a customer message reopens a Pending or Resolved one.
+    pub fn add_message(&mut self, number: i64, msg: &NewMessage) -> Result<Message> {
+        let body = validate::body("body", &msg.body, !msg.attachments.is_empty())?;
+        let ctx = self.ctx();
+        let data_dir = self.data_dir();
+        let settings = self.sla.clone();
+        let agent = match msg.kind {
+            MessageKind::Public | MessageKind::Internal => Some(self.acting_agent_required()?.clone()),
+            _ => None,
+        };
+        let tx = self.begin()?;
+        let t = load_writable(&tx, number)?;
+        let id = t.id.to_string();
+        let requester_id = t.requester.id.to_string();
+        let msg_id = match msg.kind {
+            MessageKind::Public | MessageKind::Internal => {
+                let agent_id = agent.as_ref().map(|a| a.id.to_string());
+                let id_ = insert_message(&tx, &ctx, &data_dir, &id, msg.kind, agent_id.as_deref(), None, &body, &msg.attachments)?;
+                if msg.kind == MessageKind::Public {
+                    if t.first_response_at.is_none() {
+                        tx.execute("UPDATE tickets SET first_response_at = ?2 WHERE id = ?1", params![id, to_ms(ctx.at)])?;
+                    }
+                    if t.status == Status::New {
+                        change_status(&tx, &ctx, &t, Status::Open, None)?;
+                    }
+                }
+                id_
+            }
+            MessageKind::Customer => {
+                let cctx = ctx.with_actor(format!("customer:{}", t.requester.email));
+                let id_ = insert_message(&tx, &cctx, &data_dir, &id, msg.kind, None, Some(&requester_id), &body, &msg.attachments)?;
+                if matches!(t.status, Status::Pending | Status::Resolved) {
+                    change_status(&tx, &cctx, &t, Status::Open, None)?;
+                }
+                id_
+            }
+            MessageKind::System => {
+                insert_message(&tx, &ctx.with_actor("system"), &data_dir, &id, msg.kind, None, None, &body, &msg.attachments)?
+            }
+        };
+        touch(&tx, &id, ctx.at)?;
+        refresh_sla(&tx, &settings, &id)?;
+        tx.commit()?;
+        load_messages(&self.conn, &id)?
+            .into_iter()
+            .find(|m| m.id == msg_id)
+            .ok_or_else(|| Error::Conflict("the message vanished after it was written".into()))
+    }
+
+    pub fn set_status(&mut self, number: i64, to: Status, reason: Option<Resolution>) -> Result<Ticket> {
+        let ctx = self.ctx();
+        let settings = self.sla.clone();
+        let tx = self.begin()?;
+        let t = load_ticket(&tx, number)?;
+        change_status(&tx, &ctx, &t, to, reason)?;
+        refresh_sla(&tx, &settings, &t.id.to_string())?;
+        tx.commit()?;
+        self.ticket(number)
+    }
+
+    pub fn set_priority(&mut self, number: i64, priority: Priority) -> Result<Ticket> {
+        self.change_field(number, "priority", |tx, t| {
+            if t.priority == priority {
+                return Ok(None);
+            }
+            tx.execute("UPDATE tickets SET priority = ?2 WHERE id = ?1", params![t.id.to_string(), priority.rank()])?;
+            Ok(Some((json!(t.priority), json!(priority))))
+        })
+    }
+
+    pub fn set_type(&mut self, number: i64, ticket_type: &str) -> Result<Ticket> {
+        self.change_field(number, "type", |tx, t| {
+            let new = Workspace::resolve_type(tx, ticket_type)?;
+            if t.ticket_type == new {
+                return Ok(None);
+            }
+            tx.execute("UPDATE tickets SET type = ?2 WHERE id = ?1", params![t.id.to_string(), new])?;
+            Ok(Some((json!(t.ticket_type), json!(new))))
+        })
+    }
+
+    /// Assigns to the agent with this email, or unassigns with `None`.
+    pub fn assign(&mut self, number: i64, agent_email: Option<&str>) -> Result<Ticket> {
+        self.change_field(number, "assignee", |tx, t| {
+            let new = agent_email.map(|e| people::agent_id(tx, e)).transpose()?;
+            let old = t.assignee.as_ref().map(|a| a.id.to_string());
+            if old == new {
+                return Ok(None);
+            }
+            tx.execute("UPDATE tickets SET assignee_id = ?2 WHERE id = ?1", params![t.id.to_string(), new])?;
+            let new_email: Option<String> =
+                new.as_ref().map(|id| tx.query_row("SELECT email FROM agents WHERE id = ?1", [id], |r| r.get(0))).transpose()?;
+            Ok(Some((json!(t.assignee.as_ref().map(|a| &a.email)), json!(new_email))))
+        })
+    }
+
+    /// "Take it": assigns the ticket to the acting agent.
+    pub fn claim(&mut self, number: i64) -> Result<Ticket> {
+        let email = self.acting_agent_required()?.email.clone();
+        self.assign(number, Some(&email))
+    }
+
+    pub fn set_team(&mut self, number: i64, team: Option<&str>) -> Result<Ticket> {
+        self.change_field(number, "team", |tx, t| {
+            let new = team.map(|name| people::team_id(tx, name)).transpose()?;
+            let old: Option<String> = t.team.as_ref().map(|n| people::team_id(tx, n)).transpose()?;
+            if old == new {
+                return Ok(None);
+            }
+            tx.execute("UPDATE tickets SET team_id = ?2 WHERE id = ?1", params![t.id.to_string(), new])?;
+            Ok(Some((json!(t.team), json!(team.map(str::trim)))))
+        })
+    }
+
+    pub fn set_tags(&mut self, number: i64, tags: &[String]) -> Result<Ticket> {
+        let tags = validate::tags(tags)?;
+        self.change_field(number, "tags", |tx, t| {
+            if t.tags == tags {
+                return Ok(None);
+            }
+            set_tags_in(tx, &t.id.to_string(), &tags)?;
+            Ok(Some((json!(t.tags), json!(tags))))
+        })
+    }
+
+    /// Sets a field from its text form, as the CLI and simple forms give it.
+    pub fn set_field(&mut self, number: i64, field: Field, value: &str) -> Result<Ticket> {
+        let none_if_empty = |v: &str| {
+            let v = v.trim();
+            (!v.is_empty() && !v.eq_ignore_ascii_case("none") && v != "-").then(|| v.to_string())
+        };
+        match field {
+            Field::Status => self.set_status(number, Status::parse(value)?, None),
+            Field::Priority => self.set_priority(number, Priority::parse(value)?),
+            Field::Type => self.set_type(number, value),
+            Field::Assignee => match none_if_empty(value).as_deref() {
+                Some("me") => self.claim(number),
+                other => self.assign(number, other),
+            },
+            Field::Team => self.set_team(number, none_if_empty(value).as_deref()),
+            Field::Tags => {
+                let tags: Vec<String> = value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
+                self.set_tags(number, &tags)
+            }
+        }
+    }
+
+    /// One field change: refuses Closed tickets, writes nothing when the value is the same,
+    /// otherwise records `ticket.field_changed` with old and new values.
+    fn change_field(
+        &mut self,
+        number: i64,
+        field: &str,
+        apply: impl FnOnce(&Connection, &Ticket) -> Result<Option<(serde_json::Value, serde_json::Value)>>,
+    ) -> Result<Ticket> {
+        let ctx = self.ctx();
+        let settings = self.sla.clone();
+        let tx = self.begin()?;
+        let t = load_writable(&tx, number)?;
+        if let Some((from, to)) = apply(&tx, &t)? {
+            let id = t.id.to_string();
+            events::append(&tx, &ctx, Some(&id), "ticket.field_changed", json!({ "field": field, "from": from, "to": to }))?;
+            touch(&tx, &id, ctx.at)?;
+            refresh_sla(&tx, &settings, &id)?;
+            tx.commit()?;
+        } else {
+            drop(tx);
+        }
+        self.ticket(number)
+    }
+
+    /// Merges ticket `duplicate` into `original`: the duplicate is closed as a duplicate and
+    /// linked; its messages are shown in the original's thread.
+    pub fn merge(&mut self, duplicate: i64, original: i64) -> Result<Ticket> {
+        if duplicate == original {
+            return Err(Error::validation("into", "a ticket cannot be merged into itself"));
+        }
+        let ctx = self.ctx();
+        let settings = self.sla.clone();
+        let data_dir = self.data_dir();
+        let tx = self.begin()?;
+        let dup = load_writable(&tx, duplicate)?;
+        let orig = load_writable(&tx, original)?;
+        if let Some(n) = orig.duplicate_of {
+            return Err(Error::validation("into", format!("#{original} was itself merged into #{n}; merge into #{n}")));
+        }
+        let (dup_id, orig_id) = (dup.id.to_string(), orig.id.to_string());
+        change_status(&tx, &ctx, &dup, Status::Closed, Some(Resolution::Duplicate))?;
+        tx.execute("UPDATE tickets SET duplicate_of = ?2 WHERE id = ?1", params![dup_id, orig_id])?;
+        // Tickets merged earlier into the duplicate now belong to the original.
+        tx.execute("UPDATE tickets SET duplicate_of = ?2 WHERE duplicate_of = ?1", params![dup_id, orig_id])?;
+        tx.execute(
+            "INSERT OR IGNORE INTO ticket_links (from_ticket, to_ticket, kind, created_at) VALUES (?1, ?2, 'duplicate', ?3)",
+            params![dup_id, orig_id, to_ms(ctx.at)],
+        )?;
+        events::append(&tx, &ctx, Some(&dup_id), "ticket.merged", json!({ "into": original }))?;
+        events::append(&tx, &ctx, Some(&orig_id), "ticket.merge_received", json!({ "from": duplicate }))?;
+        let note = format!("Ticket #{duplicate} \"{}\" was merged into this ticket.", dup.subject);
+        insert_message(&tx, &ctx.with_actor("system"), &data_dir, &orig_id, MessageKind::System, None, None, &note, &[])?;
+        touch(&tx, &orig_id, ctx.at)?;
+        refresh_sla(&tx, &settings, &dup_id)?;
+        tx.commit()?;
+        self.ticket(original)
+    }
+
+    /// Links two tickets as related. The second may be closed (an old fix to refer to).
+    pub fn link(&mut self, number: i64, related: i64) -> Result<()> {
+        if number == related {
+            return Err(Error::validation("link", "a ticket cannot be linked to itself"));
+        }
+        let ctx = self.ctx();
+        let tx = self.begin()?;
+        let a = load_writable(&tx, number)?;
+        let b = load_ticket(&tx, related)?;
+        let (a_id, b_id) = (a.id.to_string(), b.id.to_string());
+        let exists: Option<i64> = tx
+            .query_row(
+                "SELECT 1 FROM ticket_links WHERE kind = 'related' AND ((from_ticket = ?1 AND to_ticket = ?2) OR (from_ticket = ?2 AND to_ticket = ?1))",
+                params![a_id, b_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if exists.is_some() {
+            return Ok(());
+        }
+        tx.execute(
+            "INSERT INTO ticket_links (from_ticket, to_ticket, kind, created_at) VALUES (?1, ?2, 'related', ?3)",
+            params![a_id, b_id, to_ms(ctx.at)],
+        )?;
+        events::append(&tx, &ctx, Some(&a_id), "ticket.linked", json!({ "kind": LinkKind::Related, "to": related }))?;
+        touch(&tx, &a_id, ctx.at)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Marks one public reply or internal note as the fix of its ticket (PRODUCT S2, S5).
+    /// Allowed on solved tickets too (except Closed): the fix is often chosen afterwards.
+    pub fn mark_solution(&mut self, number: i64, message_id: Uuid) -> Result<()> {
+        let ctx = self.ctx();
+        let tx = self.begin()?;
+        let t = load_writable(&tx, number)?;
+        let id = t.id.to_string();
+        let kind: Option<String> = tx
+            .query_row("SELECT kind FROM messages WHERE id = ?1 AND ticket_id = ?2", params![message_id.to_string(), id], |r| r.get(0))
+            .optional()?;
+        match kind.as_deref() {
+            None => return Err(Error::NotFound { what: "message", key: format!("{message_id} on #{number}") }),
+            Some("public") | Some("internal") => {}
+            Some(_) => return Err(Error::validation("message", "only an agent's reply or note can be marked as the fix")),
+        }
+        tx.execute("UPDATE messages SET is_solution = (id = ?2) WHERE ticket_id = ?1", params![id, message_id.to_string()])?;
+        events::append(&tx, &ctx, Some(&id), "message.marked_solution", json!({ "message": message_id }))?;
+        touch(&tx, &id, ctx.at)?;
+        tx.commit()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,551 @@
+//! Views (PRODUCT T5): filters, sort and keyset pagination over tickets, the built-in views,
+//! saved views (personal or shared) and counts per view.
+
+use crate::clock::{from_ms, to_ms, Timestamp};
+use crate::events;
+use crate::model::{Priority, Status};
+use crate::sla::SlaState;
+use crate::workspace::Workspace;
+use crate::{people, validate, Error, Result};
+use chrono::Duration;
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "email")]
+pub enum AssigneeFilter {
+    Unassigned,
+    /// The acting agent.
+    Me,
+    Agent(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaFilter {
+    AtRisk,
+    Breached,
+    /// At risk or breached: what "Breaching soon" shows.
+    NeedsAttention,
+    Paused,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Filters {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub statuses: Vec<Status>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub priorities: Vec<Priority>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub types: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<AssigneeFilter>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    /// Every one of these tags.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Requester email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requester: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_after: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_before: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_after: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_before: Option<Timestamp>,
+    /// Relative to now, in hours ("solved in the last 168 h"): what a saved view keeps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_within_hours: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sla: Option<SlaFilter>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SortKey {
+    #[default]
+    Updated,
+    Created,
+    Priority,
+    Number,
+    /// The nearest SLA deadline first.
+    SlaDue,
+    Resolved,
+}
+
+impl SortKey {
+    pub fn parse(s: &str) -> Result<SortKey> {
+        Ok(match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+            "updated" => SortKey::Updated,
+            "created" => SortKey::Created,
+            "priority" => SortKey::Priority,
+            "number" => SortKey::Number,
+            "sla" | "sla_due" | "due" => SortKey::SlaDue,
+            "resolved" => SortKey::Resolved,
+            _ => return Err(Error::validation("sort", format!("'{s}' is not a sort (updated, created, priority, number, sla, resolved)"))),
+        })
+    }
+
+    fn expr(self) -> &'static str {
+        match self {
+            SortKey::Updated => "t.updated_at",
+            SortKey::Created => "t.created_at",
+            SortKey::Priority => "t.priority",
+            SortKey::Number => "t.number",
+            SortKey::SlaDue => "min(coalesce(t.frt_due_at, 9223372036854775807), coalesce(t.res_due_at, 9223372036854775807))",
+            SortKey::Resolved => "coalesce(t.resolved_at, 0)",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sort {
+    pub key: SortKey,
+    pub descending: bool,
+}
+
+impl Default for Sort {
+    fn default() -> Self {
+        Sort { key: SortKey::Updated, descending: true }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ViewQuery {
+    #[serde(default)]
+    pub filters: Filters,
+    #[serde(default)]
+    pub sort: Sort,
+}
+
+/// One row of the ticket list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketRow {
+    pub number: i64,
+    pub subject: String,
+    pub status: Status,
+    pub priority: Priority,
+    #[serde(rename = "type")]
+    pub ticket_type: String,
+    pub requester_name: String,
+    pub requester_email: String,
+    pub organisation: Option<String>,
+    pub vip: bool,
+    pub assignee_name: Option<String>,
+    pub assignee_email: Option<String>,
+    pub team: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub sla: SlaBadge,
+}
+
+/// The SLA badge of a list row, from the stored instants.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlaBadge {
+    pub state: SlaState,
+    /// The nearest deadline still running.
+    pub due_at: Option<Timestamp>,
+    /// Seconds until it (negative: overdue).
+    pub seconds_left: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page {
+    pub rows: Vec<TicketRow>,
+    /// Pass back as `after` for the next page; `None` on the last page.
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BuiltinView {
+    MyOpen,
+    Unassigned,
+    BreachingSoon,
+    Pending,
+    RecentlySolved,
+    All,
+}
+
+impl BuiltinView {
+    pub const ALL: [BuiltinView; 6] = [
+        BuiltinView::MyOpen,
+        BuiltinView::Unassigned,
+        BuiltinView::BreachingSoon,
+        BuiltinView::Pending,
+        BuiltinView::RecentlySolved,
+        BuiltinView::All,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            BuiltinView::MyOpen => "my-open",
+            BuiltinView::Unassigned => "unassigned",
+            BuiltinView::BreachingSoon => "breaching-soon",
+            BuiltinView::Pending => "pending",
+            BuiltinView::RecentlySolved => "recently-solved",
+            BuiltinView::All => "all",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            BuiltinView::MyOpen => "My open",
+            BuiltinView::Unassigned => "Unassigned",
+            BuiltinView::BreachingSoon => "Breaching soon",
+            BuiltinView::Pending => "Pending",
+            BuiltinView::RecentlySolved => "Recently solved",
+            BuiltinView::All => "All",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<BuiltinView> {
+        let s = s.trim().to_ascii_lowercase().replace([' ', '_'], "-");
+        BuiltinView::ALL.into_iter().find(|v| v.name() == s)
+    }
+
+    pub fn query(self) -> ViewQuery {
+        let unsolved = Status::UNSOLVED.to_vec();
+        let (filters, sort) = match self {
+            BuiltinView::MyOpen => (Filters { statuses: unsolved, assignee: Some(AssigneeFilter::Me), ..Default::default() }, Sort::default()),
+            BuiltinView::Unassigned => {
+                (Filters { statuses: unsolved, assignee: Some(AssigneeFilter::Unassigned), ..Default::default() }, Sort::default())
+            }
+            BuiltinView::BreachingSoon => (
+                Filters { statuses: unsolved, sla: Some(SlaFilter::NeedsAttention), ..Default::default() },
+                Sort { key: SortKey::SlaDue, descending: false },
+            ),
+            BuiltinView::Pending => (Filters { statuses: vec![Status::Pending], ..Default::default() }, Sort::default()),
+            BuiltinView::RecentlySolved => (
+                Filters { statuses: vec![Status::Resolved, Status::Closed], resolved_within_hours: Some(7 * 24), ..Default::default() },
+                Sort { key: SortKey::Resolved, descending: true },
+            ),
+            BuiltinView::All => (Filters::default(), Sort::default()),
+        };
+        ViewQuery { filters, sort }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedView {
+    pub id: Uuid,
+    pub name: String,
+    /// Shared with everyone, or personal to its owner.
+    pub shared: bool,
+    pub query: ViewQuery,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ViewCount {
+    pub name: String,
+    pub label: String,
+    pub builtin: bool,
+    pub count: i64,
+}
+
+/// A view's WHERE clause and its parameters.
+struct Sql {
+    clauses: Vec<String>,
+    params: Vec<Value>,
+}
+
+impl Sql {
+    fn push(&mut self, clause: impl Into<String>, params: impl IntoIterator<Item = Value>) {
+        self.clauses.push(clause.into());
+        self.params.extend(params);
+    }
+
+    fn where_clause(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+}
+
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+/// Parses a page cursor ("<sort value>:<number>").
+fn parse_cursor(s: &str) -> Result<(i64, i64)> {
+    let bad = || Error::validation("after", format!("'{s}' is not a page cursor"));
+    let (k, n) = s.split_once(':').ok_or_else(bad)?;
+    Ok((k.parse().map_err(|_| bad())?, n.parse().map_err(|_| bad())?))
+}
+
+impl Workspace {
+    fn filters_sql(&self, f: &Filters) -> Result<Sql> {
+        let now = self.now();
+        let mut sql = Sql { clauses: vec![], params: vec![] };
+        if !f.statuses.is_empty() {
+            sql.push(
+                format!("t.status IN ({})", placeholders(f.statuses.len())),
+                f.statuses.iter().map(|s| Value::Text(s.as_str().into())),
+            );
+        }
+        if !f.priorities.is_empty() {
+            sql.push(format!("t.priority IN ({})", placeholders(f.priorities.len())), f.priorities.iter().map(|p| Value::Integer(p.rank())));
+        }
+        if !f.types.is_empty() {
+            sql.push(
+                format!("t.type COLLATE NOCASE IN ({})", placeholders(f.types.len())),
+                f.types.iter().map(|t| Value::Text(t.trim().into())),
+            );
+        }
+        match &f.assignee {
+            None => {}
+            Some(AssigneeFilter::Unassigned) => sql.push("t.assignee_id IS NULL", []),
+            Some(AssigneeFilter::Me) => {
+                let me = self.acting_agent_required()?.id.to_string();
+                sql.push("t.assignee_id = ?", [Value::Text(me)]);
+            }
+            Some(AssigneeFilter::Agent(email)) => {
+                let id = people::agent_id(&self.conn, email)?;
+                sql.push("t.assignee_id = ?", [Value::Text(id)]);
+            }
+        }
+        if let Some(team) = &f.team {
+            let id = people::team_id(&self.conn, team)?;
+            sql.push("t.team_id = ?", [Value::Text(id)]);
+        }
+        for tag in &f.tags {
+            let tag = validate::tag(tag)?;
+            sql.push("EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = ?)", [Value::Text(tag)]);
+        }
+        if let Some(email) = &f.requester {
+            sql.push("t.requester_id IN (SELECT id FROM customers WHERE email = ?)", [Value::Text(email.trim().into())]);
+        }
+        if let Some(org) = &f.organisation {
+            sql.push(
+                "t.requester_id IN (SELECT c.id FROM customers c JOIN organisations o ON o.id = c.organisation_id WHERE o.name = ?)",
+                [Value::Text(org.trim().into())],
+            );
+        }
+        let range = |sql: &mut Sql, col: &str, op: &str, t: &Option<Timestamp>| {
+            if let Some(t) = t {
+                sql.push(format!("{col} {op} ?"), [Value::Integer(to_ms(*t))]);
+            }
+        };
+        range(&mut sql, "t.created_at", ">=", &f.created_after);
+        range(&mut sql, "t.created_at", "<", &f.created_before);
+        range(&mut sql, "t.updated_at", ">=", &f.updated_after);
+        range(&mut sql, "t.updated_at", "<", &f.updated_before);
+        if let Some(h) = f.resolved_within_hours {
+            sql.push("t.resolved_at >= ?", [Value::Integer(to_ms(now - Duration::hours(h)))]);
+        }
+        let n = Value::Integer(to_ms(now));
+        match f.sla {
+            None => {}
+            Some(SlaFilter::NeedsAttention) => sql.push("t.sla_attention_at <= ?", [n]),
+            Some(SlaFilter::Breached) => sql.push("(t.frt_due_at <= ? OR t.res_due_at <= ?)", [n.clone(), n]),
+            Some(SlaFilter::AtRisk) => sql.push(
+                "t.sla_attention_at <= ? AND coalesce(t.frt_due_at > ?, 1) AND coalesce(t.res_due_at > ?, 1)",
+                [n.clone(), n.clone(), n],
+            ),
+            Some(SlaFilter::Paused) => sql.push("t.status = 'pending'", []),
+        }
+        Ok(sql)
+    }
+
+    /// One page of tickets matching `query`, continuing after the cursor `after`.
+    pub fn list(&self, query: &ViewQuery, after: Option<&str>, limit: usize) -> Result<Page> {
+        let limit = limit.clamp(1, 1000);
+        let mut sql = self.filters_sql(&query.filters)?;
+        let key = query.sort.key.expr();
+        let (cmp, dir) = if query.sort.descending { ("<", "DESC") } else { (">", "ASC") };
+        if let Some(cursor) = after {
+            let (k, n) = parse_cursor(cursor)?;
+            sql.push(format!("({key}, t.number) {cmp} (?, ?)"), [Value::Integer(k), Value::Integer(n)]);
+        }
+        let text = format!(
+            "SELECT t.number, t.subject, t.status, t.priority, t.type, c.name, c.email, o.name, c.tier, a.name, a.email, tm.name,
+                    t.created_at, t.updated_at, t.frt_due_at, t.res_due_at, t.sla_attention_at, {key}
+             FROM tickets t
+             JOIN customers c ON c.id = t.requester_id
+             LEFT JOIN organisations o ON o.id = c.organisation_id
+             LEFT JOIN agents a ON a.id = t.assignee_id
+             LEFT JOIN teams tm ON tm.id = t.team_id
+             {} ORDER BY {key} {dir}, t.number {dir} LIMIT {}",
+            sql.where_clause(),
+            limit + 1
+        );
+        let now = to_ms(self.now());
+        let mut stmt = self.conn.prepare_cached(&text)?;
+        let mut keys = Vec::new();
+        let mut rows: Vec<TicketRow> = stmt
+            .query_map(params_from_iter(sql.params.iter()), |r| {
+                let status = Status::parse(&r.get::<_, String>(2)?).unwrap_or(Status::Open);
+                let (frt, res, attention): (Option<i64>, Option<i64>, Option<i64>) = (r.get(14)?, r.get(15)?, r.get(16)?);
+                keys.push((r.get::<_, i64>(17)?, r.get::<_, i64>(0)?));
+                Ok(TicketRow {
+                    number: r.get(0)?,
+                    subject: r.get(1)?,
+                    status,
+                    priority: Priority::from_rank(r.get(3)?),
+                    ticket_type: r.get(4)?,
+                    requester_name: r.get(5)?,
+                    requester_email: r.get(6)?,
+                    organisation: r.get(7)?,
+                    vip: r.get::<_, String>(8)? == "vip",
+                    assignee_name: r.get(9)?,
+                    assignee_email: r.get(10)?,
+                    team: r.get(11)?,
+                    created_at: from_ms(r.get(12)?),
+                    updated_at: from_ms(r.get(13)?),
+                    sla: badge(status, frt, res, attention, now),
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let next = if rows.len() > limit {
+            rows.truncate(limit);
+            keys.get(limit - 1).map(|(k, n)| format!("{k}:{n}"))
+        } else {
+            None
+        };
+        Ok(Page { rows, next })
+    }
+
+    pub fn count(&self, filters: &Filters) -> Result<i64> {
+        let sql = self.filters_sql(filters)?;
+        let text = format!("SELECT count(*) FROM tickets t {}", sql.where_clause());
+        Ok(self.conn.prepare_cached(&text)?.query_row(params_from_iter(sql.params.iter()), |r| r.get(0))?)
+    }
+
+    /// The query behind a view name: a built-in view, or a saved view visible to me.
+    pub fn view_query(&self, name: &str) -> Result<ViewQuery> {
+        if let Some(v) = BuiltinView::parse(name) {
+            return Ok(v.query());
+        }
+        self.saved_views()?
+            .into_iter()
+            .find(|v| v.name.eq_ignore_ascii_case(name.trim()))
+            .map(|v| v.query)
+            .ok_or_else(|| {
+                let builtins: Vec<&str> = BuiltinView::ALL.iter().map(|v| v.name()).collect();
+                Error::NotFound { what: "view", key: format!("'{}' (built-in views: {})", name.trim(), builtins.join(", ")) }
+            })
+    }
+
+    /// Built-in views and my saved views with the number of tickets in each.
+    pub fn view_counts(&self) -> Result<Vec<ViewCount>> {
+        let mut out = Vec::new();
+        for v in BuiltinView::ALL {
+            let count = if v == BuiltinView::MyOpen && self.acting.is_none() { 0 } else { self.count(&v.query().filters)? };
+            out.push(ViewCount { name: v.name().into(), label: v.label().into(), builtin: true, count });
+        }
+        for v in self.saved_views()? {
+            out.push(ViewCount { name: v.name.clone(), label: v.name.clone(), builtin: false, count: self.count(&v.query.filters)? });
+        }
+        Ok(out)
+    }
+
+    /// My personal views and the shared ones.
+    pub fn saved_views(&self) -> Result<Vec<SavedView>> {
+        let me = self.acting.as_ref().map(|a| a.id.to_string());
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, name, owner_id IS NULL, query FROM saved_views WHERE owner_id IS NULL OR owner_id = ?1 ORDER BY name")?;
+        let rows = stmt.query_map([me], |r| {
+            let id: String = r.get(0)?;
+            let q: String = r.get(3)?;
+            Ok((id, r.get::<_, String>(1)?, r.get::<_, bool>(2)?, q))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, name, shared, q) = row?;
+            out.push(SavedView { id: Uuid::parse_str(&id).unwrap_or_default(), name, shared, query: serde_json::from_str(&q)? });
+        }
+        Ok(out)
+    }
+
+    /// Saves (or replaces) a view under `name`, personal or shared.
+    pub fn save_view(&mut self, name: &str, query: &ViewQuery, shared: bool) -> Result<SavedView> {
+        let name = validate::name("name", name)?;
+        if BuiltinView::parse(&name).is_some() {
+            return Err(Error::validation("name", format!("'{name}' is the name of a built-in view")));
+        }
+        self.filters_sql(&query.filters)?; // refuse unknown agents, teams or tags now, not when listing
+        let owner = if shared { None } else { Some(self.acting_agent_required()?.id.to_string()) };
+        let ctx = self.ctx();
+        let tx = self.begin()?;
+        let existing: Option<String> = tx
+            .query_row("SELECT id FROM saved_views WHERE name = ?1 AND owner_id IS ?2", params![name, owner], |r| r.get(0))
+            .optional()?;
+        let id = existing.unwrap_or_else(|| Uuid::now_v7().to_string());
+        let q = serde_json::to_string(query)?;
+        tx.execute(
+            "INSERT INTO saved_views (id, name, owner_id, query) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(id) DO UPDATE SET query = excluded.query",
+            params![id, name, owner, q],
+        )?;
+        events::append(&tx, &ctx, None, "view.saved", serde_json::json!({ "id": id, "name": name, "shared": shared, "query": query }))?;
+        tx.commit()?;
+        Ok(SavedView { id: Uuid::parse_str(&id).unwrap_or_default(), name, shared, query: query.clone() })
+    }
+
+    pub fn delete_view(&mut self, name: &str) -> Result<()> {
+        let me = self.acting.as_ref().map(|a| a.id.to_string());
+        let ctx = self.ctx();
+        let tx = self.begin()?;
+        let n = tx.execute("DELETE FROM saved_views WHERE name = ?1 AND (owner_id IS NULL OR owner_id = ?2)", params![name.trim(), me])?;
+        if n == 0 {
+            return Err(Error::NotFound { what: "view", key: name.trim().to_string() });
+        }
+        events::append(&tx, &ctx, None, "view.deleted", serde_json::json!({ "name": name.trim() }))?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+fn badge(status: Status, frt: Option<i64>, res: Option<i64>, attention: Option<i64>, now: i64) -> SlaBadge {
+    let due = [frt, res].into_iter().flatten().min();
+    let state = if status.is_solved() {
+        SlaState::Met
+    } else if due.is_some_and(|d| d <= now) {
+        SlaState::Breached
+    } else if status == Status::Pending {
+        SlaState::Paused
+    } else if attention.is_some_and(|a| a <= now) {
+        SlaState::AtRisk
+    } else {
+        SlaState::Ok
+    };
+    SlaBadge { state, due_at: due.map(from_ms), seconds_left: due.map(|d| (d - now) / 1000) }
+}
+
+/// A ticket whose SLA needs attention now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttentionRow {
+    pub number: i64,
+    pub subject: String,
+    pub priority: Priority,
+    pub state: SlaState,
+    /// The nearest deadline (past when breached).
+    pub due_at: Option<Timestamp>,
+}
+
+impl Workspace {
+    /// Every unsolved ticket that is at risk or breached at the clock's now, most overdue
+    /// first. One range scan over the stored SLA instants.
+    pub fn needs_attention(&self) -> Result<Vec<AttentionRow>> {
+        let now = to_ms(self.now());
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT number, subject, priority, status, frt_due_at, res_due_at, sla_attention_at FROM tickets
+             WHERE sla_attention_at <= ?1 ORDER BY min(coalesce(frt_due_at, 9223372036854775807), coalesce(res_due_at, 9223372036854775807)), number",
+        )?;
+        let rows = stmt.query_map([now], |r| {
+            let status = Status::parse(&r.get::<_, String>(3)?).unwrap_or(Status::Open);
+            let b = badge(status, r.get(4)?, r.get(5)?, r.get(6)?, now);
+            Ok(AttentionRow { number: r.get(0)?, subject: r.get(1)?, priority: Priority::from_rank(r.get(2)?), state: b.state, due_at: b.due_at })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

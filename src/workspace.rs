@@ -1,0 +1,252 @@
+//! A workspace: one SQLite file and the data folder beside it (attachments, later the search
+//! index). `Workspace` is the engine's front door; each domain adds its methods in its own
+//! module (`tickets`, `people`, `views`, …).
+
+use crate::clock::{Clock, Timestamp};
+use crate::events::EventCtx;
+use crate::model::{Agent, Role};
+use crate::sla::SlaSettings;
+use crate::{store, validate, Error, Result};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use uuid::Uuid;
+
+pub const DEFAULT_TICKET_TYPES: [&str; 5] = ["Technical", "Account", "Order", "Product", "Complaint/Suggestion"];
+
+/// What a new workspace starts with: its name and its first admin.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WorkspaceInit {
+    pub name: String,
+    pub admin_name: String,
+    pub admin_email: String,
+}
+
+impl Default for WorkspaceInit {
+    fn default() -> Self {
+        WorkspaceInit { name: "Casebook".into(), admin_name: "Admin".into(), admin_email: "admin@casebook.local".into() }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct WorkspaceInfo {
+    pub name: String,
+    pub device_id: String,
+    pub created_at: Timestamp,
+    pub schema_version: i64,
+}
+
+pub struct Workspace {
+    pub(crate) conn: Connection,
+    db_path: PathBuf,
+    clock: Arc<dyn Clock>,
+    pub(crate) device_id: String,
+    pub(crate) acting: Option<Agent>,
+    pub(crate) sla: SlaSettings,
+}
+
+impl Workspace {
+    /// Creates a new workspace file with its first admin agent and the default settings.
+    pub fn create(path: &Path, clock: Arc<dyn Clock>, init: &WorkspaceInit) -> Result<Workspace> {
+        let name = validate::name("workspace name", &init.name)?;
+        let admin_name = validate::name("name", &init.admin_name)?;
+        let admin_email = validate::email("email", &init.admin_email)?;
+        let mut conn = match store::create(path) {
+            Ok(c) => c,
+            Err(e) => return Err(e),
+        };
+        let now = clock.now();
+        let device_id = Uuid::new_v4().to_string();
+        let result = (|| -> Result<()> {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let info = WorkspaceInfo { name, device_id: device_id.clone(), created_at: now, schema_version: store::schema_version() };
+            put_setting(&tx, "workspace", &info)?;
+            put_setting(&tx, "sla", &SlaSettings::default())?;
+            for (i, t) in DEFAULT_TICKET_TYPES.iter().enumerate() {
+                tx.execute("INSERT INTO ticket_types (name, position) VALUES (?1, ?2)", params![t, i as i64])?;
+            }
+            for (name, body) in crate::macros::DEFAULT_MACROS {
+                tx.execute("INSERT INTO macros (id, name, body) VALUES (?1, ?2, ?3)", params![Uuid::now_v7().to_string(), name, body])?;
+            }
+            let ctx = EventCtx { actor: "system".into(), device: device_id.clone(), at: now };
+            crate::people::insert_agent(&tx, &ctx, &admin_name, &admin_email, Role::Admin, &[])?;
+            crate::events::append(&tx, &ctx, None, "workspace.created", serde_json::to_value(&info)?)?;
+            tx.commit()?;
+            Ok(())
+        })();
+        if let Err(e) = result {
+            drop(conn);
+            remove_database_files(path);
+            return Err(e);
+        }
+        drop(conn);
+        Workspace::open(path, clock)
+    }
+
+    /// Opens an existing workspace, acting as its first admin until told otherwise.
+    pub fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<Workspace> {
+        let conn = store::open(path)?;
+        let info: WorkspaceInfo = get_setting(&conn, "workspace")?
+            .ok_or_else(|| Error::NotAWorkspace { path: path.to_path_buf(), reason: "it has no workspace settings".into() })?;
+        let sla = get_setting(&conn, "sla")?.unwrap_or_default();
+        let mut ws = Workspace { conn, db_path: path.to_path_buf(), clock, device_id: info.device_id, acting: None, sla };
+        ws.acting = ws.agents()?.into_iter().find(|a| a.role == Role::Admin && a.active);
+        Ok(ws)
+    }
+
+    pub fn info(&self) -> Result<WorkspaceInfo> {
+        get_setting(&self.conn, "workspace")?.ok_or_else(|| Error::Conflict("the workspace settings are missing".into()))
+    }
+
+    pub fn db_path(&self) -> &Path {
+        &self.db_path
+    }
+
+    /// The folder that holds the database, attachments and derived data.
+    pub fn data_dir(&self) -> PathBuf {
+        self.db_path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
+    /// Read-only access to the database, for derived data and checks.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Acts as the agent with this email from now on.
+    pub fn act_as(&mut self, email: &str) -> Result<()> {
+        let agent = self.agent_by_email(email)?;
+        if !agent.active {
+            return Err(Error::validation("as", format!("{} is no longer an active agent", agent.email)));
+        }
+        self.acting = Some(agent);
+        Ok(())
+    }
+
+    pub fn acting_agent(&self) -> Option<&Agent> {
+        self.acting.as_ref()
+    }
+
+    pub(crate) fn acting_agent_required(&self) -> Result<&Agent> {
+        self.acting.as_ref().ok_or_else(|| Error::validation("as", "no agent to act as: add an agent first"))
+    }
+
+    /// The event context of an action by the acting agent, at the clock's now.
+    pub(crate) fn ctx(&self) -> EventCtx {
+        let actor = match &self.acting {
+            Some(a) => format!("agent:{}", a.email),
+            None => "system".to_string(),
+        };
+        EventCtx { actor, device: self.device_id.clone(), at: self.clock.now() }
+    }
+
+    pub(crate) fn begin(&mut self) -> Result<Transaction<'_>> {
+        Ok(self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+    }
+
+    pub fn sla_settings(&self) -> &SlaSettings {
+        &self.sla
+    }
+
+    /// Replaces the SLA settings and recomputes the SLA instants of every unsolved ticket.
+    pub fn set_sla_settings(&mut self, settings: SlaSettings) -> Result<()> {
+        settings.validate()?;
+        let ctx = self.ctx();
+        let tx = self.begin()?;
+        put_setting(&tx, "sla", &settings)?;
+        crate::events::append(&tx, &ctx, None, "settings.sla_changed", serde_json::to_value(&settings)?)?;
+        crate::tickets::refresh_all_sla(&tx, &settings)?;
+        tx.commit()?;
+        self.sla = settings;
+        Ok(())
+    }
+
+    pub fn ticket_types(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached("SELECT name FROM ticket_types WHERE active = 1 ORDER BY position, name")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn add_ticket_type(&mut self, name: &str) -> Result<()> {
+        let name = validate::name("type", name)?;
+        let ctx = self.ctx();
+        let tx = self.begin()?;
+        let existing: Option<i64> =
+            tx.query_row("SELECT active FROM ticket_types WHERE name = ?1", [&name], |r| r.get(0)).optional()?;
+        match existing {
+            Some(1) => return Err(Error::Conflict(format!("the type '{name}' already exists"))),
+            Some(_) => {
+                tx.execute("UPDATE ticket_types SET active = 1 WHERE name = ?1", [&name])?;
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO ticket_types (name, position) VALUES (?1, (SELECT coalesce(max(position), -1) + 1 FROM ticket_types))",
+                    [&name],
+                )?;
+            }
+        }
+        crate::events::append(&tx, &ctx, None, "settings.type_added", serde_json::json!({ "name": name }))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Retires a type from the list; tickets that have it keep it.
+    pub fn remove_ticket_type(&mut self, name: &str) -> Result<()> {
+        let ctx = self.ctx();
+        let tx = self.begin()?;
+        let n = tx.execute("UPDATE ticket_types SET active = 0 WHERE name = ?1 AND active = 1", [name])?;
+        if n == 0 {
+            return Err(Error::NotFound { what: "type", key: name.to_string() });
+        }
+        crate::events::append(&tx, &ctx, None, "settings.type_removed", serde_json::json!({ "name": name }))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The canonical spelling of a type, or a validation error listing the valid ones.
+    pub(crate) fn resolve_type(conn: &Connection, name: &str) -> Result<String> {
+        let found: Option<String> = conn
+            .query_row("SELECT name FROM ticket_types WHERE name = ?1 AND active = 1", [name.trim()], |r| r.get(0))
+            .optional()?;
+        found.ok_or_else(|| {
+            let all: Vec<String> = conn
+                .prepare("SELECT name FROM ticket_types WHERE active = 1 ORDER BY position")
+                .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+                .unwrap_or_default();
+            Error::validation("type", format!("'{}' is not a ticket type ({})", name.trim(), all.join(", ")))
+        })
+    }
+}
+
+pub(crate) fn put_setting<T: Serialize>(conn: &Connection, key: &str, value: &T) -> Result<()> {
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        params![key, serde_json::to_string(value)?],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn get_setting<T: for<'de> Deserialize<'de>>(conn: &Connection, key: &str) -> Result<Option<T>> {
+    let raw: Option<String> = conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?;
+    Ok(match raw {
+        Some(s) => Some(serde_json::from_str(&s)?),
+        None => None,
+    })
+}
+
+/// Removes a database we created and failed to finish, with its WAL companions.
+fn remove_database_files(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
+    }
+}
