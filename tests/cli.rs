@@ -1,0 +1,149 @@
+//! The `casebook` binary as a user runs it: the worked example of the README, JSON output,
+//! exit codes and errors in words.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn casebook(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_casebook")).arg("--db").arg(db).args(args).env_remove("CASEBOOK_DB").output().unwrap()
+}
+
+fn ok_json(db: &Path, args: &[&str]) -> Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let out = casebook(db, &all);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+fn fails(db: &Path, args: &[&str], words: &str) {
+    let out = casebook(db, args);
+    assert!(!out.status.success(), "{args:?} should fail");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(words), "{args:?}: {stderr}");
+}
+
+#[test]
+fn the_worked_example() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ws.db");
+    fn with_now<'a>(args: &[&'a str]) -> Vec<&'a str> {
+        [&["--now", "2026-03-02T09:00:00Z"][..], args].concat()
+    }
+
+    let init = ok_json(&db, &with_now(&["init", "--name", "Mina Park", "--email", "mina@acme.test"]));
+    assert_eq!(init["admin"]["email"], "mina@acme.test");
+
+    let t = ok_json(
+        &db,
+        &with_now(&["new", "--subject", "VPN drops every 10 minutes", "--body", "Since Monday.", "--requester", "kim.jiho@acme.kr", "--priority", "urgent", "--tag", "vpn"]),
+    );
+    assert_eq!((t["number"].as_i64(), t["status"].as_str(), t["priority"].as_str()), (Some(1), Some("new"), Some("urgent")));
+    assert_eq!(t["subject"], "VPN drops every 10 minutes");
+
+    // Twelve minutes later it is at risk; twenty minutes later, breached.
+    let list = ok_json(&db, &["--now", "2026-03-02T09:12:00Z", "list", "--view", "breaching-soon"]);
+    assert_eq!(list["tickets"][0]["number"], 1);
+    assert_eq!(list["tickets"][0]["sla"]["state"], "at_risk");
+    let sla = ok_json(&db, &["--now", "2026-03-02T09:20:00Z", "sla", "1"]);
+    assert_eq!(sla["sla"]["first_response"]["state"], "breached");
+    assert_eq!(sla["sla"]["first_response"]["remaining_seconds"], -300);
+
+    ok_json(&db, &["--now", "2026-03-02T09:21:00Z", "reply", "1", "--body", "Which VPN client?"]);
+    let t = ok_json(&db, &["--now", "2026-03-02T09:22:00Z", "set", "1", "status", "pending"]);
+    assert_eq!(t["status"], "pending");
+    let r = ok_json(&db, &["--now", "2026-03-02T10:00:00Z", "reply", "1", "--customer", "--body", "FortiClient 7.2"]);
+    assert_eq!(r["ticket"]["status"], "open");
+    ok_json(&db, &["reply", "1", "--internal", "--body", "Same as #880?"]);
+    let t = ok_json(&db, &["set", "1", "status", "resolved", "--reason", "solved"]);
+    assert_eq!((t["status"].as_str(), t["resolution"].as_str()), (Some("resolved"), Some("solved")));
+
+    let show = ok_json(&db, &["show", "1"]);
+    let kinds: Vec<&str> = show["messages"].as_array().unwrap().iter().map(|m| m["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, vec!["customer", "public", "customer", "internal"]);
+    let history = ok_json(&db, &["history", "1"]);
+    assert!(history.as_array().unwrap().len() >= 9);
+
+    let text = casebook(&db, &["show", "1"]);
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("#1 VPN drops every 10 minutes") && text.contains("Resolved"), "{text}");
+}
+
+#[test]
+fn demo_then_breaching_soon() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let report = ok_json(&db, &["demo", "--tickets", "1000", "--seed", "3"]);
+    assert_eq!(report["tickets"], 1000);
+    let all = ok_json(&db, &["list", "--view", "all", "--limit", "5"]);
+    assert_eq!(all["total"], 1000);
+    assert_eq!(all["tickets"].as_array().unwrap().len(), 5);
+    for t in all["tickets"].as_array().unwrap() {
+        assert!(t["number"].is_i64() && t["status"].is_string() && t["priority"].is_string() && t["subject"].is_string());
+    }
+    let breaching = ok_json(&db, &["list", "--view", "breaching-soon"]);
+    let rows = breaching["tickets"].as_array().unwrap();
+    assert!(!rows.is_empty(), "a demo workspace has tickets that need attention");
+    assert!(rows.iter().all(|r| ["at_risk", "breached"].contains(&r["sla"]["state"].as_str().unwrap())));
+    let views = ok_json(&db, &["views"]);
+    assert_eq!(views.as_array().unwrap().len(), 6);
+    // The same seed makes the same workspace.
+    let db2 = dir.path().join("demo2.db");
+    ok_json(&db2, &["demo", "--tickets", "1000", "--seed", "3"]);
+    let a = ok_json(&db, &["list", "--view", "all", "--sort", "number", "--asc", "--limit", "20"]);
+    let b = ok_json(&db2, &["list", "--view", "all", "--sort", "number", "--asc", "--limit", "20"]);
+    let strip = |v: &Value| v["tickets"].as_array().unwrap().iter().map(|t| (t["subject"].clone(), t["status"].clone())).collect::<Vec<_>>();
+    assert_eq!(strip(&a), strip(&b));
+}
+
+#[test]
+fn errors_exit_non_zero_in_words_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ws.db");
+    fails(&db, &["list"], "no Casebook workspace");
+    ok_json(&db, &["init"]);
+    fails(&db, &["new", "--subject", "", "--body", "x", "--requester", "a@b.co"], "Subject can't be empty");
+    fails(&db, &["new", "--subject", "x", "--body", "x", "--requester", "nope"], "not an email address");
+    fails(&db, &["show", "42"], "ticket #42 does not exist");
+    fails(&db, &["set", "42", "status", "open"], "does not exist");
+    fails(&db, &["--now", "tomorrow", "list"], "not a time");
+    fails(&db, &["list", "--status", "sleeping"], "not a status");
+    ok_json(&db, &["new", "--subject", "x", "--body", "x", "--requester", "a@b.co"]);
+    fails(&db, &["set", "1", "status", "teleported"], "not a status");
+    fails(&db, &["set", "1", "status", "new"], "cannot go from New to New");
+    let out = casebook(&db, &["--json", "show", "42"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["error"]["code"], "not_found");
+    assert!(!out.status.success());
+
+    let not_db = dir.path().join("notes.txt");
+    std::fs::write(&not_db, "x".repeat(200)).unwrap();
+    fails(&not_db, &["list"], "not a Casebook database");
+}
+
+#[test]
+fn import_is_all_or_nothing_and_names_the_bad_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ws.db");
+    ok_json(&db, &["init"]);
+    let good = dir.path().join("good.json");
+    std::fs::write(
+        &good,
+        r#"[{"subject":"Printer offline","description":"3rd floor","requester_email":"a@b.co","priority":"high"},
+            {"subject":"서버 다운","description":"급해요","requester_email":"kim@hanbit.kr","tags":["outage"]}]"#,
+    )
+    .unwrap();
+    let r = ok_json(&db, &["import", good.to_str().unwrap()]);
+    assert_eq!(r["imported"], 2);
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"[{"subject":"ok","description":"x","requester_email":"a@b.co"},{"subject":"","description":"x","requester_email":"a@b.co"}]"#).unwrap();
+    fails(&db, &["import", bad.to_str().unwrap()], "record 2");
+    let truncated = dir.path().join("cut.json");
+    std::fs::write(&truncated, r#"[{"subject":"ok","description":"x","requester_e"#).unwrap();
+    fails(&db, &["import", truncated.to_str().unwrap()], "not a valid import file");
+    let wrong_shape = dir.path().join("shape.json");
+    std::fs::write(&wrong_shape, r#"[{"subject":"ok","priority":"whenever"}]"#).unwrap();
+    fails(&db, &["import", wrong_shape.to_str().unwrap()], "record 1");
+    assert_eq!(ok_json(&db, &["list"])["total"], 2, "nothing from the failed imports");
+}
