@@ -213,16 +213,17 @@ pub fn generate(ws: &mut Workspace, opts: DemoOptions) -> Result<DemoReport> {
     let family_weights = WeightedIndex::new(cat.families.iter().map(|f| if f.key.contains("security") || f.key.contains("outage") { 1 } else { 4 })).unwrap();
     let mut counters = Counters { messages: 0, events: 0 };
     let first_number: i64 = ws.connection().query_row("SELECT coalesce(max(number), 0) + 1 FROM tickets", [], |r| r.get(0))?;
-    for (chunk_index, chunk) in created.chunks(5000).enumerate() {
-        let tx = ws.begin()?;
-        for (i, &created_at) in chunk.iter().enumerate() {
-            let number = first_number + (chunk_index * 5000 + i) as i64;
+    let device = ws.device_id.clone();
+    crate::store::bulk_load(&mut ws.conn, |tx| {
+        let ctx = EventCtx { actor: "system".into(), device, at: now };
+        for (i, &created_at) in created.iter().enumerate() {
             let family = &cat.families[family_weights.sample(&mut rng)];
             let customer = &customers[rng.random_range(0..customers.len())];
-            write_ticket(&tx, &ctx, &cat, &settings, &mut rng, &mut counters, family, customer, &agents, &team_ids, number, created_at, to_ms(now), all_unsolved)?;
+            let number = first_number + i as i64;
+            write_ticket(tx, &ctx, &cat, &settings, &mut rng, &mut counters, family, customer, &agents, &team_ids, number, created_at, to_ms(now), all_unsolved)?;
         }
-        tx.commit()?;
-    }
+        Ok(())
+    })?;
     Ok(DemoReport {
         tickets,
         messages: counters.messages,

@@ -525,7 +525,6 @@ fn badge(status: Status, frt: Option<i64>, res: Option<i64>, attention: Option<i
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttentionRow {
     pub number: i64,
-    pub subject: String,
     pub priority: Priority,
     pub state: SlaState,
     /// The nearest deadline (past when breached).
@@ -533,18 +532,18 @@ pub struct AttentionRow {
 }
 
 impl Workspace {
-    /// Every unsolved ticket that is at risk or breached at the clock's now, most overdue
-    /// first. One range scan over the stored SLA instants.
+    /// Every unsolved ticket that is at risk or breached at the clock's now, in the order
+    /// they became at risk. One range scan over the stored SLA instants; no per-ticket clock.
     pub fn needs_attention(&self) -> Result<Vec<AttentionRow>> {
         let now = to_ms(self.now());
         let mut stmt = self.conn.prepare_cached(
-            "SELECT number, subject, priority, status, frt_due_at, res_due_at, sla_attention_at FROM tickets
-             WHERE sla_attention_at <= ?1 ORDER BY min(coalesce(frt_due_at, 9223372036854775807), coalesce(res_due_at, 9223372036854775807)), number",
+            "SELECT number, priority, status, frt_due_at, res_due_at, sla_attention_at FROM tickets
+             WHERE sla_attention_at <= ?1 ORDER BY sla_attention_at",
         )?;
         let rows = stmt.query_map([now], |r| {
-            let status = Status::parse(&r.get::<_, String>(3)?).unwrap_or(Status::Open);
-            let b = badge(status, r.get(4)?, r.get(5)?, r.get(6)?, now);
-            Ok(AttentionRow { number: r.get(0)?, subject: r.get(1)?, priority: Priority::from_rank(r.get(2)?), state: b.state, due_at: b.due_at })
+            let status = Status::parse(&r.get::<_, String>(2)?).unwrap_or(Status::Open);
+            let b = badge(status, r.get(3)?, r.get(4)?, r.get(5)?, now);
+            Ok(AttentionRow { number: r.get(0)?, priority: Priority::from_rank(r.get(1)?), state: b.state, due_at: b.due_at })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

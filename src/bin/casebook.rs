@@ -527,12 +527,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             text.push_str(&format!("{} tickets need attention:\n", rows.len()));
             for r in &rows {
                 text.push_str(&format!(
-                    "  #{:<6} {:<9} {:<7} {}  {}\n",
+                    "  #{:<6} {:<9} {:<7} due {}\n",
                     r.number,
                     r.state.as_str(),
                     r.priority.label(),
                     r.due_at.map(|d| d.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default(),
-                    r.subject
                 ));
             }
             out(json!({ "settings": settings, "attention": rows }), text);
