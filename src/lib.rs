@@ -10,6 +10,7 @@ pub mod events;
 pub mod macros;
 pub mod model;
 pub mod people;
+pub mod search;
 pub mod sla;
 pub mod store;
 pub mod tickets;

@@ -370,7 +370,7 @@ impl Workspace {
             "SELECT t.number, t.subject, t.status, t.priority, t.type, c.name, c.email, o.name, c.tier, a.name, a.email, tm.name,
                     t.created_at, t.updated_at, t.frt_due_at, t.res_due_at, t.sla_attention_at, {key}
              FROM tickets t
-             JOIN customers c ON c.id = t.requester_id
+             CROSS JOIN customers c ON c.id = t.requester_id
              LEFT JOIN organisations o ON o.id = c.organisation_id
              LEFT JOIN agents a ON a.id = t.assignee_id
              LEFT JOIN teams tm ON tm.id = t.team_id
@@ -536,14 +536,16 @@ impl Workspace {
     /// they became at risk. One range scan over the stored SLA instants; no per-ticket clock.
     pub fn needs_attention(&self) -> Result<Vec<AttentionRow>> {
         let now = to_ms(self.now());
+        // The stored instants are NULL once met or while paused, so no status check is needed.
         let mut stmt = self.conn.prepare_cached(
-            "SELECT number, priority, status, frt_due_at, res_due_at, sla_attention_at FROM tickets
-             WHERE sla_attention_at <= ?1 ORDER BY sla_attention_at",
+            "SELECT number, priority,
+                    min(coalesce(frt_due_at, 9223372036854775807), coalesce(res_due_at, 9223372036854775807))
+             FROM tickets WHERE sla_attention_at <= ?1 ORDER BY sla_attention_at",
         )?;
         let rows = stmt.query_map([now], |r| {
-            let status = Status::parse(&r.get::<_, String>(2)?).unwrap_or(Status::Open);
-            let b = badge(status, r.get(3)?, r.get(4)?, r.get(5)?, now);
-            Ok(AttentionRow { number: r.get(0)?, priority: Priority::from_rank(r.get(1)?), state: b.state, due_at: b.due_at })
+            let due: i64 = r.get(2)?;
+            let state = if due <= now { SlaState::Breached } else { SlaState::AtRisk };
+            Ok(AttentionRow { number: r.get(0)?, priority: Priority::from_rank(r.get(1)?), state, due_at: Some(from_ms(due)) })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

@@ -79,13 +79,16 @@ CREATE TABLE tickets (
     sla_attention_at  INTEGER              -- min of the risk instants still ahead of the ticket
 ) STRICT;
 
-CREATE INDEX tickets_status_updated   ON tickets(status, updated_at);
-CREATE INDEX tickets_updated          ON tickets(updated_at);
-CREATE INDEX tickets_created          ON tickets(created_at);
-CREATE INDEX tickets_assignee_status  ON tickets(assignee_id, status, updated_at);
-CREATE INDEX tickets_team_status      ON tickets(team_id, status, updated_at);
+-- Sort indexes end in `number`, the tie-breaker of every sort, so a page is read in order.
+CREATE INDEX tickets_status_updated   ON tickets(status, updated_at, number);
+CREATE INDEX tickets_updated          ON tickets(updated_at, number);
+CREATE INDEX tickets_created          ON tickets(created_at, number);
+CREATE INDEX tickets_assignee_status  ON tickets(assignee_id, status, updated_at, number);
+CREATE INDEX tickets_team_status      ON tickets(team_id, status, updated_at, number);
 CREATE INDEX tickets_requester        ON tickets(requester_id, created_at);
-CREATE INDEX tickets_attention        ON tickets(sla_attention_at) WHERE sla_attention_at IS NOT NULL;
+-- Covering: listing every ticket that needs attention reads this index alone.
+CREATE INDEX tickets_attention        ON tickets(sla_attention_at, number, priority, frt_due_at, res_due_at)
+    WHERE sla_attention_at IS NOT NULL;
 CREATE INDEX tickets_resolved         ON tickets(resolved_at) WHERE resolved_at IS NOT NULL;
 CREATE INDEX tickets_duplicate_of     ON tickets(duplicate_of) WHERE duplicate_of IS NOT NULL;
 

@@ -1,0 +1,270 @@
+//! Text analysis for English, Polish, Korean and mixed text (PRODUCT S3), all offline:
+//! - `cb_en`: words, lower-cased, English Snowball stemming;
+//! - `cb_pl`: words, lower-cased, Polish Snowball stemming, then diacritics folded
+//!   (so "haslo" finds "hasło");
+//! - `cb_cjk`: overlapping bigrams of Hangul/CJK runs, no dictionary (so "서버" finds
+//!   "서버가", and "비밀번호 재설정" finds "비밀번호를 재설정");
+//! - `cb_neutral`: words lower-cased and folded, no stemming: codes, hostnames, names,
+//!   and anything in another language.
+//!
+//! Bump `ANALYZER_VERSION` whenever what an analyser emits changes: the index notices and
+//! rebuilds itself.
+
+use std::borrow::Cow;
+use std::mem;
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer, Token, TokenFilter,
+    TokenStream, Tokenizer, TokenizerManager,
+};
+
+pub const ANALYZER_VERSION: u32 = 1;
+
+pub const EN: &str = "cb_en";
+pub const PL: &str = "cb_pl";
+pub const CJK: &str = "cb_cjk";
+pub const NEUTRAL: &str = "cb_neutral";
+
+/// Registers Casebook's analysers; must be done on every open of an index.
+pub fn register(manager: &TokenizerManager) {
+    manager.register(
+        EN,
+        TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(48))
+            .filter(LowerCaser)
+            .filter(Stemmer::new(Language::English))
+            .build(),
+    );
+    manager.register(
+        PL,
+        TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(48))
+            .filter(LowerCaser)
+            .filter(PolishStemmer)
+            .filter(AsciiFoldingFilter)
+            .build(),
+    );
+    manager.register(CJK, TextAnalyzer::builder(CjkBigramTokenizer::default()).build());
+    manager.register(
+        NEUTRAL,
+        TextAnalyzer::builder(SimpleTokenizer::default()).filter(RemoveLongFilter::limit(64)).filter(LowerCaser).filter(AsciiFoldingFilter).build(),
+    );
+}
+
+/// The language whose stemmer a ticket's text goes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StemLanguage {
+    English,
+    Polish,
+}
+
+/// Detects the language of a ticket's text. Korean (and anything else) is covered by the
+/// bigram and neutral fields, so only Polish needs telling apart from the English default.
+pub fn detect(text: &str) -> StemLanguage {
+    // Polish letters are a strong, cheap signal on short texts where detectors guess.
+    if text.chars().any(|c| "ąćęłńóśźżĄĆĘŁŃÓŚŹŻ".contains(c)) {
+        return StemLanguage::Polish;
+    }
+    match whatlang::detect(text) {
+        Some(info) if info.lang() == whatlang::Lang::Pol && info.is_reliable() => StemLanguage::Polish,
+        _ => StemLanguage::English,
+    }
+}
+
+/// Whether a character belongs to a script written without spaces between words.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c,
+        '\u{AC00}'..='\u{D7A3}'   // Hangul syllables
+        | '\u{1100}'..='\u{11FF}' // Hangul Jamo
+        | '\u{3130}'..='\u{318F}' // Hangul compatibility Jamo
+        | '\u{3040}'..='\u{30FF}' // Hiragana, Katakana
+        | '\u{3400}'..='\u{4DBF}' // CJK extension A
+        | '\u{4E00}'..='\u{9FFF}' // CJK unified ideographs
+        | '\u{F900}'..='\u{FAFF}')
+}
+
+/// Polish Snowball stemming (frostem's algorithm; tantivy's `Language` has no Polish).
+#[derive(Clone)]
+pub struct PolishStemmer;
+
+impl TokenFilter for PolishStemmer {
+    type Tokenizer<T: Tokenizer> = PolishStemmerFilter<T>;
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> PolishStemmerFilter<T> {
+        PolishStemmerFilter { inner: tokenizer }
+    }
+}
+
+#[derive(Clone)]
+pub struct PolishStemmerFilter<T> {
+    inner: T,
+}
+
+impl<T: Tokenizer> Tokenizer for PolishStemmerFilter<T> {
+    type TokenStream<'a> = PolishStemmerStream<T::TokenStream<'a>>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        PolishStemmerStream {
+            tail: self.inner.token_stream(text),
+            stemmer: frostem::Stemmer::new(frostem::Algorithm::Polish),
+            buffer: String::new(),
+        }
+    }
+}
+
+pub struct PolishStemmerStream<T> {
+    tail: T,
+    stemmer: frostem::Stemmer,
+    buffer: String,
+}
+
+impl<T: TokenStream> TokenStream for PolishStemmerStream<T> {
+    fn advance(&mut self) -> bool {
+        if !self.tail.advance() {
+            return false;
+        }
+        let token = self.tail.token_mut();
+        match self.stemmer.stem(&token.text) {
+            Cow::Owned(stemmed) => token.text = stemmed,
+            Cow::Borrowed(stemmed) => {
+                self.buffer.clear();
+                self.buffer.push_str(stemmed);
+                mem::swap(&mut token.text, &mut self.buffer);
+            }
+        }
+        true
+    }
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
+}
+
+/// Emits overlapping character bigrams of every run of CJK characters (a lone character
+/// is emitted as itself) and nothing for other text.
+#[derive(Clone, Default)]
+pub struct CjkBigramTokenizer {
+    token: Token,
+}
+
+pub struct CjkBigramStream<'a> {
+    text: &'a str,
+    /// (byte offset, char) of the text's CJK characters, in order.
+    chars: Vec<(usize, char)>,
+    next: usize,
+    position: usize,
+    token: &'a mut Token,
+}
+
+impl Tokenizer for CjkBigramTokenizer {
+    type TokenStream<'a> = CjkBigramStream<'a>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> CjkBigramStream<'a> {
+        self.token.reset();
+        let chars = text.char_indices().collect();
+        CjkBigramStream { text, chars, next: 0, position: 0, token: &mut self.token }
+    }
+}
+
+impl CjkBigramStream<'_> {
+    fn cjk_at(&self, i: usize) -> bool {
+        self.chars.get(i).is_some_and(|(_, c)| is_cjk(*c))
+    }
+    fn end_of(&self, i: usize) -> usize {
+        self.chars.get(i + 1).map(|(o, _)| *o).unwrap_or(self.text.len())
+    }
+}
+
+impl TokenStream for CjkBigramStream<'_> {
+    fn advance(&mut self) -> bool {
+        while self.next < self.chars.len() && !self.cjk_at(self.next) {
+            self.next += 1;
+        }
+        if self.next >= self.chars.len() {
+            return false;
+        }
+        let i = self.next;
+        let start = self.chars[i].0;
+        let run_continues = self.cjk_at(i + 1);
+        let run_started_before = i > 0 && self.cjk_at(i - 1);
+        let end = if run_continues {
+            self.end_of(i + 1)
+        } else if run_started_before {
+            // The last character of a run was already covered by the previous bigram.
+            self.next += 1;
+            return self.advance();
+        } else {
+            self.end_of(i)
+        };
+        self.next += 1;
+        self.token.text.clear();
+        self.token.text.push_str(&self.text[start..end]);
+        self.token.offset_from = start;
+        self.token.offset_to = end;
+        self.token.position = self.position;
+        self.token.position_length = 1;
+        self.position += 1;
+        true
+    }
+    fn token(&self) -> &Token {
+        self.token
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        self.token
+    }
+}
+
+/// The tokens an analyser makes of a text (for building queries and for tests).
+pub fn tokens(manager: &TokenizerManager, analyser: &str, text: &str) -> Vec<String> {
+    let Some(mut a) = manager.get(analyser) else { return vec![] };
+    let mut stream = a.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manager() -> TokenizerManager {
+        let m = TokenizerManager::default();
+        register(&m);
+        m
+    }
+
+    #[test]
+    fn korean_bigrams_let_a_stem_find_its_inflections() {
+        let m = manager();
+        assert_eq!(tokens(&m, CJK, "서버가 다운"), vec!["서버", "버가", "다운"]);
+        assert_eq!(tokens(&m, CJK, "서버"), vec!["서버"]);
+        assert_eq!(tokens(&m, CJK, "VPN 연결 끊김 ok 집"), vec!["연결", "끊김", "집"]);
+        let doc = tokens(&m, CJK, "비밀번호를 재설정");
+        for t in tokens(&m, CJK, "비밀번호 재설정") {
+            assert!(doc.contains(&t), "{t} in {doc:?}");
+        }
+    }
+
+    #[test]
+    fn polish_is_stemmed_then_folded() {
+        let m = manager();
+        assert_eq!(tokens(&m, PL, "hasło"), tokens(&m, PL, "haslo"));
+        assert_eq!(tokens(&m, PL, "drukarki"), tokens(&m, PL, "drukarka"));
+        assert_eq!(tokens(&m, PL, "hasła"), tokens(&m, PL, "hasło"));
+    }
+
+    #[test]
+    fn english_is_stemmed_and_neutral_is_not() {
+        let m = manager();
+        assert_eq!(tokens(&m, EN, "drops Printers"), vec!["drop", "printer"]);
+        assert_eq!(tokens(&m, NEUTRAL, "Error 0xC0000005 on app01.acme.local"), vec!["error", "0xc0000005", "on", "app01", "acme", "local"]);
+    }
+
+    #[test]
+    fn language_detection() {
+        assert_eq!(detect("Nie mogę się zalogować, link do resetu hasła nie przychodzi"), StemLanguage::Polish);
+        assert_eq!(detect("Drukarka nie drukuje od rana, proszę o pomoc"), StemLanguage::Polish);
+        assert_eq!(detect("The VPN drops every ten minutes since Monday"), StemLanguage::English);
+        assert_eq!(detect("비밀번호 재설정 메일이 오지 않습니다"), StemLanguage::English);
+    }
+}
