@@ -9,6 +9,7 @@ use casebook::model::{MessageKind, NewMessage, NewTicket, Priority, Resolution, 
 use casebook::people::NewAgent;
 use casebook::sla::{SlaState, SlaStatus, TargetStatus};
 use casebook::views::{AssigneeFilter, Filters, SlaFilter, Sort, SortKey, TicketRow, ViewQuery};
+use casebook::search::{SearchFilters, SearchIndex};
 use casebook::{Error, ErrorPayload, Field, Workspace, WorkspaceInit};
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
@@ -136,6 +137,31 @@ enum Command {
         #[command(subcommand)]
         action: Option<MacroAction>,
     },
+    /// Search every ticket: words (all must match), a OR b, "phrases", -exclusions,
+    /// status: priority: type: assignee: tag: requester: team: before: after:.
+    Search {
+        query: String,
+        #[arg(long = "status")]
+        statuses: Vec<String>,
+        #[arg(long = "priority")]
+        priorities: Vec<String>,
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        #[arg(long)]
+        assignee: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// The most similar solved tickets to ticket N, each with the fix that closed it.
+    Similar {
+        number: i64,
+        #[arg(long, default_value_t = 5)]
+        limit: usize,
+    },
+    /// Rebuild the search index from the database.
+    Reindex,
+    /// Check that the derived data agrees with the database; non-zero exit when not.
+    Check,
     /// Import tickets from a JSON file (an array of tickets); all or nothing.
     Import { file: PathBuf },
     /// Measure performance on generated data and print a table.
@@ -277,6 +303,11 @@ enum MacroAction {
 enum BenchWhat {
     /// Creation rate, view pages, SLA scan and ticket page at N tickets.
     Store {
+        #[arg(long, default_value_t = 100_000)]
+        tickets: usize,
+    },
+    /// Index build, query latencies, similar tickets and their precision, against SQLite FTS5.
+    Search {
         #[arg(long, default_value_t = 100_000)]
         tickets: usize,
     },
@@ -621,6 +652,78 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Search { query, statuses, priorities, tags, assignee, limit } => {
+            let ws = open(&db, clock, as_agent)?;
+            let index = synced_index(&ws)?;
+            let filters = SearchFilters {
+                statuses: statuses.iter().flat_map(|s| s.split(',')).map(Status::parse).collect::<Result<_, _>>()?,
+                priorities: priorities.iter().flat_map(|s| s.split(',')).map(Priority::parse).collect::<Result<_, _>>()?,
+                tags,
+                assignee,
+                ..Default::default()
+            };
+            let r = index.search(ws.connection(), &query, &filters, limit)?;
+            let mut text: Vec<String> = r.notes.iter().map(|n| format!("note: {n}")).collect();
+            for h in &r.hits {
+                text.push(format!(
+                    "#{:<6} {:<9} {:<7} {}\n         {}",
+                    h.number,
+                    h.status.as_str(),
+                    h.priority.label(),
+                    mark(&h.subject, &h.subject_highlights),
+                    mark(&h.snippet.text, &h.snippet.highlights).replace('\n', " ")
+                ));
+            }
+            text.push(format!("{} of {} matching tickets", r.hits.len(), r.total));
+            out(serde_json::to_value(&r)?, text.join("\n"));
+        }
+        Command::Similar { number, limit } => {
+            let ws = open(&db, clock, as_agent)?;
+            let index = synced_index(&ws)?;
+            let similar = index.similar(ws.connection(), number, limit)?;
+            let mut text = vec![format!("Solved tickets like #{number}:")];
+            for s in &similar {
+                text.push(format!(
+                    "#{:<6} {}{}  (solved {})\n         fix{}: {}",
+                    s.number,
+                    s.subject,
+                    if s.reference { " ★ reference" } else { "" },
+                    s.resolved_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+                    s.fix.as_ref().map(|f| format!(" by {}", f.author)).unwrap_or_default(),
+                    s.fix.as_ref().map(|f| truncate(&f.body.replace('\n', " "), 160)).unwrap_or_else(|| "(no reply on record)".into())
+                ));
+            }
+            if similar.is_empty() {
+                text.push("No similar solved tickets.".into());
+            }
+            out(serde_json::to_value(&similar)?, text.join("\n"));
+        }
+        Command::Reindex => {
+            let ws = open(&db, clock, as_agent)?;
+            let index = SearchIndex::open(&ws.data_dir())?;
+            let r = index.rebuild(ws.connection())?;
+            out(serde_json::to_value(&r)?, format!("Rebuilt the search index: {} tickets in {:.1} s", r.tickets_indexed, r.seconds));
+        }
+        Command::Check => {
+            let ws = open(&db, clock, as_agent)?;
+            let index = SearchIndex::open(&ws.data_dir())?;
+            let s = index.status(ws.connection())?;
+            let text = match &s.problem {
+                None => format!("Search index: in line with the database ({} tickets, event {}).", s.tickets, s.database_seq),
+                Some(p) => format!(
+                    "Search index: {p}.\n  index: {} tickets up to event {}; database: {} tickets up to event {}.\n  Fix: {}",
+                    s.documents,
+                    s.applied_seq,
+                    s.tickets,
+                    s.database_seq,
+                    if s.replayable { "any search replays the missing changes, or run `casebook reindex`" } else { "run `casebook reindex`" }
+                ),
+            };
+            out(json!({ "ok": s.problem.is_none(), "search_index": s }), text);
+            if s.problem.is_some() {
+                return Err(Error::Conflict("the check found problems".into()).into());
+            }
+        }
         Command::Import { file } => {
             let mut ws = open(&db, clock, as_agent)?;
             let raw = std::fs::read_to_string(&file).map_err(|e| Error::validation("file", format!("cannot read {}: {e}", file.display())))?;
@@ -628,12 +731,52 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let numbers = ws.import_tickets(&tickets)?;
             out(json!({ "imported": numbers.len(), "numbers": numbers }), format!("Imported {} tickets", numbers.len()));
         }
+        Command::Bench { what: BenchWhat::Search { tickets } } => {
+            let rows = bench::search(tickets, &mut |msg| eprintln!("bench: {msg}"))?;
+            out(serde_json::to_value(&rows)?, format!("casebook bench search --tickets {tickets}\n\n{}", bench::table(&rows)));
+        }
         Command::Bench { what: BenchWhat::Store { tickets } } => {
             let rows = bench::store(tickets, &mut |msg| eprintln!("bench: {msg}"))?;
             out(serde_json::to_value(&rows)?, format!("casebook bench store --tickets {tickets}\n\n{}", bench::table(&rows)));
         }
     }
     Ok(())
+}
+
+/// The workspace's search index, brought in line with the database first (replaying new
+/// changes, or rebuilding when it was missing or damaged).
+fn synced_index(ws: &Workspace) -> anyhow::Result<SearchIndex> {
+    let index = SearchIndex::open(&ws.data_dir())?;
+    let report = index.sync(ws.connection())?;
+    if report.rebuilt {
+        eprintln!(
+            "note: rebuilt the search index ({}): {} tickets in {:.1} s",
+            report.reason.as_deref().unwrap_or("it was out of date"),
+            report.tickets_indexed,
+            report.seconds
+        );
+    }
+    Ok(index)
+}
+
+/// Marks highlighted ranges: bold on a terminal, [brackets] otherwise.
+fn mark(text: &str, ranges: &[(usize, usize)]) -> String {
+    use std::io::IsTerminal;
+    let (open, close) = if std::io::stdout().is_terminal() { ("\x1b[1m", "\x1b[0m") } else { ("[", "]") };
+    let mut out = String::new();
+    let mut at = 0;
+    for &(a, b) in ranges {
+        if a < at || b > text.len() || !text.is_char_boundary(a) || !text.is_char_boundary(b) {
+            continue;
+        }
+        out.push_str(&text[at..a]);
+        out.push_str(open);
+        out.push_str(&text[a..b]);
+        out.push_str(close);
+        at = b;
+    }
+    out.push_str(&text[at..]);
+    out
 }
 
 /// An import file is an array of tickets, or an object with a `tickets` array.

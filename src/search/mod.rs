@@ -366,29 +366,44 @@ impl SearchIndex {
         Ok(SyncReport { rebuilt: true, reason: None, tickets_indexed: count, seconds: started.elapsed().as_secs_f64() })
     }
 
-    /// The tickets matching `raw` (the search box's text) and `filters`, best first.
-    pub fn search(&self, conn: &Connection, raw: &str, filters: &SearchFilters, limit: usize) -> Result<SearchResults> {
-        let g = self.live();
+    /// The whole query for the search box's text and the UI's filters, with the notes on
+    /// what was not understood; `None` when there is nothing to search for.
+    fn build_query(&self, g: &Generation, raw: &str, filters: &SearchFilters) -> (Option<BooleanQuery>, Vec<String>) {
         let parsed = query::parse(raw);
         let mut all_filters = parsed.filters.clone();
         all_filters.merge(filters);
         let mut notes = parsed.notes.clone();
-        let text_query = self.text_query(&g, &parsed);
+        let text_query = self.text_query(g, &parsed);
         if text_query.is_none() && all_filters.is_empty() {
             if !raw.trim().is_empty() {
                 notes.push("Nothing to search for in that query.".into());
             }
-            return Ok(SearchResults { hits: vec![], total: 0, notes });
+            return (None, notes);
         }
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        match &text_query {
-            Some(q) => clauses.push((Occur::Must, q.box_clone())),
-            None => clauses.push((Occur::Must, Box::new(AllQuery))),
-        }
-        for f in self.filter_queries(&g, &all_filters) {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query.unwrap_or_else(|| Box::new(AllQuery)))];
+        for f in self.filter_queries(g, &all_filters) {
             clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(f, 0.0))));
         }
-        let query = BooleanQuery::new(clauses);
+        (Some(BooleanQuery::new(clauses)), notes)
+    }
+
+    /// The numbers of the best `limit` matches and how many match in all, without loading
+    /// anything from the database (what a result count or a benchmark needs).
+    pub fn search_numbers(&self, raw: &str, filters: &SearchFilters, limit: usize) -> Result<(Vec<(i64, f32)>, usize)> {
+        let g = self.live();
+        let (Some(query), _) = self.build_query(&g, raw, filters) else { return Ok((vec![], 0)) };
+        let searcher = g.reader.searcher();
+        let (top, total) = searcher.search(&query, &(TopDocs::with_limit(limit.clamp(1, 500)).order_by_score(), Count)).map_err(tantivy_err)?;
+        let numbers = top.into_iter().map(|(score, addr)| Ok((number_of(&searcher, &g.fields, addr)?, score))).collect::<Result<_>>()?;
+        Ok((numbers, total))
+    }
+
+    /// The tickets matching `raw` (the search box's text) and `filters`, best first, with
+    /// highlighted snippets cut from the text in SQLite.
+    pub fn search(&self, conn: &Connection, raw: &str, filters: &SearchFilters, limit: usize) -> Result<SearchResults> {
+        let g = self.live();
+        let (query, notes) = self.build_query(&g, raw, filters);
+        let Some(query) = query else { return Ok(SearchResults { hits: vec![], total: 0, notes }) };
         let searcher = g.reader.searcher();
         let (top, total) = searcher
             .search(&query, &(TopDocs::with_limit(limit.clamp(1, 500)).order_by_score(), Count))
@@ -420,6 +435,13 @@ impl SearchIndex {
         for w in p.words.iter().chain(p.phrases.iter()) {
             if let Some(q) = self.across_fields(g, w) {
                 clauses.push((Occur::Must, q));
+            }
+        }
+        for group in &p.any_of {
+            let alternatives: Vec<(Occur, Box<dyn Query>)> =
+                group.iter().filter_map(|w| self.across_fields(g, w)).map(|q| (Occur::Should, q)).collect();
+            if !alternatives.is_empty() {
+                clauses.push((Occur::Must, Box::new(BooleanQuery::new(alternatives))));
             }
         }
         let positive = !clauses.is_empty();

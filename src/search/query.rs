@@ -1,5 +1,5 @@
-//! The search box's language (PRODUCT S1): plain words (all must match), "phrases",
-//! -exclusions, and field:value filters (status:, priority:, type:, assignee:, tag:,
+//! The search box's language (PRODUCT S1): plain words (all must match), `a OR b`,
+//! "phrases", -exclusions, and field:value filters (status:, priority:, type:, assignee:, tag:,
 //! requester:, team:, before:, after:). Anything it cannot read is searched as plain words
 //! with a note saying so; it never fails.
 
@@ -63,6 +63,8 @@ impl SearchFilters {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParsedQuery {
     pub words: Vec<String>,
+    /// Groups written `a OR b OR c`: one of each group must match.
+    pub any_of: Vec<Vec<String>>,
     pub phrases: Vec<String>,
     /// Words or phrases that must not appear.
     pub excluded: Vec<String>,
@@ -73,7 +75,7 @@ pub struct ParsedQuery {
 
 impl ParsedQuery {
     pub fn has_text(&self) -> bool {
-        !self.words.is_empty() || !self.phrases.is_empty()
+        !self.words.is_empty() || !self.phrases.is_empty() || !self.any_of.is_empty()
     }
 }
 
@@ -150,7 +152,35 @@ pub fn parse(raw: &str) -> ParsedQuery {
         push_text(&mut p, negated, body, quoted);
     }
     p.notes.extend(notes);
+    group_alternatives(&mut p);
     p
+}
+
+/// Turns `x OR y` among the words into an any-of group (a stray OR stays a word).
+fn group_alternatives(p: &mut ParsedQuery) {
+    if !p.words.iter().any(|w| w == "OR") {
+        return;
+    }
+    let mut words: Vec<String> = Vec::new();
+    let mut groups: Vec<Vec<String>> = Vec::new();
+    let mut i = 0;
+    let w = std::mem::take(&mut p.words);
+    while i < w.len() {
+        if w[i] != "OR" && w.get(i + 1).is_some_and(|x| x == "OR") && w.get(i + 2).is_some_and(|x| x != "OR") {
+            let mut group = vec![w[i].clone()];
+            i += 1;
+            while i + 1 < w.len() && w[i] == "OR" && w[i + 1] != "OR" {
+                group.push(w[i + 1].clone());
+                i += 2;
+            }
+            groups.push(group);
+        } else {
+            words.push(w[i].clone());
+            i += 1;
+        }
+    }
+    p.words = words;
+    p.any_of = groups;
 }
 
 fn push_text(p: &mut ParsedQuery, negated: bool, text: String, phrase: bool) {
@@ -231,6 +261,16 @@ mod tests {
         assert_eq!(p.filters.tags, vec!["vpn"]);
         assert!(p.filters.created_after.is_some());
         assert!(p.notes.is_empty());
+    }
+
+    #[test]
+    fn or_groups() {
+        let p = parse("vpn OR printer offline OR down urgent");
+        assert_eq!(p.any_of, vec![vec!["vpn", "printer"], vec!["offline", "down"]]);
+        assert_eq!(p.words, vec!["urgent"]);
+        let p = parse("OR vpn OR");
+        assert_eq!(p.words, vec!["OR", "vpn", "OR"]);
+        assert!(p.any_of.is_empty());
     }
 
     #[test]

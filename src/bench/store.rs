@@ -1,5 +1,4 @@
-//! `casebook bench store`: the store's performance budgets measured on generated data, each
-//! beside the obvious alternative measured in the same run. Printed, never asserted.
+//! `casebook bench store`: creation, views, the SLA scan and the ticket page.
 
 use crate::clock::{to_ms, Clock, FixedClock};
 use crate::demo::{self, DemoOptions};
@@ -12,34 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct BenchRow {
-    pub measure: String,
-    pub casebook: String,
-    pub alternative: String,
-    pub goal: String,
-}
-
-fn row(measure: impl Into<String>, casebook: impl Into<String>, alternative: impl Into<String>, goal: impl Into<String>) -> BenchRow {
-    BenchRow { measure: measure.into(), casebook: casebook.into(), alternative: alternative.into(), goal: goal.into() }
-}
-
-/// Milliseconds of each run of `f`, `n` times, as (p50, p95).
-fn percentiles(n: usize, mut f: impl FnMut(usize) -> Result<()>) -> Result<(f64, f64)> {
-    let mut times = Vec::with_capacity(n);
-    for i in 0..n {
-        let t = Instant::now();
-        f(i)?;
-        times.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
-    times.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let at = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
-    Ok((at(0.5), at(0.95)))
-}
-
-fn ms(p: (f64, f64)) -> String {
-    format!("p50 {:.2} ms · p95 {:.2} ms", p.0, p.1)
-}
+use super::{ms, percentiles, row, BenchRow};
 
 /// Runs the store benchmark over `tickets` generated tickets in a temporary folder.
 pub fn store(tickets: usize, progress: &mut dyn FnMut(&str)) -> Result<Vec<BenchRow>> {
@@ -170,11 +142,3 @@ fn plain_sla_scan(ws: &Workspace) -> Result<usize> {
     Ok(found)
 }
 
-/// The rows as a Markdown table.
-pub fn table(rows: &[BenchRow]) -> String {
-    let mut out = String::from("| measure | casebook | alternative | goal |\n|---|---|---|---|\n");
-    for r in rows {
-        out.push_str(&format!("| {} | {} | {} | {} |\n", r.measure, r.casebook, r.alternative, r.goal));
-    }
-    out
-}
