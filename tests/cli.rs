@@ -147,3 +147,48 @@ fn import_is_all_or_nothing_and_names_the_bad_record() {
     fails(&db, &["import", wrong_shape.to_str().unwrap()], "record 1");
     assert_eq!(ok_json(&db, &["list"])["total"], 2, "nothing from the failed imports");
 }
+
+#[test]
+fn search_similar_check_and_reindex() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    ok_json(&db, &["demo", "--tickets", "600", "--seed", "5"]);
+    // The first search builds the index.
+    let r = ok_json(&db, &["search", "vpn"]);
+    let hits = r["hits"].as_array().unwrap();
+    assert!(!hits.is_empty());
+    assert!(r["total"].as_u64().unwrap() >= hits.len() as u64);
+    let first = &hits[0];
+    let subject = first["subject"].as_str().unwrap();
+    assert!(subject.to_lowercase().contains("vpn") || first["snippet"]["text"].as_str().unwrap().to_lowercase().contains("vpn"));
+    let r = ok_json(&db, &["search", "서버 다운", "--status", "closed"]);
+    assert!(r["hits"].as_array().unwrap().iter().all(|h| h["status"] == "closed"));
+    let r = ok_json(&db, &["search", "hasła OR haslo"]);
+    assert!(!r["hits"].as_array().unwrap().is_empty(), "Polish finds Polish");
+
+    // Similar solved tickets for an open one, each with its fix.
+    let open = ok_json(&db, &["list", "--status", "open", "--limit", "1"]);
+    let n = open["tickets"][0]["number"].as_i64().unwrap().to_string();
+    let similar = ok_json(&db, &["similar", &n]);
+    let list = similar.as_array().unwrap();
+    assert!(!list.is_empty());
+    for s in list {
+        assert!(["resolved", "closed"].contains(&s["status"].as_str().unwrap()));
+        assert!(s["fix"]["body"].as_str().is_some_and(|b| !b.is_empty()), "{s}");
+    }
+
+    // A new ticket is found by the next search; the check sees the index behind first.
+    ok_json(&db, &["new", "--subject", "Badge reader zebracode", "--body", "rejects my card", "--requester", "z@acme.test"]);
+    let out = casebook(&db, &["check"]);
+    assert!(!out.status.success(), "the index is one change behind");
+    assert_eq!(ok_json(&db, &["search", "zebracode"])["total"], 1);
+    ok_json(&db, &["check"]);
+
+    // Deleted while Casebook is closed: rebuilt on the next search.
+    std::fs::remove_dir_all(dir.path().join("index")).unwrap();
+    fails(&db, &["check"], "");
+    assert_eq!(ok_json(&db, &["search", "zebracode"])["total"], 1);
+    let r = ok_json(&db, &["reindex"]);
+    assert_eq!(r["rebuilt"], true);
+    assert_eq!(r["tickets_indexed"], 601);
+}
