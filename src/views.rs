@@ -366,26 +366,41 @@ impl Workspace {
             let (k, n) = parse_cursor(cursor)?;
             sql.push(format!("({key}, t.number) {cmp} (?, ?)"), [Value::Integer(k), Value::Integer(n)]);
         }
+        // Two steps: pick the page's tickets from `tickets` alone (filter, sort, limit),
+        // then join the people for those few rows; joining first would join every match.
         let text = format!(
+            "SELECT t.number, {key} FROM tickets t {} ORDER BY {key} {dir}, t.number {dir} LIMIT {}",
+            sql.where_clause(),
+            limit + 1
+        );
+        let mut stmt = self.conn.prepare_cached(&text)?;
+        let mut keys: Vec<(i64, i64)> =
+            stmt.query_map(params_from_iter(sql.params.iter()), |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        let next = if keys.len() > limit {
+            keys.truncate(limit);
+            keys.last().map(|(n, k)| format!("{k}:{n}"))
+        } else {
+            None
+        };
+        let now = to_ms(self.now());
+        if keys.is_empty() {
+            return Ok(Page { rows: vec![], next });
+        }
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT t.number, t.subject, t.status, t.priority, t.type, c.name, c.email, o.name, c.tier, a.name, a.email, tm.name,
-                    t.created_at, t.updated_at, t.frt_due_at, t.res_due_at, t.sla_attention_at, {key}
+                    t.created_at, t.updated_at, t.frt_due_at, t.res_due_at, t.sla_attention_at
              FROM tickets t
              CROSS JOIN customers c ON c.id = t.requester_id
              LEFT JOIN organisations o ON o.id = c.organisation_id
              LEFT JOIN agents a ON a.id = t.assignee_id
              LEFT JOIN teams tm ON tm.id = t.team_id
-             {} ORDER BY {key} {dir}, t.number {dir} LIMIT {}",
-            sql.where_clause(),
-            limit + 1
-        );
-        let now = to_ms(self.now());
-        let mut stmt = self.conn.prepare_cached(&text)?;
-        let mut keys = Vec::new();
-        let mut rows: Vec<TicketRow> = stmt
-            .query_map(params_from_iter(sql.params.iter()), |r| {
+             WHERE t.number IN ({})",
+            placeholders(keys.len())
+        ))?;
+        let mut by_number: std::collections::HashMap<i64, TicketRow> = stmt
+            .query_map(params_from_iter(keys.iter().map(|(n, _)| n)), |r| {
                 let status = Status::parse(&r.get::<_, String>(2)?).unwrap_or(Status::Open);
                 let (frt, res, attention): (Option<i64>, Option<i64>, Option<i64>) = (r.get(14)?, r.get(15)?, r.get(16)?);
-                keys.push((r.get::<_, i64>(17)?, r.get::<_, i64>(0)?));
                 Ok(TicketRow {
                     number: r.get(0)?,
                     subject: r.get(1)?,
@@ -404,13 +419,9 @@ impl Workspace {
                     sla: badge(status, frt, res, attention, now),
                 })
             })?
+            .map(|r| r.map(|row| (row.number, row)))
             .collect::<rusqlite::Result<_>>()?;
-        let next = if rows.len() > limit {
-            rows.truncate(limit);
-            keys.get(limit - 1).map(|(k, n)| format!("{k}:{n}"))
-        } else {
-            None
-        };
+        let rows = keys.iter().filter_map(|(n, _)| by_number.remove(n)).collect();
         Ok(Page { rows, next })
     }
 
