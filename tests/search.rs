@@ -210,3 +210,27 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn the_indexer_thread_makes_changes_searchable_without_being_asked_to_search() {
+    use std::sync::Arc;
+    let (mut e, index) = sample();
+    let index = Arc::new(index);
+    let indexer = casebook::search::Indexer::start(e.db(), index.clone(), |_| {}, |err| panic!("{err}")).unwrap();
+    let n = ticket(&mut e, "Projector flickers", "The projector in room 4 flickers", "p@acme.test");
+    indexer.notify();
+    // Wait (generously: the machine is shared) until the writer thread has applied it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while numbers(&index, &e, "projector").is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(numbers(&index, &e, "projector"), vec![n]);
+    // A change nobody announces is picked up by the writer's timer.
+    e.ws.add_message(n, &NewMessage::new(MessageKind::Internal, "bulb model ZX-90")).unwrap();
+    while numbers(&index, &e, "ZX-90").is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(numbers(&index, &e, "ZX-90"), vec![n]);
+    indexer.stop();
+    assert_eq!(index.status(e.ws.connection()).unwrap().problem, None);
+}

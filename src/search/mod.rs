@@ -14,8 +14,10 @@
 
 pub mod analysis;
 mod documents;
+pub mod indexer;
 pub mod query;
 
+pub use indexer::Indexer;
 pub use query::{ParsedQuery, SearchFilters};
 
 use crate::clock::{from_ms, Timestamp};
