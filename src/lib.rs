@@ -21,4 +21,5 @@ pub mod workspace;
 pub use clock::{Clock, FixedClock, SystemClock, Timestamp};
 pub use error::{Error, ErrorPayload, Result};
 pub use tickets::{Field, TicketDetail};
+pub use uuid::Uuid;
 pub use workspace::{Workspace, WorkspaceInit};

@@ -1,0 +1,87 @@
+use super::Svc;
+use crate::services::CmdResult;
+use casebook::model::{Event, Message, MessageKind, NewMessage, NewTicket, Resolution, Status, Ticket};
+use casebook::views::{Page, ViewCount, ViewQuery};
+use casebook::{Field, TicketDetail};
+
+#[tauri::command]
+pub async fn view_counts(svc: Svc<'_>) -> CmdResult<Vec<ViewCount>> {
+    svc.read(|ws| ws.view_counts()).await
+}
+
+/// A page of a view (by name), with extra filters from the list's controls.
+#[tauri::command]
+pub async fn list_tickets(svc: Svc<'_>, view: Option<String>, query: Option<ViewQuery>, after: Option<String>, limit: usize) -> CmdResult<Page> {
+    svc.read(move |ws| {
+        let q = match (query, view) {
+            (Some(q), _) => q,
+            (None, Some(v)) => ws.view_query(&v)?,
+            (None, None) => ViewQuery::default(),
+        };
+        ws.list(&q, after.as_deref(), limit)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn ticket_detail(svc: Svc<'_>, number: i64) -> CmdResult<TicketDetail> {
+    svc.read(move |ws| ws.ticket_detail(number)).await
+}
+
+#[tauri::command]
+pub async fn ticket_history(svc: Svc<'_>, number: i64) -> CmdResult<Vec<Event>> {
+    svc.read(move |ws| ws.history(number)).await
+}
+
+#[tauri::command]
+pub async fn create_ticket(svc: Svc<'_>, ticket: NewTicket) -> CmdResult<Ticket> {
+    svc.write(vec![], move |ws| ws.create_ticket(&ticket)).await
+}
+
+#[tauri::command]
+pub async fn add_message(svc: Svc<'_>, number: i64, kind: MessageKind, body: String) -> CmdResult<Message> {
+    svc.write(vec![number], move |ws| ws.add_message(number, &NewMessage::new(kind, body))).await
+}
+
+#[tauri::command]
+pub async fn set_field(svc: Svc<'_>, number: i64, field: Field, value: String) -> CmdResult<Ticket> {
+    svc.write(vec![number], move |ws| ws.set_field(number, field, &value)).await
+}
+
+#[tauri::command]
+pub async fn set_status(svc: Svc<'_>, number: i64, status: Status, reason: Option<Resolution>) -> CmdResult<Ticket> {
+    svc.write(vec![number], move |ws| ws.set_status(number, status, reason)).await
+}
+
+#[tauri::command]
+pub async fn claim_ticket(svc: Svc<'_>, number: i64) -> CmdResult<Ticket> {
+    svc.write(vec![number], move |ws| ws.claim(number)).await
+}
+
+#[tauri::command]
+pub async fn merge_tickets(svc: Svc<'_>, number: i64, into: i64) -> CmdResult<Ticket> {
+    svc.write(vec![number, into], move |ws| ws.merge(number, into)).await
+}
+
+#[tauri::command]
+pub async fn link_tickets(svc: Svc<'_>, number: i64, related: i64) -> CmdResult<()> {
+    svc.write(vec![number, related], move |ws| ws.link(number, related)).await
+}
+
+#[tauri::command]
+pub async fn mark_solution(svc: Svc<'_>, number: i64, message_id: String) -> CmdResult<()> {
+    svc.write(vec![number], move |ws| {
+        let id = uuid_of(&message_id)?;
+        ws.mark_solution(number, id)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn render_macro(svc: Svc<'_>, name: String, number: i64) -> CmdResult<String> {
+    svc.read(move |ws| ws.render_macro(&name, number)).await
+}
+
+fn uuid_of(s: &str) -> casebook::Result<casebook::Uuid> {
+    casebook::Uuid::parse_str(s).map_err(|_| casebook::Error::validation("message", format!("'{s}' is not a message id")))
+}

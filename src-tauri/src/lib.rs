@@ -1,0 +1,58 @@
+//! Casebook's desktop face: the Tauri window over the engine. The shell only translates:
+//! commands (in `commands/`) are a few lines that call one engine function off the async
+//! runtime and map its error to `{code, message}`; every write is followed by one
+//! `entities_changed` event so every open view refreshes itself.
+
+mod commands;
+mod services;
+
+use services::{Services, StartOptions};
+use std::sync::Arc;
+use tauri::Manager;
+
+pub fn run() {
+    let options = StartOptions::from_args(std::env::args().skip(1));
+    tauri::Builder::default()
+        .setup(move |app| {
+            let data_dir = match &options.data_dir {
+                Some(d) => d.clone(),
+                None => app.path().app_data_dir()?,
+            };
+            let services = Arc::new(Services::new(data_dir, app.handle().clone()));
+            if let Err(e) = services.open_existing(options.demo_if_new) {
+                eprintln!("casebook: {}", e.message);
+            }
+            app.manage(services);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::workspace::workspace_state,
+            commands::workspace::create_workspace,
+            commands::workspace::switch_agent,
+            commands::tickets::view_counts,
+            commands::tickets::list_tickets,
+            commands::tickets::ticket_detail,
+            commands::tickets::ticket_history,
+            commands::tickets::create_ticket,
+            commands::tickets::add_message,
+            commands::tickets::set_field,
+            commands::tickets::set_status,
+            commands::tickets::claim_ticket,
+            commands::tickets::merge_tickets,
+            commands::tickets::link_tickets,
+            commands::tickets::mark_solution,
+            commands::tickets::render_macro,
+            commands::search::search_tickets,
+            commands::search::similar_tickets,
+            commands::search::search_status,
+            commands::settings::settings,
+            commands::settings::save_sla_settings,
+            commands::settings::add_agent,
+            commands::settings::add_team,
+            commands::settings::add_ticket_type,
+            commands::settings::remove_ticket_type,
+            commands::settings::save_macro,
+        ])
+        .run(tauri::generate_context!("../tauri.conf.json"))
+        .expect("error while running Casebook");
+}

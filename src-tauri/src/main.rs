@@ -1,0 +1,6 @@
+// Casebook's desktop shell. No console window on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+fn main() {
+    casebook_desktop::run();
+}

@@ -1,0 +1,85 @@
+// The one module components talk to. `Api` is an interface so tests can hand in a fake;
+// `tauriApi` is the real thing, calling the shell's commands by name in one place only.
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type * as T from "./types";
+
+export interface Api {
+  workspaceState(): Promise<T.WorkspaceState>;
+  createWorkspace(demo: boolean, name: string, email: string): Promise<void>;
+  switchAgent(email: string): Promise<void>;
+  viewCounts(): Promise<T.ViewCount[]>;
+  listTickets(view: string, after: string | null, limit: number): Promise<T.Page>;
+  ticketDetail(number: number): Promise<T.TicketDetail>;
+  ticketHistory(number: number): Promise<T.HistoryEvent[]>;
+  createTicket(ticket: T.NewTicket): Promise<T.Ticket>;
+  addMessage(number: number, kind: T.MessageKind, body: string): Promise<T.Message>;
+  setField(number: number, field: T.Field, value: string): Promise<T.Ticket>;
+  setStatus(number: number, status: T.Status, reason: T.Resolution | null): Promise<T.Ticket>;
+  claim(number: number): Promise<T.Ticket>;
+  merge(number: number, into: number): Promise<T.Ticket>;
+  link(number: number, related: number): Promise<void>;
+  markSolution(number: number, messageId: string): Promise<void>;
+  renderMacro(name: string, number: number): Promise<string>;
+  search(query: string, filters: T.SearchFilters | null, limit: number): Promise<T.SearchResults>;
+  similar(number: number, limit: number): Promise<T.SimilarTicket[]>;
+  settings(): Promise<T.Settings>;
+  saveSlaSettings(sla: T.SlaSettings): Promise<void>;
+  addAgent(name: string, email: string, admin: boolean, teams: string[]): Promise<T.Agent>;
+  addTeam(name: string, backupAgent: string | null): Promise<T.Team>;
+  addTicketType(name: string): Promise<void>;
+  removeTicketType(name: string): Promise<void>;
+  saveMacro(name: string, body: string): Promise<T.Macro>;
+  /** Calls `f` whenever the shell says data changed (any view, rule or background task). */
+  onChange(f: () => void): Promise<UnlistenFn>;
+}
+
+/** Errors arrive as `{code, message}`; this keeps them as an Error with both. */
+export class ApiError extends Error {
+  constructor(public code: string, message: string, public field?: string) {
+    super(message);
+  }
+}
+
+async function call<R>(command: string, args?: Record<string, unknown>): Promise<R> {
+  try {
+    return await invoke<R>(command, args);
+  } catch (e) {
+    const p = e as T.ErrorPayload;
+    if (p && typeof p === "object" && "message" in p) throw new ApiError(p.code, p.message, p.field);
+    throw new ApiError("internal", String(e));
+  }
+}
+
+export const tauriApi: Api = {
+  workspaceState: () => call("workspace_state"),
+  createWorkspace: (demo, name, email) => call("create_workspace", { demo, name, email }),
+  switchAgent: (email) => call("switch_agent", { email }),
+  viewCounts: () => call("view_counts"),
+  listTickets: (view, after, limit) => call("list_tickets", { view, after, limit }),
+  ticketDetail: (number) => call("ticket_detail", { number }),
+  ticketHistory: (number) => call("ticket_history", { number }),
+  createTicket: (ticket) => call("create_ticket", { ticket }),
+  addMessage: (number, kind, body) => call("add_message", { number, kind, body }),
+  setField: (number, field, value) => call("set_field", { number, field, value }),
+  setStatus: (number, status, reason) => call("set_status", { number, status, reason }),
+  claim: (number) => call("claim_ticket", { number }),
+  merge: (number, into) => call("merge_tickets", { number, into }),
+  link: (number, related) => call("link_tickets", { number, related }),
+  markSolution: (number, messageId) => call("mark_solution", { number, messageId }),
+  renderMacro: (name, number) => call("render_macro", { name, number }),
+  search: (query, filters, limit) => call("search_tickets", { query, filters, limit }),
+  similar: (number, limit) => call("similar_tickets", { number, limit }),
+  settings: () => call("settings"),
+  saveSlaSettings: (sla) => call("save_sla_settings", { sla }),
+  addAgent: (name, email, admin, teams) => call("add_agent", { name, email, admin, teams }),
+  addTeam: (name, backupAgent) => call("add_team", { name, backupAgent }),
+  addTicketType: (name) => call("add_ticket_type", { name }),
+  removeTicketType: (name) => call("remove_ticket_type", { name }),
+  saveMacro: (name, body) => call("save_macro", { name, body }),
+  onChange: async (f) => {
+    const a = await listen("entities_changed", f);
+    const b = await listen("search_updated", f);
+    return () => { a(); b(); };
+  },
+};

@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { badgeText, duration, pieces, relative } from "./format";
+
+describe("format", () => {
+  it("highlights by byte ranges, also in Korean", () => {
+    // "서버" is 6 bytes in UTF-8.
+    expect(pieces("서버가 다운", [[0, 6]])).toEqual([{ text: "서버", hit: true }, { text: "가 다운", hit: false }]);
+    expect(pieces("VPN drops", [[4, 9]])).toEqual([{ text: "VPN ", hit: false }, { text: "drops", hit: true }]);
+    expect(pieces("abc", [[5, 9]])).toEqual([{ text: "abc", hit: false }]);
+  });
+  it("durations and SLA badges carry words", () => {
+    expect(duration(90 * 60)).toBe("1 h 30 min");
+    expect(badgeText({ state: "breached", due_at: null, seconds_left: -7200 })).toBe("2 h 0 min over");
+    expect(badgeText({ state: "at_risk", due_at: null, seconds_left: 600 })).toBe("10 min ⚠");
+    expect(badgeText({ state: "paused", due_at: null, seconds_left: 600 })).toBe("paused");
+  });
+  it("relative times", () => {
+    const now = Date.parse("2026-03-02T12:00:00Z");
+    expect(relative("2026-03-02T10:00:00Z", now)).toBe("2 h ago");
+    expect(relative("2026-03-02T11:59:50Z", now)).toBe("just now");
+  });
+});

@@ -1,0 +1,52 @@
+// Times and durations as people read them.
+import type { SlaBadge, SlaState } from "./api/types";
+
+export function relative(iso: string, now = Date.now()): string {
+  const s = Math.round((now - Date.parse(iso)) / 1000);
+  const abs = Math.abs(s);
+  const unit = abs < 60 ? "now" : abs < 3600 ? `${Math.floor(abs / 60)} min` : abs < 86400 ? `${Math.floor(abs / 3600)} h` : `${Math.floor(abs / 86400)} d`;
+  if (unit === "now") return "just now";
+  return s >= 0 ? `${unit} ago` : `in ${unit}`;
+}
+
+export function absolute(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+export function duration(seconds: number): string {
+  const s = Math.abs(seconds);
+  if (s >= 86400) return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
+  if (s >= 3600) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  return `${Math.max(0, Math.floor(s / 60))} min`;
+}
+
+/** The text of an SLA badge; never colour alone. */
+export function badgeText(b: SlaBadge): string {
+  if (b.state === "met" || b.seconds_left === null) return "";
+  if (b.state === "paused") return "paused";
+  if (b.seconds_left < 0 || b.state === "breached") return `${duration(b.seconds_left)} over`;
+  return `${duration(b.seconds_left)}${b.state === "at_risk" ? " ⚠" : ""}`;
+}
+
+export const stateClass = (s: SlaState) => `sla-${s}`;
+
+export const statusLabel: Record<string, string> = {
+  new: "New", open: "Open", pending: "Pending", on_hold: "On hold", resolved: "Resolved", closed: "Closed",
+};
+export const priorityLabel: Record<string, string> = { urgent: "Urgent", high: "High", medium: "Medium", low: "Low" };
+
+/** Splits text into plain and highlighted pieces (byte ranges from the engine → UTF-16). */
+export function pieces(text: string, ranges: [number, number][]): { text: string; hit: boolean }[] {
+  const bytes = new TextEncoder().encode(text);
+  const dec = new TextDecoder();
+  const out: { text: string; hit: boolean }[] = [];
+  let at = 0;
+  for (const [a, b] of [...ranges].sort((x, y) => x[0] - y[0])) {
+    if (a < at || b > bytes.length) continue;
+    if (a > at) out.push({ text: dec.decode(bytes.slice(at, a)), hit: false });
+    out.push({ text: dec.decode(bytes.slice(a, b)), hit: true });
+    at = b;
+  }
+  if (at < bytes.length) out.push({ text: dec.decode(bytes.slice(at)), hit: false });
+  return out;
+}

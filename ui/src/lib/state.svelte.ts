@@ -1,0 +1,111 @@
+// The window's state and what it does, in one controller; components read its fields and
+// call its methods. Every write goes through the engine; the shell's change event reloads.
+import type { Api } from "./api/client";
+import type * as T from "./api/types";
+
+export type Pane = "ticket" | "new" | "settings";
+
+export class AppState {
+  ws = $state<T.WorkspaceState | null>(null);
+  counts = $state<T.ViewCount[]>([]);
+  view = $state("my-open");
+  rows = $state<T.TicketRow[]>([]);
+  next = $state<string | null>(null);
+  loading = $state(false);
+  selected = $state<number | null>(null);
+  detail = $state<T.TicketDetail | null>(null);
+  similar = $state<T.SimilarTicket[]>([]);
+  history = $state<T.HistoryEvent[]>([]);
+  pane = $state<Pane>("ticket");
+  paletteOpen = $state(false);
+  shortcutsOpen = $state(false);
+  /** A problem not tied to a field (shown in a banner). */
+  error = $state<string | null>(null);
+  /** Bumped to ask the composer to take focus in a mode. */
+  composeRequest = $state<{ kind: "public" | "internal"; n: number } | null>(null);
+  /** Text for the composer (from "insert fix" or a macro). */
+  insertRequest = $state<{ text: string; n: number } | null>(null);
+
+  constructor(public api: Api) {}
+
+  async init() {
+    this.ws = await this.api.workspaceState();
+    if (this.ws.open) {
+      await this.api.onChange(() => void this.refresh());
+      await this.loadView(this.view);
+    }
+  }
+
+  async afterCreate() {
+    this.ws = null;
+    await this.init();
+  }
+
+  async refreshCounts() {
+    this.counts = await this.api.viewCounts();
+  }
+
+  async loadView(name: string) {
+    this.view = name;
+    this.loading = true;
+    try {
+      const [page] = await Promise.all([this.api.listTickets(name, null, 100), this.refreshCounts()]);
+      this.rows = page.rows;
+      this.next = page.next;
+    } catch (e) {
+      this.error = (e as Error).message;
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  async loadMore() {
+    if (!this.next || this.loading) return;
+    this.loading = true;
+    try {
+      const page = await this.api.listTickets(this.view, this.next, 200);
+      this.rows = [...this.rows, ...page.rows];
+      this.next = page.next;
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  /** Reload what is on screen after a change anywhere. */
+  async refresh() {
+    const shown = this.rows.length;
+    const [page] = await Promise.all([this.api.listTickets(this.view, null, Math.max(100, Math.min(shown, 1000))), this.refreshCounts()]);
+    this.rows = page.rows;
+    this.next = page.next;
+    if (this.selected !== null && this.pane === "ticket") await this.loadTicket(this.selected, false);
+  }
+
+  async open(number: number) {
+    this.pane = "ticket";
+    this.selected = number;
+    await this.loadTicket(number, true);
+  }
+
+  async loadTicket(number: number, withSimilar: boolean) {
+    try {
+      const [detail, history] = await Promise.all([this.api.ticketDetail(number), this.api.ticketHistory(number)]);
+      if (this.selected !== number) return;
+      this.detail = detail;
+      this.history = history;
+      if (withSimilar) {
+        this.similar = [];
+        this.similar = await this.api.similar(number, 5);
+      }
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
+  }
+
+  move(delta: number) {
+    if (this.rows.length === 0) return;
+    const i = this.rows.findIndex((r) => r.number === this.selected);
+    const j = Math.max(0, Math.min(this.rows.length - 1, (i < 0 ? -1 : i) + delta));
+    this.selected = this.rows[j].number;
+    if (j >= this.rows.length - 20) void this.loadMore();
+  }
+}
