@@ -77,7 +77,8 @@ export class AppState {
     const [page] = await Promise.all([this.api.listTickets(this.view, null, Math.max(100, Math.min(shown, 1000))), this.refreshCounts()]);
     this.rows = page.rows;
     this.next = page.next;
-    if (this.selected !== null && this.pane === "ticket") await this.loadTicket(this.selected, false);
+    // Similar tickets come from the index, which may have been building when the ticket opened.
+    if (this.selected !== null && this.pane === "ticket") await this.loadTicket(this.selected, this.similar.length === 0);
   }
 
   async open(number: number) {
