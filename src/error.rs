@@ -86,6 +86,7 @@ impl Error {
 
 /// The shape errors take across the IPC and in `--json` output: `{code, message, field?}`.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ErrorPayload {
     pub code: String,
     pub message: String,

@@ -41,6 +41,7 @@ pub const PLACEHOLDERS: [&str; 10] = [
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Macro {
     pub id: Uuid,
     pub name: String,

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 /// A ticket with everything its page shows.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct TicketDetail {
     pub ticket: Ticket,
     /// Oldest first; includes the messages of tickets merged into this one.
@@ -27,6 +28,7 @@ pub struct TicketDetail {
 /// A field that `set_field` can change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum Field {
     Status,
     Priority,

@@ -127,6 +127,7 @@ pub struct ViewQuery {
 
 /// One row of the ticket list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct TicketRow {
     pub number: i64,
     pub subject: String,
@@ -148,6 +149,7 @@ pub struct TicketRow {
 
 /// The SLA badge of a list row, from the stored instants.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SlaBadge {
     pub state: SlaState,
     /// The nearest deadline still running.
@@ -157,6 +159,7 @@ pub struct SlaBadge {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Page {
     pub rows: Vec<TicketRow>,
     /// Pass back as `after` for the next page; `None` on the last page.
@@ -243,6 +246,7 @@ pub struct SavedView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ViewCount {
     pub name: String,
     pub label: String,

@@ -30,6 +30,7 @@ impl Default for WorkspaceInit {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct WorkspaceInfo {
     pub name: String,
     pub device_id: String,

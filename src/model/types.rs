@@ -7,6 +7,7 @@ macro_rules! string_enum {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
         pub enum $name { $($(#[$vm])* $variant),+ }
 
         impl $name {
@@ -76,6 +77,7 @@ string_enum!(
 string_enum!(LinkKind, "link kind", { Related = "related" / "Related", Duplicate = "duplicate" / "Duplicate of" });
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Agent {
     pub id: Uuid,
     pub name: String,
@@ -87,6 +89,7 @@ pub struct Agent {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Team {
     pub id: Uuid,
     pub name: String,
@@ -95,6 +98,7 @@ pub struct Team {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Customer {
     pub id: Uuid,
     pub name: String,
@@ -105,6 +109,7 @@ pub struct Customer {
 
 /// A reference to a person as it appears on a ticket.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct PersonRef {
     pub id: Uuid,
     pub name: String,
@@ -112,6 +117,7 @@ pub struct PersonRef {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Ticket {
     pub id: Uuid,
     pub number: i64,
@@ -139,6 +145,7 @@ pub struct Ticket {
 use super::{Resolution, Status};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Message {
     pub id: Uuid,
     /// The ticket the message was written on (differs from the page's ticket for merged ones).
@@ -154,6 +161,7 @@ pub struct Message {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Attachment {
     pub id: Uuid,
     pub filename: String,
@@ -164,6 +172,7 @@ pub struct Attachment {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct TicketLink {
     pub kind: LinkKind,
     pub number: i64,
@@ -175,6 +184,7 @@ pub struct TicketLink {
 
 /// One row of the processing log (PRODUCT T4).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Event {
     pub seq: i64,
     pub id: Uuid,
@@ -189,6 +199,7 @@ pub struct Event {
 
 /// What a new ticket is made of. The description is the customer's first message.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct NewTicket {
     pub subject: String,
     pub description: String,

@@ -88,12 +88,14 @@ pub struct SyncReport {
 /// A piece of text with the byte ranges that matched the query (rendered by the UI as it
 /// likes; never as HTML).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Snippet {
     pub text: String,
     pub highlights: Vec<(usize, usize)>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SearchHit {
     pub number: i64,
     pub subject: String,
@@ -106,6 +108,7 @@ pub struct SearchHit {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SearchResults {
     pub hits: Vec<SearchHit>,
     /// How many tickets match in all.
@@ -116,6 +119,7 @@ pub struct SearchResults {
 
 /// The reply or note that fixed a solved ticket.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Fix {
     pub message_id: String,
     pub kind: MessageKind,
@@ -126,6 +130,7 @@ pub struct Fix {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SimilarTicket {
     pub number: i64,
     pub subject: String,

@@ -12,6 +12,7 @@ pub const MAX_QUERY_CHARS: usize = 1000;
 
 /// Filters that narrow a search without changing its ranking.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SearchFilters {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub statuses: Vec<Status>,

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// Working hours on one weekday, local time ("09:00"–"18:00").
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct WorkingHours {
     /// 1 = Monday … 7 = Sunday (ISO).
     pub weekday: u32,
@@ -18,6 +19,7 @@ pub struct WorkingHours {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct BusinessHours {
     /// IANA time zone, e.g. "Europe/Warsaw", "Asia/Seoul".
     pub time_zone: String,

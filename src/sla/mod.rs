@@ -16,6 +16,7 @@ use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SlaPolicy {
     pub priority: Priority,
     pub first_response_minutes: i64,
@@ -23,6 +24,7 @@ pub struct SlaPolicy {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SlaSettings {
     pub policies: Vec<SlaPolicy>,
     /// A target is "at risk" once this share of it has elapsed (PRODUCT A2).
@@ -112,6 +114,7 @@ pub struct SlaFacts {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum SlaState {
     Ok,
     AtRisk,
@@ -134,12 +137,14 @@ impl SlaState {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum SlaTarget {
     FirstResponse,
     Resolution,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct TargetStatus {
     pub target: SlaTarget,
     pub target_minutes: i64,
@@ -154,6 +159,7 @@ pub struct TargetStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SlaStatus {
     pub first_response: TargetStatus,
     pub resolution: TargetStatus,

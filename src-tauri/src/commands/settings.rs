@@ -5,7 +5,8 @@ use casebook::model::{Agent, Role, Team};
 use casebook::people::NewAgent;
 use casebook::sla::SlaSettings;
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Settings {
     pub sla: SlaSettings,
     pub agents: Vec<Agent>,

@@ -4,7 +4,8 @@ use casebook::model::Agent;
 use casebook::workspace::WorkspaceInfo;
 use casebook::WorkspaceInit;
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct WorkspaceState {
     pub open: bool,
     pub data_dir: String,

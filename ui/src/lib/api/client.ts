@@ -46,7 +46,7 @@ async function call<R>(command: string, args?: Record<string, unknown>): Promise
     return await invoke<R>(command, args);
   } catch (e) {
     const p = e as T.ErrorPayload;
-    if (p && typeof p === "object" && "message" in p) throw new ApiError(p.code, p.message, p.field);
+    if (p && typeof p === "object" && "message" in p) throw new ApiError(p.code, p.message, p.field ?? undefined);
     throw new ApiError("internal", String(e));
   }
 }
