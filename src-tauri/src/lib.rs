@@ -13,6 +13,7 @@ use tauri::Manager;
 pub fn run() {
     let options = StartOptions::from_args(std::env::args().skip(1));
     tauri::Builder::default()
+        .plugin(tauri_plugin_opener::init())
         .setup(move |app| {
             let data_dir = match &options.data_dir {
                 Some(d) => d.clone(),
@@ -35,6 +36,7 @@ pub fn run() {
             commands::tickets::ticket_history,
             commands::tickets::create_ticket,
             commands::tickets::add_message,
+            commands::tickets::open_attachment,
             commands::tickets::set_field,
             commands::tickets::set_status,
             commands::tickets::claim_ticket,

@@ -212,6 +212,13 @@ async fn scenario(h: &Harness) -> Result<(), String> {
     h.css("[data-testid=send]").await.click().await.unwrap();
     h.wait_text(".msg[data-kind=internal]", "floor-3 printer").await;
 
+    // An attachment: picked from disk, stored, listed under the message.
+    let file = std::env::temp_dir().join("casebook-e2e-printer-log.txt");
+    std::fs::write(&file, "paper jam at tray 2\n").unwrap();
+    h.css("[data-testid=attach]").await.send_keys(&file.display().to_string()).await.unwrap();
+    h.css("[data-testid=send]").await.click().await.unwrap();
+    h.wait_text(".msg .attachment", "casebook-e2e-printer-log.txt").await;
+
     // Pending, then the customer's answer reopens it.
     h.css("[data-testid=status-select] option[value=pending]").await.click().await.unwrap();
     h.wait_text("[data-testid=status]", "Pending").await;

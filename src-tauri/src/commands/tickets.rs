@@ -38,9 +38,56 @@ pub async fn create_ticket(svc: Svc<'_>, ticket: NewTicket) -> CmdResult<Ticket>
     svc.write(vec![], move |ws| ws.create_ticket(&ticket)).await
 }
 
+/// A file picked in the window, sent with its content.
+#[derive(serde::Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct Upload {
+    pub name: String,
+    pub content: Vec<u8>,
+}
+
 #[tauri::command]
-pub async fn add_message(svc: Svc<'_>, number: i64, kind: MessageKind, body: String) -> CmdResult<Message> {
-    svc.write(vec![number], move |ws| ws.add_message(number, &NewMessage::new(kind, body))).await
+pub async fn add_message(svc: Svc<'_>, number: i64, kind: MessageKind, body: String, files: Vec<Upload>) -> CmdResult<Message> {
+    let staging = svc.data_dir.join("uploads").join(casebook::Uuid::new_v4().to_string());
+    svc.write(vec![number], move |ws| {
+        // The engine stores files by path: stage the uploads under their own names first.
+        let paths = stage(&staging, &files)?;
+        let result = ws.add_message(number, &NewMessage { kind, body, attachments: paths });
+        let _ = std::fs::remove_dir_all(&staging);
+        result
+    })
+    .await
+}
+
+fn stage(dir: &std::path::Path, files: &[Upload]) -> casebook::Result<Vec<std::path::PathBuf>> {
+    let mut paths = Vec::new();
+    for f in files {
+        let name = std::path::Path::new(&f.name).file_name().and_then(|n| n.to_str()).filter(|n| !n.is_empty()).unwrap_or("attachment");
+        let sub = dir.join(paths.len().to_string());
+        std::fs::create_dir_all(&sub)?;
+        let path = sub.join(name);
+        std::fs::write(&path, &f.content)?;
+        paths.push(path);
+    }
+    Ok(paths)
+}
+
+/// Opens a stored attachment with the system's default application.
+#[tauri::command]
+pub async fn open_attachment(svc: Svc<'_>, app: tauri::AppHandle, stored_path: String) -> CmdResult<()> {
+    use tauri_plugin_opener::OpenerExt;
+    let root = svc.data_dir.join("attachments");
+    let path = svc.data_dir.join(&stored_path);
+    // Only files inside the attachment store, whatever the window asks for.
+    let inside = path.canonicalize().ok().zip(root.canonicalize().ok()).is_some_and(|(p, r)| p.starts_with(r));
+    if !inside {
+        return Err(crate::services::err(casebook::Error::validation("attachment", format!("{stored_path} is not a stored attachment"))));
+    }
+    app.opener().open_path(path.display().to_string(), None::<&str>).map_err(|e| casebook::ErrorPayload {
+        code: "io".into(),
+        message: format!("could not open the attachment: {e}"),
+        field: None,
+    })
 }
 
 #[tauri::command]

@@ -13,7 +13,8 @@ export interface Api {
   ticketDetail(number: number): Promise<T.TicketDetail>;
   ticketHistory(number: number): Promise<T.HistoryEvent[]>;
   createTicket(ticket: T.NewTicket): Promise<T.Ticket>;
-  addMessage(number: number, kind: T.MessageKind, body: string): Promise<T.Message>;
+  addMessage(number: number, kind: T.MessageKind, body: string, files: T.Upload[]): Promise<T.Message>;
+  openAttachment(storedPath: string): Promise<void>;
   setField(number: number, field: T.Field, value: string): Promise<T.Ticket>;
   setStatus(number: number, status: T.Status, reason: T.Resolution | null): Promise<T.Ticket>;
   claim(number: number): Promise<T.Ticket>;
@@ -60,7 +61,8 @@ export const tauriApi: Api = {
   ticketDetail: (number) => call("ticket_detail", { number }),
   ticketHistory: (number) => call("ticket_history", { number }),
   createTicket: (ticket) => call("create_ticket", { ticket }),
-  addMessage: (number, kind, body) => call("add_message", { number, kind, body }),
+  addMessage: (number, kind, body, files) => call("add_message", { number, kind, body, files }),
+  openAttachment: (storedPath) => call("open_attachment", { storedPath }),
   setField: (number, field, value) => call("set_field", { number, field, value }),
   setStatus: (number, status, reason) => call("set_status", { number, status, reason }),
   claim: (number) => call("claim_ticket", { number }),

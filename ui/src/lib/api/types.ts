@@ -37,6 +37,7 @@ export type { TicketDetail } from "./bindings/TicketDetail";
 export type { TicketLink } from "./bindings/TicketLink";
 export type { TicketRow } from "./bindings/TicketRow";
 export type { Tier } from "./bindings/Tier";
+export type { Upload } from "./bindings/Upload";
 export type { ViewCount } from "./bindings/ViewCount";
 export type { WorkingHours } from "./bindings/WorkingHours";
 export type { WorkspaceInfo } from "./bindings/WorkspaceInfo";
