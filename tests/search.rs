@@ -5,7 +5,7 @@ mod common;
 
 use casebook::model::{MessageKind, NewMessage, NewTicket, Priority, Status};
 use casebook::search::{SearchFilters, SearchIndex};
-use common::{env, Env};
+use common::{env, walk, Env};
 
 fn ticket(e: &mut Env, subject: &str, body: &str, requester: &str) -> i64 {
     e.ws.create_ticket(&NewTicket {
@@ -196,19 +196,6 @@ fn changes_become_searchable_after_catch_up_and_the_index_repairs_itself() {
     assert_eq!(numbers(&index, &e, "keyboard"), vec![n]);
     let s = index.status(e.ws.connection()).unwrap();
     assert_eq!((s.problem, s.documents as i64), (None, s.tickets));
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = vec![];
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let p = entry.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[test]

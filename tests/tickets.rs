@@ -8,7 +8,7 @@ use casebook::model::{LinkKind, MessageKind, NewMessage, NewTicket, Priority, Re
 use casebook::people::NewAgent;
 use casebook::views::{AssigneeFilter, BuiltinView, Filters, SlaFilter, Sort, SortKey, ViewQuery};
 use casebook::{Error, Field};
-use common::{env, fingerprint};
+use common::{env, fingerprint, walk};
 
 #[test]
 fn a_ticket_gets_a_uuid_v7_and_numbers_count_from_one() {
@@ -228,19 +228,6 @@ fn attachments_are_stored_once_per_content() {
     let missing = NewMessage { kind: MessageKind::Public, body: "x".into(), attachments: vec![e.dir.path().join("nope.pdf")] };
     assert!(matches!(e.ws.add_message(n, &missing), Err(Error::Validation { .. })));
     assert_eq!(before, fingerprint(&e.db()));
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = vec![];
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let p = entry.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[test]

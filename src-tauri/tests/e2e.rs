@@ -61,6 +61,18 @@ fn find_tauri_driver() -> PathBuf {
     }
 }
 
+/// A private X display when none is set; it lives as long as the returned process.
+fn private_display() -> Option<Process> {
+    if std::env::var("DISPLAY").is_ok() {
+        return None;
+    }
+    let display = ":97";
+    let p = Command::new("Xvfb").args([display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("Xvfb");
+    std::env::set_var("DISPLAY", display);
+    std::thread::sleep(Duration::from_millis(500));
+    Some(Process(p))
+}
+
 /// The display, the driver and a WebDriver session on the app.
 struct Harness {
     client: Client,
@@ -71,15 +83,7 @@ struct Harness {
 
 impl Harness {
     async fn start(data_dir: &Path, extra_args: &[&str]) -> Harness {
-        let xvfb = if std::env::var("DISPLAY").is_err() {
-            let display = ":97";
-            let p = Command::new("Xvfb").args([display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("Xvfb");
-            std::env::set_var("DISPLAY", display);
-            std::thread::sleep(Duration::from_millis(500));
-            Some(Process(p))
-        } else {
-            None
-        };
+        let xvfb = private_display();
         let driver = Process(Command::new(find_tauri_driver()).stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().expect("tauri-driver (cargo install tauri-driver)"));
         wait_for_port(4444);
         wait_for_port(4445);
@@ -255,4 +259,91 @@ async fn scenario(h: &Harness) -> Result<(), String> {
     h.css(".settings table").await;
     h.shot("07-settings").await;
     Ok(())
+}
+
+/// PSS in KiB of a process and all its descendants (the app, WebKitWebProcess,
+/// WebKitNetworkProcess): what the app really costs, shared libraries counted once.
+fn pss_kib_of_tree(root: u32) -> u64 {
+    let mut total = 0;
+    let mut stack = vec![root];
+    while let Some(pid) = stack.pop() {
+        if let Ok(s) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) {
+            total += s.lines().find(|l| l.starts_with("Pss:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        }
+        if let Ok(children) = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")) {
+            stack.extend(children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
+        }
+    }
+    total
+}
+
+fn pid_of(name: &str) -> Option<u32> {
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+        (comm.trim() == name).then_some(pid)
+    })
+}
+
+/// Reported, not asserted (the machines are shared): cold start to the first painted list,
+/// memory, and opening a ticket, on a workspace of `CASEBOOK_PERF_TICKETS` (default 100,000)
+/// tickets made by the CLI. Run: `dbus-run-session -- cargo test --test e2e perf -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore = "a measurement, run by hand (see README)"]
+async fn perf_figures() {
+    let tickets: usize = std::env::var("CASEBOOK_PERF_TICKETS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let data = tempfile::tempdir().unwrap();
+    let cli = target_dir().join(if target_dir().join("release/casebook").exists() { "release/casebook" } else { "debug/casebook" });
+    let status = Command::new(&cli).arg("--db").arg(data.path().join("casebook.db")).args(["demo", "--tickets", &tickets.to_string()]).stdout(Stdio::null()).status().unwrap();
+    assert!(status.success());
+    let _display = private_display(); // one display for every run
+    let mut starts = vec![];
+    let mut report = String::new();
+    for run in 0..3 {
+        let started = Instant::now();
+        let h = Harness::start(data.path(), &[]).await;
+        // Painted: the views with their counts and the first view's list (empty for this admin).
+        h.css("[data-view=all] .count").await;
+        h.css("section.list header").await;
+        starts.push(started.elapsed().as_secs_f64());
+        h.css("[data-view=all]").await.click().await.unwrap();
+        h.css(".row[data-number]").await;
+        if run == 2 {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            let pss = pid_of("casebook-deskto").map(pss_kib_of_tree).unwrap_or(0);
+            let mut opens = vec![];
+            for i in 0..10 {
+                let ms: f64 = serde_json::from_value(
+                    h.client
+                        .execute_async(
+                            "const done = arguments[arguments.length - 1];
+                             const rows = document.querySelectorAll('.row[data-number]');
+                             const row = rows[arguments[0] % rows.length];
+                             const n = row.dataset.number; const t0 = performance.now(); row.click();
+                             (function wait() { const h = document.querySelector('article.ticket h1');
+                               if (h && h.textContent.includes('#' + n)) done(performance.now() - t0); else requestAnimationFrame(wait); })();",
+                            vec![serde_json::json!(i * 3 + 1)],
+                        )
+                        .await
+                        .unwrap(),
+                )
+                .unwrap();
+                opens.push(ms);
+            }
+            opens.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            report = format!(
+                "memory (PSS, app + WebKit processes) {:.0} MB; opening a ticket p50 {:.0} ms, max {:.0} ms",
+                pss as f64 / 1024.0,
+                opens[opens.len() / 2],
+                opens[opens.len() - 1]
+            );
+        }
+        h.client.clone().close().await.ok();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    starts.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    println!(
+        "\n{tickets} tickets: cold start to the first painted list (WebDriver session included) median {:.2} s (of {:?}); {report}\n",
+        starts[1], starts
+    );
 }
