@@ -166,9 +166,9 @@ pub fn generate(ws: &mut Workspace, opts: DemoOptions) -> Result<DemoReport> {
     let now = ws.now();
 
     // People through the normal API: they are few and each should have its events.
-    for (name, backup) in TEAMS {
+    // Teams first (agents join them), their backup agents once the agents exist.
+    for (name, _) in TEAMS {
         if !ws.teams()?.iter().any(|t| t.name == name) {
-            let _ = backup; // backups are set once the agents exist (below)
             ws.add_team(name, None)?;
         }
     }

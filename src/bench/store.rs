@@ -1,6 +1,6 @@
 //! `casebook bench store`: creation, views, the SLA scan and the ticket page.
 
-use crate::clock::{to_ms, Clock, FixedClock};
+use crate::clock::{Clock, FixedClock};
 use crate::demo::{self, DemoOptions};
 use crate::model::{NewTicket, Priority, Status};
 use crate::sla::{self, Pause, SlaFacts};
@@ -138,7 +138,6 @@ fn plain_sla_scan(ws: &Workspace) -> Result<usize> {
             found += 1;
         }
     }
-    let _ = to_ms(now);
     Ok(found)
 }
 

@@ -401,7 +401,7 @@ impl SearchIndex {
         let (Some(query), _) = self.build_query(&g, raw, filters) else { return Ok((vec![], 0)) };
         let searcher = g.reader.searcher();
         let (top, total) = searcher.search(&query, &(TopDocs::with_limit(limit.clamp(1, 500)).order_by_score(), Count)).map_err(tantivy_err)?;
-        let numbers = top.into_iter().map(|(score, addr)| Ok((number_of(&searcher, &g.fields, addr)?, score))).collect::<Result<_>>()?;
+        let numbers = top.into_iter().map(|(score, addr)| Ok((number_of(&searcher, addr)?, score))).collect::<Result<_>>()?;
         Ok((numbers, total))
     }
 
@@ -418,7 +418,7 @@ impl SearchIndex {
         let highlighter = Highlighter::new(&searcher, &g.fields, &query);
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {
-            let number = number_of(&searcher, &g.fields, addr)?;
+            let number = number_of(&searcher, addr)?;
             let Some(row) = ticket_row(conn, number)? else { continue };
             let body = ticket_body(conn, &row.id)?;
             hits.push(SearchHit {
@@ -594,7 +594,7 @@ impl SearchIndex {
         scored.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
         let mut out = Vec::new();
         for (score, reference, addr) in scored.into_iter().take(limit) {
-            let number = number_of(&searcher, f, addr)?;
+            let number = number_of(&searcher, addr)?;
             let Some(row) = ticket_row(conn, number)? else { continue };
             out.push(SimilarTicket {
                 number,
@@ -615,7 +615,7 @@ fn fast_u64(searcher: &Searcher, field: &str, addr: DocAddress) -> Result<u64> {
     Ok(column.first(addr.doc_id).unwrap_or(0))
 }
 
-fn number_of(searcher: &Searcher, _fields: &Fields, addr: DocAddress) -> Result<i64> {
+fn number_of(searcher: &Searcher, addr: DocAddress) -> Result<i64> {
     Ok(fast_u64(searcher, "number", addr)? as i64)
 }
 

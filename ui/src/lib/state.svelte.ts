@@ -41,6 +41,17 @@ export class AppState {
     await this.init();
   }
 
+  /** Works as another agent from now on ("My open" follows). */
+  async switchAgent(email: string) {
+    try {
+      await this.api.switchAgent(email);
+      this.ws = await this.api.workspaceState();
+      await this.loadView(this.view);
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
+  }
+
   async refreshCounts() {
     this.counts = await this.api.viewCounts();
   }
