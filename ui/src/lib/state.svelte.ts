@@ -16,6 +16,8 @@ export class AppState {
   detail = $state<T.TicketDetail | null>(null);
   similar = $state<T.SimilarTicket[]>([]);
   history = $state<T.HistoryEvent[]>([]);
+  /** Agents, teams, types, macros, SLA: read once, and again after any change. */
+  settings = $state<T.Settings | null>(null);
   pane = $state<Pane>("ticket");
   paletteOpen = $state(false);
   shortcutsOpen = $state(false);
@@ -32,7 +34,7 @@ export class AppState {
     this.ws = await this.api.workspaceState();
     if (this.ws.open) {
       await this.api.onChange(() => void this.refresh());
-      await this.loadView(this.view);
+      await Promise.all([this.loadView(this.view), this.loadSettings()]);
     }
   }
 
@@ -82,8 +84,13 @@ export class AppState {
     }
   }
 
+  async loadSettings() {
+    this.settings = await this.api.settings();
+  }
+
   /** Reload what is on screen after a change anywhere. */
   async refresh() {
+    void this.loadSettings();
     const shown = this.rows.length;
     const [page] = await Promise.all([this.api.listTickets(this.view, null, Math.max(100, Math.min(shown, 1000))), this.refreshCounts()]);
     this.rows = page.rows;
