@@ -41,6 +41,22 @@ impl Clock for FixedClock {
     }
 }
 
+/// The wall clock moved by a fixed offset: time runs, but from another instant. For trying
+/// the app "tomorrow" (`casebook-desktop --now T`) without waiting for it.
+pub struct ShiftedClock(chrono::Duration);
+
+impl ShiftedClock {
+    pub fn starting_at(t: Timestamp) -> Self {
+        ShiftedClock(t - Utc::now())
+    }
+}
+
+impl Clock for ShiftedClock {
+    fn now(&self) -> Timestamp {
+        Utc::now() + self.0
+    }
+}
+
 impl<C: Clock + ?Sized> Clock for std::sync::Arc<C> {
     fn now(&self) -> Timestamp {
         (**self).now()

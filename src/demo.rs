@@ -476,8 +476,8 @@ fn write_ticket(
     tx.prepare_cached(
         "INSERT INTO tickets (id, number, subject, description, type, priority, status, resolution, requester_id, assignee_id, team_id,
                               channel, created_at, updated_at, first_response_at, resolved_at, closed_at, sla_cycle_start,
-                              frt_due_at, frt_risk_at, res_due_at, res_risk_at, sla_attention_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?13, ?18, ?19, ?20, ?21, ?22)",
+                              frt_due_at, frt_risk_at, res_due_at, res_risk_at, sla_attention_at, sla_alert_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?13, ?18, ?19, ?20, ?21, ?22, ?23)",
     )?
     .execute(params![
         id,
@@ -502,6 +502,8 @@ fn write_ticket(
         ms(inst.res_due_at),
         ms(inst.res_risk_at),
         ms(inst.attention_at),
+        // The demo's past was already alerted on: only instants still ahead will alert.
+        ms(crate::alerts::next_sla_alert_at(&inst, crate::clock::from_ms(now))),
     ])?;
     {
         let mut stmt = tx.prepare_cached("INSERT INTO ticket_tags (ticket_id, tag) VALUES (?1, ?2)")?;

@@ -1,6 +1,7 @@
 //! Casebook's engine: everything the product knows and decides, with no UI.
 //! The command line (`src/bin/casebook.rs`) and the desktop shell are thin faces over it.
 
+pub mod alerts;
 pub mod attachments;
 pub mod bench;
 pub mod clock;
@@ -18,7 +19,7 @@ pub mod validate;
 pub mod views;
 pub mod workspace;
 
-pub use clock::{Clock, FixedClock, SystemClock, Timestamp};
+pub use clock::{Clock, FixedClock, ShiftedClock, SystemClock, Timestamp};
 pub use error::{Error, ErrorPayload, Result};
 pub use tickets::{Field, TicketDetail};
 pub use uuid::Uuid;

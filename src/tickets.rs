@@ -2,6 +2,7 @@
 //! merge and link. Each is one immediate transaction that writes the change, its events and
 //! the ticket's refreshed SLA instants together — or nothing.
 
+use crate::alerts::{self, AlertSettings, KeywordMatcher};
 use crate::clock::{from_ms, to_ms, Timestamp};
 use crate::events::{self, EventCtx};
 use crate::model::*;
@@ -23,6 +24,8 @@ pub struct TicketDetail {
     pub messages: Vec<Message>,
     pub links: Vec<TicketLink>,
     pub sla: SlaStatus,
+    /// Newest first: which SLA thresholds it crossed, which keywords its customer wrote.
+    pub alerts: Vec<crate::alerts::Alert>,
 }
 
 /// A field that `set_field` can change.
@@ -147,7 +150,8 @@ pub(crate) fn refresh_sla(conn: &Connection, settings: &SlaSettings, ticket_id: 
     let i = sla::instants(settings, &facts);
     let ms = |t: Option<Timestamp>| t.map(to_ms);
     conn.prepare_cached(
-        "UPDATE tickets SET frt_due_at = ?2, frt_risk_at = ?3, res_due_at = ?4, res_risk_at = ?5, sla_attention_at = ?6 WHERE id = ?1",
+        "UPDATE tickets SET frt_due_at = ?2, frt_risk_at = ?3, res_due_at = ?4, res_risk_at = ?5, sla_attention_at = ?6,
+                            sla_alert_at = ?6 WHERE id = ?1",
     )?
     .execute(params![ticket_id, ms(i.frt_due_at), ms(i.frt_risk_at), ms(i.res_due_at), ms(i.res_risk_at), ms(i.attention_at)])?;
     Ok(())
@@ -329,7 +333,15 @@ fn load_links(conn: &Connection, ticket_id: &str) -> Result<Vec<TicketLink>> {
 }
 
 /// Writes a new ticket, its first message, its events and its SLA instants into `tx`.
-fn insert_ticket(tx: &Connection, ctx: &EventCtx, settings: &SlaSettings, data_dir: &std::path::Path, new: &NewTicket) -> Result<i64> {
+/// `keywords`: raise keyword alerts on the first message (not for imports of old tickets).
+fn insert_ticket(
+    tx: &Connection,
+    ctx: &EventCtx,
+    settings: &SlaSettings,
+    keywords: Option<(&AlertSettings, &KeywordMatcher)>,
+    data_dir: &std::path::Path,
+    new: &NewTicket,
+) -> Result<i64> {
     let subject = validate::subject(&new.subject)?;
     let description = validate::body("body", &new.description, false)?;
     let requester_email = validate::email("requester", &new.requester_email)?;
@@ -364,7 +376,10 @@ fn insert_ticket(tx: &Connection, ctx: &EventCtx, settings: &SlaSettings, data_d
             "requester": requester_email, "assignee": new.assignee_email, "team": new.team, "tags": tags, "channel": channel,
         }),
     )?;
-    insert_message(tx, &customer_ctx, data_dir, &id, MessageKind::Customer, None, Some(&requester), &description, &[])?;
+    let message_id = insert_message(tx, &customer_ctx, data_dir, &id, MessageKind::Customer, None, Some(&requester), &description, &[])?;
+    if let Some((alert_settings, matcher)) = keywords {
+        alerts::raise_for_message(tx, alert_settings, matcher, &id, &message_id.to_string(), &description, ctx.at)?;
+    }
     refresh_sla(tx, settings, &id)?;
     Ok(number)
 }
@@ -375,8 +390,9 @@ impl Workspace {
         let ctx = self.ctx();
         let data_dir = self.data_dir();
         let settings = self.sla.clone();
+        let (alert_settings, matcher) = (self.alert_settings.clone(), self.keywords.clone());
         let tx = self.begin()?;
-        let number = insert_ticket(&tx, &ctx, &settings, &data_dir, new)?;
+        let number = insert_ticket(&tx, &ctx, &settings, Some((&alert_settings, &matcher)), &data_dir, new)?;
         tx.commit()?;
         self.ticket(number)
     }
@@ -391,7 +407,7 @@ impl Workspace {
         let mut numbers = Vec::with_capacity(tickets.len());
         for (i, t) in tickets.iter().enumerate() {
             let t = NewTicket { channel: Some(t.channel.unwrap_or(Channel::Import)), ..t.clone() };
-            let number = insert_ticket(&tx, &ctx, &settings, &data_dir, &t).map_err(|e| match e {
+            let number = insert_ticket(&tx, &ctx, &settings, None, &data_dir, &t).map_err(|e| match e {
                 Error::Validation { field, message } => Error::validation(field, format!("record {} ({field}): {message}", i + 1)),
                 Error::NotFound { what, key } => Error::validation("import", format!("record {}: {what} {key} does not exist", i + 1)),
                 other => other,
@@ -413,6 +429,7 @@ impl Workspace {
             messages: load_messages(&self.conn, &id)?,
             links: load_links(&self.conn, &id)?,
             sla: sla::status_at(&self.sla, &sla_facts(&self.conn, &id)?, self.now()),
+            alerts: self.alerts(&crate::alerts::AlertQuery { ticket_number: Some(number), ..Default::default() })?,
             ticket,
         })
     }
@@ -434,6 +451,7 @@ impl Workspace {
         let ctx = self.ctx();
         let data_dir = self.data_dir();
         let settings = self.sla.clone();
+        let (alert_settings, matcher) = (self.alert_settings.clone(), self.keywords.clone());
         let agent = match msg.kind {
             MessageKind::Public | MessageKind::Internal => Some(self.acting_agent_required()?.clone()),
             _ => None,
@@ -459,6 +477,7 @@ impl Workspace {
             MessageKind::Customer => {
                 let cctx = ctx.with_actor(format!("customer:{}", t.requester.email));
                 let id_ = insert_message(&tx, &cctx, &data_dir, &id, msg.kind, None, Some(&requester_id), &body, &msg.attachments)?;
+                alerts::raise_for_message(&tx, &alert_settings, &matcher, &id, &id_.to_string(), &body, ctx.at)?;
                 if matches!(t.status, Status::Pending | Status::Resolved) {
                     change_status(&tx, &cctx, &t, Status::Open, None)?;
                 }

@@ -45,6 +45,9 @@ pub struct Workspace {
     pub(crate) device_id: String,
     pub(crate) acting: Option<Agent>,
     pub(crate) sla: SlaSettings,
+    pub(crate) alert_settings: crate::alerts::AlertSettings,
+    /// The compiled keyword list of `alert_settings`.
+    pub(crate) keywords: crate::alerts::KeywordMatcher,
 }
 
 impl Workspace {
@@ -91,7 +94,10 @@ impl Workspace {
         let info: WorkspaceInfo = get_setting(&conn, "workspace")?
             .ok_or_else(|| Error::NotAWorkspace { path: path.to_path_buf(), reason: "it has no workspace settings".into() })?;
         let sla = get_setting(&conn, "sla")?.unwrap_or_default();
-        let mut ws = Workspace { conn, db_path: path.to_path_buf(), clock, device_id: info.device_id, acting: None, sla };
+        let alert_settings = Workspace::load_alert_settings(&conn)?;
+        let keywords = crate::alerts::KeywordMatcher::new(&alert_settings.keywords);
+        let mut ws =
+            Workspace { conn, db_path: path.to_path_buf(), clock, device_id: info.device_id, acting: None, sla, alert_settings, keywords };
         ws.acting = ws.agents()?.into_iter().find(|a| a.role == Role::Admin && a.active);
         Ok(ws)
     }

@@ -4,6 +4,7 @@
 //! `entities_changed` event so every open view refreshes itself.
 
 mod commands;
+pub mod notifications;
 mod services;
 
 use services::{Services, StartOptions};
@@ -19,10 +20,11 @@ pub fn run() {
                 Some(d) => d.clone(),
                 None => app.path().app_data_dir()?,
             };
-            let services = Arc::new(Services::new(data_dir, app.handle().clone()));
+            let services = Arc::new(Services::new(data_dir, options.now, app.handle().clone()));
             if let Err(e) = services.open_existing(options.demo_if_new) {
                 eprintln!("casebook: {}", e.message);
             }
+            services.start_alert_scheduler();
             app.manage(services);
             Ok(())
         })
@@ -54,6 +56,11 @@ pub fn run() {
             commands::settings::add_ticket_type,
             commands::settings::remove_ticket_type,
             commands::settings::save_macro,
+            commands::settings::save_alert_settings,
+            commands::alerts::alerts,
+            commands::alerts::unread_alert_count,
+            commands::alerts::mark_alert_read,
+            commands::alerts::mark_all_alerts_read,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("error while running Casebook");

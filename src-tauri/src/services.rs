@@ -2,11 +2,14 @@
 //! at a time), the search index with its writer thread, and the way to tell the window
 //! that something changed.
 
+use crate::notifications::{self, OnClick};
 use casebook::search::{Indexer, SearchIndex};
-use casebook::{ErrorPayload, SystemClock, Workspace, WorkspaceInit};
+use casebook::{Clock, ErrorPayload, ShiftedClock, SystemClock, Workspace, WorkspaceInit};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use tauri::{AppHandle, Emitter};
+use std::time::Duration;
+use tauri::{AppHandle, Emitter, Manager};
+use tokio::sync::Notify;
 
 /// Command-line options of the app.
 #[derive(Debug, Default, Clone)]
@@ -15,6 +18,8 @@ pub struct StartOptions {
     pub data_dir: Option<PathBuf>,
     /// `--demo`: open (creating if needed) the demo workspace without asking.
     pub demo_if_new: bool,
+    /// `--now T` (RFC 3339): run with the clock starting at T, to see tomorrow's SLA alerts today.
+    pub now: Option<casebook::Timestamp>,
 }
 
 impl StartOptions {
@@ -25,6 +30,11 @@ impl StartOptions {
             match a.as_str() {
                 "--data-dir" => o.data_dir = args.next().map(PathBuf::from),
                 "--demo" => o.demo_if_new = true,
+                "--now" => match args.next().map(|t| casebook::clock::parse_instant(&t)) {
+                    Some(Ok(t)) => o.now = Some(t),
+                    Some(Err(e)) => eprintln!("casebook: --now: {e}"),
+                    None => eprintln!("casebook: --now needs a time, e.g. 2026-03-02T09:00:00Z"),
+                },
                 _ => {}
             }
         }
@@ -37,6 +47,9 @@ pub const DEMO_TICKETS: usize = 3000;
 
 pub struct Services {
     pub data_dir: PathBuf,
+    clock: Arc<dyn Clock>,
+    /// Wakes the alert scheduler (after a change, or when its settings change).
+    alert_wake: Notify,
     pub workspace: Mutex<Option<Workspace>>,
     pub search: Mutex<Option<Arc<SearchIndex>>>,
     indexer: Mutex<Option<Indexer>>,
@@ -61,8 +74,20 @@ pub fn no_workspace() -> ErrorPayload {
 }
 
 impl Services {
-    pub fn new(data_dir: PathBuf, app: AppHandle) -> Services {
-        Services { data_dir, workspace: Mutex::new(None), search: Mutex::new(None), indexer: Mutex::new(None), app }
+    pub fn new(data_dir: PathBuf, now: Option<casebook::Timestamp>, app: AppHandle) -> Services {
+        let clock: Arc<dyn Clock> = match now {
+            Some(t) => Arc::new(ShiftedClock::starting_at(t)),
+            None => Arc::new(SystemClock),
+        };
+        Services {
+            data_dir,
+            clock,
+            alert_wake: Notify::new(),
+            workspace: Mutex::new(None),
+            search: Mutex::new(None),
+            indexer: Mutex::new(None),
+            app,
+        }
     }
 
     pub fn db_path(&self) -> PathBuf {
@@ -72,7 +97,7 @@ impl Services {
     /// Opens the workspace if one exists (or creates the demo one when asked to).
     pub fn open_existing(&self, demo_if_new: bool) -> CmdResult<()> {
         if self.db_path().exists() {
-            let ws = Workspace::open(&self.db_path(), Arc::new(SystemClock)).map_err(err)?;
+            let ws = Workspace::open(&self.db_path(), self.clock.clone()).map_err(err)?;
             self.attach(ws)
         } else if demo_if_new {
             self.create(true, &WorkspaceInit { name: "Casebook demo".into(), ..Default::default() })
@@ -84,7 +109,7 @@ impl Services {
     /// Creates the workspace: the demo one (generated tickets) or an empty one.
     pub fn create(&self, demo: bool, init: &WorkspaceInit) -> CmdResult<()> {
         std::fs::create_dir_all(&self.data_dir).map_err(|e| err(e.into()))?;
-        let mut ws = Workspace::create(&self.db_path(), Arc::new(SystemClock), init).map_err(err)?;
+        let mut ws = Workspace::create(&self.db_path(), self.clock.clone(), init).map_err(err)?;
         if demo {
             casebook::demo::generate(&mut ws, casebook::demo::DemoOptions::new(DEMO_TICKETS, 1)).map_err(err)?;
             // The person who opened the demo works as its lead.
@@ -113,8 +138,52 @@ impl Services {
         *self.workspace.lock().unwrap() = Some(ws);
         *self.search.lock().unwrap() = Some(index);
         *self.indexer.lock().unwrap() = Some(indexer);
+        // Alerts raised while the app was closed go out now.
+        self.alert_wake.notify_one();
         Ok(())
     }
+
+    /// The alert scheduler: one task, so an alert is never planned twice. It scans and
+    /// delivers on start, on a timer (the settings' interval) and right after every change.
+    pub fn start_alert_scheduler(self: &Arc<Self>) {
+        let me = self.clone();
+        tauri::async_runtime::spawn(async move {
+            loop {
+                let interval = me.alert_interval();
+                let _ = tokio::time::timeout(interval, me.alert_wake.notified()).await;
+                let pass = me.clone();
+                let app = me.app.clone();
+                let on_click: OnClick = Arc::new(move |ticket: Option<i64>| {
+                    if let Some(w) = app.get_webview_window("main") {
+                        let _ = w.unminimize();
+                        let _ = w.set_focus();
+                    }
+                    let _ = app.emit("open_alert_target", ticket);
+                });
+                let outcome = tauri::async_runtime::spawn_blocking(move || notifications::scan_and_deliver(&pass.workspace, Some(on_click))).await;
+                match outcome {
+                    Ok(Ok(o)) => {
+                        if o.changed_anything() {
+                            let _ = me.app.emit("alerts_changed", ());
+                        }
+                        for e in o.errors {
+                            eprintln!("casebook: {e}");
+                        }
+                    }
+                    Ok(Err(e)) => {
+                        let _ = me.app.emit("background_error", format!("alerts: {e}"));
+                    }
+                    Err(e) => eprintln!("casebook: the alert scan stopped: {e}"),
+                }
+            }
+        });
+    }
+
+    fn alert_interval(&self) -> Duration {
+        let secs = self.workspace.lock().unwrap().as_ref().map_or(30, |ws| ws.alert_settings().scan_interval_seconds);
+        Duration::from_secs(secs.max(5) as u64)
+    }
+
 
     /// Runs `f` on the workspace (on a blocking thread: callers are async commands).
     pub async fn read<T: Send + 'static>(
@@ -146,6 +215,7 @@ impl Services {
         if let Some(i) = self.indexer.lock().unwrap().as_ref() {
             i.notify();
         }
+        self.alert_wake.notify_one();
         let _ = self.app.emit("entities_changed", EntitiesChanged { source, tickets });
     }
 

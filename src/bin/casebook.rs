@@ -2,10 +2,11 @@
 //! one engine function and prints the answer as text or, with `--json`, as JSON.
 
 use anyhow::Context;
+use casebook::alerts::{AlertQuery, QuietHours};
 use casebook::bench;
 use casebook::clock::{parse_instant, Clock, FixedClock, SystemClock};
 use casebook::demo::{self, DemoOptions};
-use casebook::model::{MessageKind, NewMessage, NewTicket, Priority, Resolution, Role, Status, Ticket};
+use casebook::model::{AlertKind, MessageKind, NewMessage, NewTicket, Priority, Resolution, Role, Status, Ticket};
 use casebook::people::NewAgent;
 use casebook::sla::{SlaState, SlaStatus, TargetStatus};
 use casebook::views::{AssigneeFilter, Filters, SlaFilter, Sort, SortKey, TicketRow, ViewQuery};
@@ -158,6 +159,14 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         limit: usize,
     },
+    /// Scan for SLA alerts at --now (raising what is due) and list every alert; or act on them.
+    Alerts {
+        #[command(subcommand)]
+        action: Option<AlertAction>,
+        /// Only unread alerts.
+        #[arg(long)]
+        unread: bool,
+    },
     /// Rebuild the search index from the database.
     Reindex,
     /// Check that the derived data agrees with the database; non-zero exit when not.
@@ -297,6 +306,28 @@ enum MacroAction {
         body: String,
     },
     Render { name: String, number: i64 },
+}
+
+#[derive(Subcommand)]
+enum AlertAction {
+    /// Mark one alert read.
+    Read { id: i64 },
+    /// Mark every alert read.
+    ReadAll,
+    /// Show or change the alert settings (keywords, kinds, quiet hours, only mine).
+    Settings {
+        /// Add a keyword (repeatable).
+        #[arg(long = "add-keyword")]
+        add_keywords: Vec<String>,
+        /// Remove a keyword (repeatable).
+        #[arg(long = "remove-keyword")]
+        remove_keywords: Vec<String>,
+        /// Quiet hours as HH:MM-HH:MM@Time/Zone, or "none".
+        #[arg(long)]
+        quiet_hours: Option<String>,
+        #[arg(long)]
+        only_mine: Option<bool>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -697,6 +728,68 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 text.push("No similar solved tickets.".into());
             }
             out(serde_json::to_value(&similar)?, text.join("\n"));
+        }
+        Command::Alerts { action: None, unread } => {
+            let mut ws = open(&db, clock, as_agent)?;
+            let scan = ws.scan_alerts()?;
+            let alerts = ws.alerts(&AlertQuery { unread_only: unread, ..Default::default() })?;
+            let mut text = format!("Raised {} new alerts; {} in all:\n", scan.raised.len(), alerts.len());
+            for a in &alerts {
+                let what = if a.kind == AlertKind::Keyword { a.terms.join(", ") } else { a.due_at.map(|d| format!("due {}", d.format("%Y-%m-%d %H:%M"))).unwrap_or_default() };
+                text.push_str(&format!(
+                    "  {:>5}  #{:<6} {:<28} {:<24} raised {}{}\n",
+                    a.id,
+                    a.ticket_number,
+                    a.kind.as_str(),
+                    what,
+                    a.raised_at.format("%Y-%m-%d %H:%M"),
+                    if a.read_at.is_some() { "  (read)" } else { "" }
+                ));
+            }
+            out(json!({ "raised": scan.raised, "alerts": alerts }), text.trim_end().to_string());
+        }
+        Command::Alerts { action: Some(AlertAction::Read { id }), .. } => {
+            let mut ws = open(&db, clock, as_agent)?;
+            let a = ws.mark_alert_read(id)?;
+            out(serde_json::to_value(&a)?, format!("Alert {id} on #{} marked read", a.ticket_number));
+        }
+        Command::Alerts { action: Some(AlertAction::ReadAll), .. } => {
+            let mut ws = open(&db, clock, as_agent)?;
+            let n = ws.mark_all_alerts_read()?;
+            out(json!({ "marked": n }), format!("Marked {n} alerts read"));
+        }
+        Command::Alerts { action: Some(AlertAction::Settings { add_keywords, remove_keywords, quiet_hours, only_mine }), .. } => {
+            let mut ws = open(&db, clock, as_agent)?;
+            let mut s = ws.alert_settings().clone();
+            let changed = !add_keywords.is_empty() || !remove_keywords.is_empty() || quiet_hours.is_some() || only_mine.is_some();
+            s.keywords.extend(add_keywords);
+            s.keywords.retain(|k| !remove_keywords.iter().any(|r| r.eq_ignore_ascii_case(k)));
+            if let Some(q) = quiet_hours {
+                s.quiet_hours = if q.trim().eq_ignore_ascii_case("none") {
+                    None
+                } else {
+                    let bad = || Error::validation("quiet_hours", "expected HH:MM-HH:MM@Time/Zone, e.g. 22:00-07:00@Europe/Warsaw");
+                    let (hours, tz) = q.split_once('@').ok_or_else(bad)?;
+                    let (from, to) = hours.split_once('-').ok_or_else(bad)?;
+                    Some(QuietHours { from: from.trim().into(), to: to.trim().into(), timezone: tz.trim().into() })
+                };
+            }
+            if let Some(m) = only_mine {
+                s.only_mine = m;
+            }
+            if changed {
+                ws.set_alert_settings(s)?;
+            }
+            let s = ws.alert_settings();
+            let text = format!(
+                "Kinds: {}\nKeywords: {}\nQuiet hours: {}\nOnly my tickets: {}\nScan every {} s",
+                s.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "),
+                s.keywords.join(", "),
+                s.quiet_hours.as_ref().map(|q| format!("{}–{} ({})", q.from, q.to, q.timezone)).unwrap_or_else(|| "none".into()),
+                if s.only_mine { "yes" } else { "no" },
+                s.scan_interval_seconds
+            );
+            out(serde_json::to_value(s)?, text);
         }
         Command::Reindex => {
             let ws = open(&db, clock, as_agent)?;

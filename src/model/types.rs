@@ -74,6 +74,15 @@ string_enum!(
     /// Written by Casebook itself (merges, automations).
     System = "system" / "System",
 });
+string_enum!(
+    /// What an alert is about (PRODUCT A2, A3).
+    AlertKind, "alert kind", {
+    SlaFirstResponseAtRisk = "sla_first_response_at_risk" / "First response at risk",
+    SlaFirstResponseBreached = "sla_first_response_breached" / "First response breached",
+    SlaResolutionAtRisk = "sla_resolution_at_risk" / "Resolution at risk",
+    SlaResolutionBreached = "sla_resolution_breached" / "Resolution breached",
+    Keyword = "keyword" / "Keyword",
+});
 string_enum!(LinkKind, "link kind", { Related = "related" / "Related", Duplicate = "duplicate" / "Duplicate of" });
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

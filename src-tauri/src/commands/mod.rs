@@ -1,6 +1,7 @@
 //! Tauri commands, one file per domain. Each is a few lines: one engine call, off the async
 //! runtime, its error mapped to `{code, message}`.
 
+pub mod alerts;
 pub mod search;
 pub mod settings;
 pub mod tickets;

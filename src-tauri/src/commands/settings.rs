@@ -1,5 +1,6 @@
 use super::Svc;
 use crate::services::CmdResult;
+use casebook::alerts::AlertSettings;
 use casebook::macros::Macro;
 use casebook::model::{Agent, Role, Team};
 use casebook::people::NewAgent;
@@ -9,6 +10,7 @@ use casebook::sla::SlaSettings;
 #[ts(export)]
 pub struct Settings {
     pub sla: SlaSettings,
+    pub alerts: AlertSettings,
     pub agents: Vec<Agent>,
     pub teams: Vec<Team>,
     pub ticket_types: Vec<String>,
@@ -18,7 +20,12 @@ pub struct Settings {
 #[tauri::command]
 pub async fn settings(svc: Svc<'_>) -> CmdResult<Settings> {
     svc.read(|ws| {
-        Ok(Settings { sla: ws.sla_settings().clone(), agents: ws.agents()?, teams: ws.teams()?, ticket_types: ws.ticket_types()?, macros: ws.macros()? })
+        Ok(Settings {
+            sla: ws.sla_settings().clone(),
+            alerts: ws.alert_settings().clone(),
+            agents: ws.agents()?, teams: ws.teams()?, ticket_types: ws.ticket_types()?,
+            macros: ws.macros()?,
+        })
     })
     .await
 }
@@ -52,4 +59,10 @@ pub async fn remove_ticket_type(svc: Svc<'_>, name: String) -> CmdResult<()> {
 #[tauri::command]
 pub async fn save_macro(svc: Svc<'_>, name: String, body: String) -> CmdResult<Macro> {
     svc.write(vec![], move |ws| ws.save_macro(&name, &body)).await
+}
+
+/// Saves the alert settings; the scheduler picks up a new interval at once.
+#[tauri::command]
+pub async fn save_alert_settings(svc: Svc<'_>, alerts: AlertSettings) -> CmdResult<()> {
+    svc.write(vec![], move |ws| ws.set_alert_settings(alerts)).await
 }

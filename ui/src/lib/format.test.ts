@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { badgeText, duration, pieces, relative } from "./format";
+import { alertDetail, badgeText, duration, pieces, relative } from "./format";
 
 describe("format", () => {
   it("highlights by byte ranges, also in Korean", () => {
@@ -18,5 +18,14 @@ describe("format", () => {
     const now = Date.parse("2026-03-02T12:00:00Z");
     expect(relative("2026-03-02T10:00:00Z", now)).toBe("2 h ago");
     expect(relative("2026-03-02T11:59:50Z", now)).toBe("just now");
+  });
+});
+
+describe("alertDetail", () => {
+  it("quotes keyword terms and words SLA due times", () => {
+    expect(alertDetail({ terms: ["asap", "서버 다운"], due_at: null })).toBe("“asap”, “서버 다운”");
+    const now = Date.parse("2026-03-02T09:00:00Z");
+    expect(alertDetail({ terms: [], due_at: "2026-03-02T09:25:00Z" }, now)).toBe("due in 25 min");
+    expect(alertDetail({ terms: [], due_at: "2026-03-02T07:55:00Z" }, now)).toBe("due 1 h 5 min ago");
   });
 });

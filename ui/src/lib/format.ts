@@ -50,3 +50,11 @@ export function pieces(text: string, ranges: [number, number][]): { text: string
   if (at < bytes.length) out.push({ text: dec.decode(bytes.slice(at)), hit: false });
   return out;
 }
+
+/** What an alert is about, in words: the terms a customer wrote, or when the target is due. */
+export function alertDetail(a: { terms: string[]; due_at: string | null }, now = Date.now()): string {
+  if (a.terms.length > 0) return a.terms.map((x) => `“${x}”`).join(", ");
+  if (a.due_at === null) return "";
+  const left = (Date.parse(a.due_at) - now) / 1000;
+  return left > 0 ? `due in ${duration(left)}` : `due ${duration(left)} ago`;
+}

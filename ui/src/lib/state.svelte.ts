@@ -3,7 +3,7 @@
 import type { Api } from "./api/client";
 import type * as T from "./api/types";
 
-export type Pane = "ticket" | "new" | "settings";
+export type Pane = "ticket" | "new" | "settings" | "alerts";
 
 export class AppState {
   ws = $state<T.WorkspaceState | null>(null);
@@ -19,6 +19,9 @@ export class AppState {
   /** Agents, teams, types, macros, SLA: read once, and again after any change. */
   settings = $state<T.Settings | null>(null);
   pane = $state<Pane>("ticket");
+  /** The alert centre: newest first, and the unread count for the sidebar's badge. */
+  alerts = $state<T.Alert[]>([]);
+  unreadAlerts = $state(0);
   paletteOpen = $state(false);
   shortcutsOpen = $state(false);
   /** A problem not tied to a field (shown in a banner). */
@@ -34,7 +37,9 @@ export class AppState {
     this.ws = await this.api.workspaceState();
     if (this.ws.open) {
       await this.api.onChange(() => void this.refresh());
-      await Promise.all([this.loadView(this.view), this.loadSettings()]);
+      await this.api.onAlerts(() => void this.loadAlerts());
+      await this.api.onAlertClicked((n) => (n === null ? this.showAlerts() : void this.open(n)));
+      await Promise.all([this.loadView(this.view), this.loadSettings(), this.loadAlerts()]);
     }
   }
 
@@ -86,6 +91,26 @@ export class AppState {
 
   async loadSettings() {
     this.settings = await this.api.settings();
+  }
+
+  async loadAlerts() {
+    try {
+      [this.alerts, this.unreadAlerts] = await Promise.all([this.api.alerts({ unread_only: false, ticket_number: null, limit: 500 }), this.api.unreadAlertCount()]);
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
+  }
+
+  showAlerts() {
+    this.pane = "alerts";
+    void this.loadAlerts();
+  }
+
+  /** Opens the ticket an alert is about, marking the alert read. */
+  async openAlert(a: T.Alert) {
+    if (a.read_at === null) await this.api.markAlertRead(a.id).catch((e) => (this.error = e.message));
+    await this.open(a.ticket_number);
+    void this.loadAlerts();
   }
 
   /** Reload what is on screen after a change anywhere. */

@@ -31,6 +31,15 @@ export interface Api {
   addTicketType(name: string): Promise<void>;
   removeTicketType(name: string): Promise<void>;
   saveMacro(name: string, body: string): Promise<T.Macro>;
+  saveAlertSettings(alerts: T.AlertSettings): Promise<void>;
+  alerts(query: T.AlertQuery): Promise<T.Alert[]>;
+  unreadAlertCount(): Promise<number>;
+  markAlertRead(id: number): Promise<T.Alert>;
+  markAllAlertsRead(): Promise<number>;
+  /** Calls `f` when alerts were raised or delivered in the background. */
+  onAlerts(f: () => void): Promise<UnlistenFn>;
+  /** Calls `f` when a notification is clicked: its ticket, or null for the alert centre. */
+  onAlertClicked(f: (ticket: number | null) => void): Promise<UnlistenFn>;
   /** Calls `f` whenever the shell says data changed (any view, rule or background task). */
   onChange(f: () => void): Promise<UnlistenFn>;
 }
@@ -79,6 +88,13 @@ export const tauriApi: Api = {
   addTicketType: (name) => call("add_ticket_type", { name }),
   removeTicketType: (name) => call("remove_ticket_type", { name }),
   saveMacro: (name, body) => call("save_macro", { name, body }),
+  saveAlertSettings: (alerts) => call("save_alert_settings", { alerts }),
+  alerts: (query) => call("alerts", { query }),
+  unreadAlertCount: () => call("unread_alert_count"),
+  markAlertRead: (id) => call("mark_alert_read", { id }),
+  markAllAlertsRead: () => call("mark_all_alerts_read"),
+  onAlerts: (f) => listen("alerts_changed", f),
+  onAlertClicked: (f) => listen<number | null>("open_alert_target", (e) => f(e.payload)),
   onChange: async (f) => {
     const a = await listen("entities_changed", f);
     const b = await listen("search_updated", f);

@@ -2,6 +2,10 @@
 // ./bindings/ (by `cargo test --workspace`; scripts/test fails when they are stale).
 // This module only re-exports them under the names the UI uses.
 export type { Agent } from "./bindings/Agent";
+export type { Alert } from "./bindings/Alert";
+export type { AlertKind } from "./bindings/AlertKind";
+export type { AlertQuery } from "./bindings/AlertQuery";
+export type { AlertSettings } from "./bindings/AlertSettings";
 export type { Attachment } from "./bindings/Attachment";
 export type { BusinessHours } from "./bindings/BusinessHours";
 export type { Customer } from "./bindings/Customer";
@@ -16,6 +20,7 @@ export type { NewTicket } from "./bindings/NewTicket";
 export type { Page } from "./bindings/Page";
 export type { PersonRef } from "./bindings/PersonRef";
 export type { Priority } from "./bindings/Priority";
+export type { QuietHours } from "./bindings/QuietHours";
 export type { Resolution } from "./bindings/Resolution";
 export type { Role } from "./bindings/Role";
 export type { SearchFilters } from "./bindings/SearchFilters";

@@ -1,0 +1,335 @@
+//! Alerts (PRODUCT A2–A4, DESIGN "alerts"): durable rows that go raised → delivered → read.
+//! The engine raises them — SLA alerts by a scan at `now`, keyword alerts in the same
+//! transaction as the customer message — and plans their delivery; the desktop shell sends
+//! the notifications and reports back. At most one alert per (ticket, kind, cycle, target),
+//! enforced by the table, so a scan can run every few seconds for a week and raise each once.
+
+mod delivery;
+pub mod keywords;
+
+pub use delivery::{DeliveryPlan, Notice, MAX_SEPARATE_NOTICES};
+pub use keywords::{KeywordMatcher, DEFAULT_KEYWORDS};
+
+use crate::clock::{from_ms, to_ms, Timestamp};
+use crate::model::{AlertKind, Priority, Status};
+use crate::sla::SlaInstants;
+use crate::workspace::{get_setting, put_setting};
+use crate::{Error, Result, Workspace};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+/// What raises alerts and how they reach this desktop.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct AlertSettings {
+    /// The kinds that are raised at all.
+    pub kinds: Vec<AlertKind>,
+    /// Words and phrases that raise a keyword alert when a customer writes them.
+    pub keywords: Vec<String>,
+    /// While quiet, alerts are still raised and listed but no notification pops up.
+    pub quiet_hours: Option<QuietHours>,
+    /// Notify only about tickets assigned to the acting agent or one of their teams.
+    pub only_mine: bool,
+    /// How often the app scans for SLA alerts (it also scans after every change).
+    pub scan_interval_seconds: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct QuietHours {
+    /// "22:00"
+    pub from: String,
+    /// "07:00" (before `from` means overnight)
+    pub to: String,
+    /// IANA time zone the hours are in, e.g. "Asia/Seoul".
+    pub timezone: String,
+}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        AlertSettings {
+            kinds: AlertKind::ALL.to_vec(),
+            keywords: DEFAULT_KEYWORDS.iter().map(|s| s.to_string()).collect(),
+            quiet_hours: None,
+            only_mine: false,
+            scan_interval_seconds: 30,
+        }
+    }
+}
+
+impl AlertSettings {
+    /// Checks the settings, returning them tidied (keywords trimmed).
+    pub fn validated(mut self) -> Result<AlertSettings> {
+        self.keywords = keywords::validate(&self.keywords)?;
+        if !(5..=3600).contains(&self.scan_interval_seconds) {
+            return Err(Error::validation("scan_interval_seconds", "scan every 5 seconds to 1 hour"));
+        }
+        if let Some(q) = &self.quiet_hours {
+            q.bounds()?;
+            q.tz()?;
+        }
+        self.kinds.sort_by_key(|k| AlertKind::ALL.iter().position(|a| a == k));
+        self.kinds.dedup();
+        Ok(self)
+    }
+}
+
+impl QuietHours {
+    fn bounds(&self) -> Result<(chrono::NaiveTime, chrono::NaiveTime)> {
+        let parse = |field: &'static str, s: &str| {
+            chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M")
+                .map_err(|_| Error::validation(field, format!("'{s}' is not a time of day (e.g. 22:00)")))
+        };
+        Ok((parse("quiet_from", &self.from)?, parse("quiet_to", &self.to)?))
+    }
+
+    fn tz(&self) -> Result<chrono_tz::Tz> {
+        self.timezone
+            .parse()
+            .map_err(|_| Error::validation("quiet_timezone", format!("'{}' is not a time zone (e.g. Europe/Warsaw)", self.timezone)))
+    }
+
+    /// Whether `at` falls in the quiet hours (an overnight range wraps past midnight).
+    pub fn contains(&self, at: Timestamp) -> bool {
+        let (Ok((from, to)), Ok(tz)) = (self.bounds(), self.tz()) else { return false };
+        let local = at.with_timezone(&tz).time();
+        if from <= to {
+            from <= local && local < to
+        } else {
+            local >= from || local < to
+        }
+    }
+}
+
+/// An alert as the alert centre and the notifications show it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Alert {
+    pub id: i64,
+    pub kind: AlertKind,
+    pub ticket_number: i64,
+    pub ticket_subject: String,
+    pub ticket_priority: Priority,
+    pub ticket_status: Status,
+    /// Keyword alerts: the terms the customer's message matched.
+    pub terms: Vec<String>,
+    /// SLA alerts: when the target is (or was) due.
+    pub due_at: Option<Timestamp>,
+    pub raised_at: Timestamp,
+    pub delivered_at: Option<Timestamp>,
+    /// Delivered without a notification (quiet hours, not mine, ticket already solved).
+    pub silent: bool,
+    pub read_at: Option<Timestamp>,
+}
+
+/// The JSON kept in `alerts.detail`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Detail {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    terms: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    due_at: Option<i64>,
+}
+
+/// Which alerts to list.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct AlertQuery {
+    #[serde(default)]
+    pub unread_only: bool,
+    #[serde(default)]
+    pub ticket_number: Option<i64>,
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// The SLA instant after which the scan has something new to say about a ticket: the
+/// earliest of its instants still ahead of `now`.
+pub(crate) fn next_sla_alert_at(i: &SlaInstants, now: Timestamp) -> Option<Timestamp> {
+    [i.frt_risk_at, i.frt_due_at, i.res_risk_at, i.res_due_at].into_iter().flatten().filter(|t| *t > now).min()
+}
+
+/// Inserts an alert unless that (ticket, kind, cycle, target) already has one.
+fn raise(conn: &Connection, ticket_id: &str, kind: AlertKind, cycle: i64, target: &str, detail: &Detail, at: Timestamp) -> Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "INSERT INTO alerts (ticket_id, kind, cycle, target, detail, raised_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (ticket_id, kind, cycle, target) DO NOTHING",
+        )?
+        .execute(params![ticket_id, kind.as_str(), cycle, target, serde_json::to_string(detail)?, to_ms(at)])?;
+    Ok(n > 0)
+}
+
+/// Raises a keyword alert for a customer message, in the caller's transaction, when the
+/// message holds one of the terms. Returns the terms found.
+pub(crate) fn raise_for_message(
+    conn: &Connection,
+    settings: &AlertSettings,
+    matcher: &KeywordMatcher,
+    ticket_id: &str,
+    message_id: &str,
+    body: &str,
+    at: Timestamp,
+) -> Result<Vec<String>> {
+    if !settings.kinds.contains(&AlertKind::Keyword) {
+        return Ok(vec![]);
+    }
+    let terms = matcher.find(body);
+    if !terms.is_empty() {
+        raise(conn, ticket_id, AlertKind::Keyword, 0, message_id, &Detail { terms: terms.clone(), due_at: None }, at)?;
+    }
+    Ok(terms)
+}
+
+const ALERT_COLUMNS: &str = "a.id, a.kind, t.number, t.subject, t.priority, t.status, a.detail, a.raised_at, a.delivered_at, a.silent, a.read_at";
+
+fn row_to_alert(r: &rusqlite::Row<'_>) -> rusqlite::Result<Alert> {
+    let kind: String = r.get(1)?;
+    let status: String = r.get(5)?;
+    let detail: String = r.get(6)?;
+    let detail: Detail = serde_json::from_str(&detail).unwrap_or_default();
+    Ok(Alert {
+        id: r.get(0)?,
+        kind: AlertKind::parse(&kind).unwrap_or(AlertKind::Keyword),
+        ticket_number: r.get(2)?,
+        ticket_subject: r.get(3)?,
+        ticket_priority: Priority::from_rank(r.get(4)?),
+        ticket_status: Status::parse(&status).unwrap_or(Status::Open),
+        terms: detail.terms,
+        due_at: detail.due_at.map(from_ms),
+        raised_at: from_ms(r.get(7)?),
+        delivered_at: r.get::<_, Option<i64>>(8)?.map(from_ms),
+        silent: r.get::<_, i64>(9)? != 0,
+        read_at: r.get::<_, Option<i64>>(10)?.map(from_ms),
+    })
+}
+
+/// What one scan did.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ScanReport {
+    /// Tickets whose SLA instants the scan looked at.
+    pub tickets_examined: u32,
+    /// Ids of the alerts it raised.
+    pub raised: Vec<i64>,
+}
+
+impl Workspace {
+    pub fn alert_settings(&self) -> &AlertSettings {
+        &self.alert_settings
+    }
+
+    pub fn set_alert_settings(&mut self, settings: AlertSettings) -> Result<()> {
+        let settings = settings.validated()?;
+        let ctx = self.ctx();
+        let tx = self.begin()?;
+        put_setting(&tx, "alerts", &settings)?;
+        crate::events::append(&tx, &ctx, None, "settings.alerts_changed", serde_json::to_value(&settings)?)?;
+        tx.commit()?;
+        self.keywords = KeywordMatcher::new(&settings.keywords);
+        self.alert_settings = settings;
+        Ok(())
+    }
+
+    pub(crate) fn load_alert_settings(conn: &Connection) -> Result<AlertSettings> {
+        Ok(get_setting(conn, "alerts")?.unwrap_or_default())
+    }
+
+    /// Raises the SLA alerts due at the clock's `now`: for each running target, "breached"
+    /// once past due, else "at risk" once past the at-risk share (a ticket first seen
+    /// already breached gets only the breach). Reads only tickets whose next SLA instant has
+    /// passed since the last scan, so a scan with nothing new costs one index probe.
+    pub fn scan_alerts(&mut self) -> Result<ScanReport> {
+        let now = self.now();
+        let now_ms = to_ms(now);
+        let kinds = self.alert_settings.kinds.clone();
+        let tx = self.begin()?;
+        let mut report = ScanReport::default();
+        {
+            let mut due = tx.prepare_cached(
+                "SELECT id, sla_cycle, frt_risk_at, frt_due_at, res_risk_at, res_due_at FROM tickets
+                 WHERE sla_alert_at <= ?1 AND status NOT IN ('resolved', 'closed')",
+            )?;
+            type Row = (String, i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+            let rows: Vec<Row> = due
+                .query_map([now_ms], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut advance = tx.prepare_cached("UPDATE tickets SET sla_alert_at = ?2 WHERE id = ?1")?;
+            for (id, cycle, frt_risk, frt_due, res_risk, res_due) in rows {
+                report.tickets_examined += 1;
+                let targets = [
+                    (frt_risk, frt_due, AlertKind::SlaFirstResponseAtRisk, AlertKind::SlaFirstResponseBreached, 0),
+                    (res_risk, res_due, AlertKind::SlaResolutionAtRisk, AlertKind::SlaResolutionBreached, cycle),
+                ];
+                for (risk, due, at_risk_kind, breached_kind, cycle) in targets {
+                    let kind = match (risk, due) {
+                        (_, Some(d)) if d <= now_ms => breached_kind,
+                        (Some(r), _) if r <= now_ms => at_risk_kind,
+                        _ => continue,
+                    };
+                    if !kinds.contains(&kind) {
+                        continue;
+                    }
+                    let detail = Detail { terms: vec![], due_at: due };
+                    if raise(&tx, &id, kind, cycle, "", &detail, now)? {
+                        report.raised.push(tx.last_insert_rowid());
+                    }
+                }
+                let instants = SlaInstants {
+                    frt_risk_at: frt_risk.map(from_ms),
+                    frt_due_at: frt_due.map(from_ms),
+                    res_risk_at: res_risk.map(from_ms),
+                    res_due_at: res_due.map(from_ms),
+                    attention_at: None,
+                };
+                advance.execute(params![id, next_sla_alert_at(&instants, now).map(to_ms)])?;
+            }
+        }
+        tx.commit()?;
+        Ok(report)
+    }
+
+    /// Alerts, newest first.
+    pub fn alerts(&self, q: &AlertQuery) -> Result<Vec<Alert>> {
+        let mut sql = format!("SELECT {ALERT_COLUMNS} FROM alerts a JOIN tickets t ON t.id = a.ticket_id WHERE 1 = 1");
+        if q.unread_only {
+            sql.push_str(" AND a.read_at IS NULL");
+        }
+        if q.ticket_number.is_some() {
+            sql.push_str(" AND t.number = ?1");
+        } else {
+            sql.push_str(" AND ?1 IS NULL");
+        }
+        sql.push_str(" ORDER BY a.raised_at DESC, a.id DESC LIMIT ?2");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let limit = q.limit.unwrap_or(500).min(5000) as i64;
+        let rows = stmt.query_map(params![q.ticket_number, limit], row_to_alert)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn unread_alert_count(&self) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM alerts WHERE read_at IS NULL", [], |r| r.get(0))?)
+    }
+
+    /// Marks one alert read (again is fine).
+    pub fn mark_alert_read(&mut self, id: i64) -> Result<Alert> {
+        let now = to_ms(self.now());
+        let n = self.conn.execute("UPDATE alerts SET read_at = coalesce(read_at, ?2) WHERE id = ?1", params![id, now])?;
+        if n == 0 {
+            return Err(Error::NotFound { what: "alert", key: id.to_string() });
+        }
+        self.alert(id)
+    }
+
+    /// Marks every unread alert read; returns how many.
+    pub fn mark_all_alerts_read(&mut self) -> Result<usize> {
+        let now = to_ms(self.now());
+        Ok(self.conn.execute("UPDATE alerts SET read_at = ?1 WHERE read_at IS NULL", [now])?)
+    }
+
+    pub fn alert(&self, id: i64) -> Result<Alert> {
+        self.conn
+            .query_row(&format!("SELECT {ALERT_COLUMNS} FROM alerts a JOIN tickets t ON t.id = a.ticket_id WHERE a.id = ?1"), [id], row_to_alert)
+            .optional()?
+            .ok_or_else(|| Error::NotFound { what: "alert", key: id.to_string() })
+    }
+}
