@@ -73,10 +73,28 @@ fn private_display() -> Option<Process> {
     Some(Process(p))
 }
 
+/// A real notification daemon (dunst) on the display, when the test has a private D-Bus
+/// session (scripts/test runs it under dbus-run-session): the app's alerts pop up on the
+/// Xvfb desktop, and the test can read back what arrived.
+fn notification_daemon() -> Option<Process> {
+    std::env::var_os("DBUS_SESSION_BUS_ADDRESS")?;
+    let config = std::env::temp_dir().join(format!("casebook-e2e-dunstrc-{}", std::process::id()));
+    std::fs::write(&config, "[global]\nmarkup = full\nfont = Noto Sans 11\n").ok()?;
+    let p = Command::new("dunst").arg("-config").arg(&config).stdout(Stdio::null()).stderr(Stdio::null()).spawn().ok()?;
+    std::thread::sleep(Duration::from_millis(500));
+    Some(Process(p))
+}
+
+fn dunstctl(args: &[&str]) -> String {
+    let out = Command::new("dunstctl").args(args).output().expect("dunstctl");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// The display, the driver and a WebDriver session on the app.
 struct Harness {
     client: Client,
     shots: PathBuf,
+    dunst: Option<Process>,
     _driver: Process,
     _xvfb: Option<Process>,
 }
@@ -84,6 +102,7 @@ struct Harness {
 impl Harness {
     async fn start(data_dir: &Path, extra_args: &[&str]) -> Harness {
         let xvfb = private_display();
+        let dunst = notification_daemon();
         let driver = Process(Command::new(find_tauri_driver()).stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().expect("tauri-driver (cargo install tauri-driver)"));
         wait_for_port(4444);
         wait_for_port(4445);
@@ -94,7 +113,7 @@ impl Harness {
         let client = ClientBuilder::native().capabilities(caps).connect("http://127.0.0.1:4444").await.expect("WebDriver session");
         let shots = target_dir().join("e2e-screenshots");
         std::fs::create_dir_all(&shots).unwrap();
-        Harness { client, shots, _driver: driver, _xvfb: xvfb }
+        Harness { client, shots, dunst, _driver: driver, _xvfb: xvfb }
     }
 
     async fn css(&self, selector: &str) -> Element {
@@ -117,6 +136,12 @@ impl Harness {
             assert!(Instant::now() < deadline, "'{text}' never appeared in {selector}");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// The whole X screen, notifications included (WebDriver's screenshot is the page only).
+    fn desktop_shot(&self, name: &str) {
+        let path = self.shots.join(format!("{name}.png"));
+        let _ = Command::new("import").args(["-window", "root"]).arg(&path).status();
     }
 
     async fn shot(&self, name: &str) {
@@ -227,10 +252,40 @@ async fn scenario(h: &Harness) -> Result<(), String> {
     h.css("[data-testid=status-select] option[value=pending]").await.click().await.unwrap();
     h.wait_text("[data-testid=status]", "Pending").await;
     h.css("[data-testid=mode-customer]").await.click().await.unwrap();
-    h.type_into("textarea[aria-label=Message]", "It is the HP on floor 3").await;
+    h.type_into("textarea[aria-label=Message]", "It is the HP on floor 3. Please fix it ASAP!").await;
     h.css("[data-testid=send]").await.click().await.unwrap();
     h.wait_text("[data-testid=status]", "Open").await;
+    // "ASAP" from the customer: the ticket is marked, the alert centre has it, and a
+    // notification went to the desktop.
+    h.wait_text("[data-testid=ticket-keywords]", "“asap”").await;
+    h.css("[data-testid=alerts-unread]").await;
     h.shot("04-ticket-conversation").await;
+    let ticket_number: String = h.script("return document.querySelector('article.ticket h1 .muted').textContent").await;
+    if h.dunst.is_some() {
+        let want = format!("{ticket_number}: customer wrote “asap”");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while dunstctl(&["count", "displayed"]).trim() == "0" {
+            if Instant::now() > deadline {
+                return Err("no notification was displayed for the keyword alert".into());
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        h.desktop_shot("04b-notification-on-the-desktop");
+        dunstctl(&["close-all"]);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let history = dunstctl(&["history"]);
+        if !history.contains(&want) {
+            return Err(format!("dunst never received '{want}': {history}"));
+        }
+    }
+    h.css("[data-testid=alerts-nav]").await.click().await.unwrap();
+    let row = h.xpath(&format!("//ul[@data-testid='alert-list']/li[@data-kind='keyword' and contains(., '{ticket_number}')]")).await;
+    h.shot("04c-alert-centre").await;
+    row.find(Locator::Css("button.open")).await.unwrap().click().await.unwrap();
+    h.wait_text("article.ticket h1", &ticket_number).await;
+    // Opening it marked it read.
+    h.css("[data-testid=alerts-nav]").await.click().await.unwrap();
+    h.xpath(&format!("//ul[@data-testid='alert-list']/li[@data-kind='keyword' and not(contains(@class, 'unread')) and contains(., '{ticket_number}')]")).await;
 
     // Search from the palette (Ctrl+K), results as you type, Enter opens.
     h.keys(&format!("{}k", char::from(Key::Control))).await;
