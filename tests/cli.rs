@@ -192,3 +192,39 @@ fn search_similar_check_and_reindex() {
     assert_eq!(r["rebuilt"], true);
     assert_eq!(r["tickets_indexed"], 601);
 }
+
+#[test]
+fn alerts_scan_at_a_time_list_the_same_twice_and_can_be_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ws.db");
+    let at = |t: &'static str, args: &[&'static str]| [&["--now", t][..], args].concat();
+    ok_json(&db, &at("2026-03-02T09:00:00Z", &["init"]));
+    ok_json(&db, &at("2026-03-02T09:00:00Z", &["new", "--subject", "VPN drops", "--body", "Since Monday.", "--requester", "kim@acme.kr", "--priority", "urgent"]));
+    ok_json(&db, &at("2026-03-02T09:01:00Z", &["reply", "1", "--customer", "--body", "지금 서버 다운이에요. ASAP!"]));
+    ok_json(&db, &at("2026-03-02T09:02:00Z", &["reply", "1", "--internal", "--body", "asap noted"]));
+
+    let first = ok_json(&db, &at("2026-03-02T09:20:00Z", &["alerts"]));
+    let again = ok_json(&db, &at("2026-03-02T09:20:00Z", &["alerts"]));
+    assert_eq!(first["raised"].as_array().unwrap().len(), 1, "{first}");
+    assert_eq!(again["raised"].as_array().unwrap().len(), 0);
+    assert_eq!(first["alerts"], again["alerts"]);
+    let listed: Vec<(i64, String)> = first["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["ticket_number"].as_i64().unwrap(), a["kind"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(listed, vec![(1, "sla_first_response_breached".to_string()), (1, "keyword".to_string())]);
+    assert_eq!(first["alerts"][1]["terms"], serde_json::json!(["asap", "서버 다운"]));
+
+    let id = first["alerts"][1]["id"].as_i64().unwrap().to_string();
+    let read = ok_json(&db, &["alerts", "read", &id]);
+    assert!(read["read_at"].is_string());
+    let unread = ok_json(&db, &at("2026-03-02T09:20:00Z", &["alerts", "--unread"]));
+    assert_eq!(unread["alerts"].as_array().unwrap().len(), 1);
+    fails(&db, &["alerts", "read", "999"], "alert 999 does not exist");
+    fails(&db, &["alerts", "settings", "--quiet-hours", "22:00-07:00@Mars/Olympus"], "is not a time zone");
+    let s = ok_json(&db, &["alerts", "settings", "--add-keyword", "printer on fire", "--quiet-hours", "22:00-07:00@Europe/Warsaw"]);
+    assert!(s["keywords"].as_array().unwrap().contains(&serde_json::json!("printer on fire")));
+    assert_eq!(s["quiet_hours"]["timezone"], "Europe/Warsaw");
+}
