@@ -505,6 +505,7 @@ fn write_ticket(
         // The demo's past was already alerted on: only instants still ahead will alert.
         ms(crate::alerts::next_sla_alert_at(&inst, crate::clock::from_ms(now))),
     ])?;
+    crate::alerts::record_past_sla_alerts(tx, &id, 0, &inst, crate::clock::from_ms(now))?;
     {
         let mut stmt = tx.prepare_cached("INSERT INTO ticket_tags (ticket_id, tag) VALUES (?1, ?2)")?;
         tags.sort();

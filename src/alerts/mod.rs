@@ -149,6 +149,29 @@ pub(crate) fn next_sla_alert_at(i: &SlaInstants, now: Timestamp) -> Option<Times
     [i.frt_risk_at, i.frt_due_at, i.res_risk_at, i.res_due_at].into_iter().flatten().filter(|t| *t > now).min()
 }
 
+/// Records the SLA alerts a ticket would have raised before `now` as already delivered and
+/// read: for generated history (the demo), whose past was dealt with at the time.
+pub(crate) fn record_past_sla_alerts(conn: &Connection, ticket_id: &str, cycle: i64, i: &SlaInstants, now: Timestamp) -> Result<()> {
+    let targets = [
+        (i.frt_risk_at, i.frt_due_at, AlertKind::SlaFirstResponseAtRisk, AlertKind::SlaFirstResponseBreached, 0),
+        (i.res_risk_at, i.res_due_at, AlertKind::SlaResolutionAtRisk, AlertKind::SlaResolutionBreached, cycle),
+    ];
+    for (risk, due, at_risk_kind, breached_kind, cycle) in targets {
+        let (kind, at) = match (risk, due) {
+            (_, Some(d)) if d <= now => (breached_kind, d),
+            (Some(r), _) if r <= now => (at_risk_kind, r),
+            _ => continue,
+        };
+        let detail = Detail { terms: vec![], due_at: due.map(to_ms) };
+        conn.prepare_cached(
+            "INSERT INTO alerts (ticket_id, kind, cycle, target, detail, raised_at, delivered_at, read_at) VALUES (?1, ?2, ?3, '', ?4, ?5, ?5, ?5)
+             ON CONFLICT (ticket_id, kind, cycle, target) DO NOTHING",
+        )?
+        .execute(params![ticket_id, kind.as_str(), cycle, serde_json::to_string(&detail)?, to_ms(at)])?;
+    }
+    Ok(())
+}
+
 /// Inserts an alert unless that (ticket, kind, cycle, target) already has one.
 fn raise(conn: &Connection, ticket_id: &str, kind: AlertKind, cycle: i64, target: &str, detail: &Detail, at: Timestamp) -> Result<bool> {
     let n = conn
