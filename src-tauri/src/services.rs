@@ -184,7 +184,6 @@ impl Services {
         Duration::from_secs(secs.max(5) as u64)
     }
 
-
     /// Runs `f` on the workspace (on a blocking thread: callers are async commands).
     pub async fn read<T: Send + 'static>(
         self: &Arc<Self>,

@@ -116,6 +116,8 @@ export class AppState {
   /** Reload what is on screen after a change anywhere. */
   async refresh() {
     void this.loadSettings();
+    // A customer message may have raised a keyword alert in the same transaction.
+    void this.loadAlerts();
     const shown = this.rows.length;
     const [page] = await Promise.all([this.api.listTickets(this.view, null, Math.max(100, Math.min(shown, 1000))), this.refreshCounts()]);
     this.rows = page.rows;
