@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod attachments;
+pub mod backup;
 pub mod bench;
 pub mod clock;
 pub mod demo;

@@ -167,6 +167,22 @@ enum Command {
         #[arg(long)]
         unread: bool,
     },
+    /// Make a backup folder (database, attachments, manifest), verified by restoring it.
+    Backup {
+        /// Where (default: backups/casebook-YYYYMMDD-HHMMSS beside the database).
+        #[arg(long)]
+        to: Option<PathBuf>,
+        /// Keep only the newest N backups in the default folder.
+        #[arg(long)]
+        keep: Option<usize>,
+    },
+    /// Restore a backup folder as the workspace at --db (which must not exist, unless --replace).
+    Restore {
+        backup: PathBuf,
+        /// Replace an existing workspace (it is kept beside as casebook.db.before-restore-…).
+        #[arg(long)]
+        replace: bool,
+    },
     /// Rebuild the search index from the database.
     Reindex,
     /// Check that the derived data agrees with the database; non-zero exit when not.
@@ -790,6 +806,47 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 s.scan_interval_seconds
             );
             out(serde_json::to_value(s)?, text);
+        }
+        Command::Backup { to, keep } => {
+            let ws = open(&db, clock, as_agent)?;
+            let folder = ws.data_dir().join("backups");
+            let to = to.unwrap_or_else(|| folder.join(casebook::backup::default_name(ws.now())));
+            let r = ws.backup(&to)?;
+            let removed = match keep {
+                Some(n) => casebook::backup::prune(&folder, n.max(1))?,
+                None => vec![],
+            };
+            let mut text = format!(
+                "Backed up {} tickets, {} messages, {} events and {} attachments to {} ({:.1} MB, {:.1} s); verified by restoring it.",
+                r.content.tickets,
+                r.content.messages,
+                r.content.events,
+                r.attachments,
+                r.path.display(),
+                r.bytes as f64 / 1e6,
+                r.seconds
+            );
+            if !r.missing_attachments.is_empty() {
+                text.push_str(&format!("\nwarning: {} attachments were already missing from the data folder (run `casebook check`)", r.missing_attachments.len()));
+            }
+            for p in &removed {
+                text.push_str(&format!("\nRemoved the old backup {}", p.display()));
+            }
+            out(json!({ "backup": r, "removed": removed }), text);
+        }
+        Command::Restore { backup, replace } => {
+            let r = casebook::backup::restore(&backup, &db, replace)?;
+            let mut text = format!(
+                "Restored {} tickets, {} events and {} attachments into {} (verified first).",
+                r.content.tickets,
+                r.content.events,
+                r.attachments,
+                r.db.display()
+            );
+            if let Some(p) = &r.previous {
+                text.push_str(&format!("\nThe workspace it replaced was kept as {}", p.display()));
+            }
+            out(serde_json::to_value(&r)?, text);
         }
         Command::Reindex => {
             let ws = open(&db, clock, as_agent)?;
