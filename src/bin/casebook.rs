@@ -185,8 +185,12 @@ enum Command {
     },
     /// Rebuild the search index from the database.
     Reindex,
-    /// Check that the derived data agrees with the database; non-zero exit when not.
-    Check,
+    /// Look for what is wrong ("where did my tickets go?"); non-zero exit when something is.
+    Check {
+        /// Apply the fixes that need no decision (reindex, recompute SLA times, move stray files aside).
+        #[arg(long)]
+        repair: bool,
+    },
     /// Import tickets from a JSON file (an array of tickets); all or nothing.
     Import { file: PathBuf },
     /// Measure performance on generated data and print a table.
@@ -854,23 +858,33 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let r = index.rebuild(ws.connection())?;
             out(serde_json::to_value(&r)?, format!("Rebuilt the search index: {} tickets in {:.1} s", r.tickets_indexed, r.seconds));
         }
-        Command::Check => {
-            let ws = open(&db, clock, as_agent)?;
-            let index = SearchIndex::open(&ws.data_dir())?;
-            let s = index.status(ws.connection())?;
-            let text = match &s.problem {
-                None => format!("Search index: in line with the database ({} tickets, event {}).", s.tickets, s.database_seq),
-                Some(p) => format!(
-                    "Search index: {p}.\n  index: {} tickets up to event {}; database: {} tickets up to event {}.\n  Fix: {}",
-                    s.documents,
-                    s.applied_seq,
-                    s.tickets,
-                    s.database_seq,
-                    if s.replayable { "any search replays the missing changes, or run `casebook reindex`" } else { "run `casebook reindex`" }
-                ),
-            };
-            out(json!({ "ok": s.problem.is_none(), "search_index": s }), text);
-            if s.problem.is_some() {
+        Command::Check { repair } => {
+            let mut ws = open(&db, clock, as_agent)?;
+            // The index is checked as it is on disk (not repaired on open first).
+            let index = SearchIndex::open(&ws.data_dir()).ok();
+            let report = ws.check_health(index.as_ref())?;
+            let mut text = String::new();
+            for f in &report.findings {
+                text.push_str(&format!("✗ {}: {}\n", f.area, f.problem));
+                if !f.tickets.is_empty() {
+                    let shown: Vec<String> = f.tickets.iter().take(30).map(|n| format!("#{n}")).collect();
+                    text.push_str(&format!("    tickets: {}{}\n", shown.join(" "), if f.tickets.len() > 30 { " …" } else { "" }));
+                }
+                text.push_str(&format!("    fix: {}\n", f.fix));
+            }
+            if report.ok {
+                text.push_str(&format!("✓ All good: {}.\n", report.checked.join(", ")));
+            }
+            let repaired = if repair && !report.ok { ws.repair(index.as_ref(), &report)? } else { vec![] };
+            for r in &repaired {
+                text.push_str(&format!("repaired: {r}\n"));
+            }
+            let after = if repaired.is_empty() { None } else { Some(ws.check_health(index.as_ref())?) };
+            if let Some(a) = &after {
+                text.push_str(&if a.ok { "✓ Everything is in order now.".to_string() } else { format!("{} problems remain.", a.findings.len()) });
+            }
+            out(json!({ "ok": report.ok, "checked": report.checked, "findings": report.findings, "repaired": repaired, "after_repair": after }), text.trim_end().to_string());
+            if !after.map_or(report.ok, |a| a.ok) {
                 return Err(Error::Conflict("the check found problems".into()).into());
             }
         }
