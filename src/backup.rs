@@ -360,6 +360,28 @@ pub fn prune(dir: &Path, keep: usize) -> Result<Vec<PathBuf>> {
     Ok(removed)
 }
 
+/// A backup found in a folder, as the app lists it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct BackupInfo {
+    pub path: PathBuf,
+    pub created_at: Timestamp,
+    pub content: ContentSummary,
+}
+
+/// The backups in `dir`, newest first (folders without a readable manifest are skipped).
+pub fn list(dir: &Path) -> Vec<BackupInfo> {
+    let mut out: Vec<BackupInfo> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .filter_map(|e| manifest(&e.path()).ok().map(|m| BackupInfo { path: e.path(), created_at: m.created_at, content: m.content }))
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    out
+}
+
 /// The default name of a backup made at `at`.
 pub fn default_name(at: Timestamp) -> String {
     format!("casebook-{}", at.format("%Y%m%d-%H%M%S"))

@@ -42,12 +42,19 @@ impl StartOptions {
     }
 }
 
+/// Scheduled backups: one a day, the newest this many kept.
+pub const BACKUP_EVERY_HOURS: i64 = 24;
+pub const BACKUPS_KEPT: usize = 7;
+/// With no backup yet, the first waits until the app has run this long (not at first start).
+const FIRST_BACKUP_AFTER: Duration = Duration::from_secs(15 * 60);
+
 /// How many tickets "open the demo workspace" creates.
 pub const DEMO_TICKETS: usize = 3000;
 
 pub struct Services {
     pub data_dir: PathBuf,
     clock: Arc<dyn Clock>,
+    started: std::time::Instant,
     /// Wakes the alert scheduler (after a change, or when its settings change).
     alert_wake: Notify,
     pub workspace: Mutex<Option<Workspace>>,
@@ -82,6 +89,7 @@ impl Services {
         Services {
             data_dir,
             clock,
+            started: std::time::Instant::now(),
             alert_wake: Notify::new(),
             workspace: Mutex::new(None),
             search: Mutex::new(None),
@@ -143,8 +151,9 @@ impl Services {
         Ok(())
     }
 
-    /// The alert scheduler: one task, so an alert is never planned twice. It scans and
-    /// delivers on start, on a timer (the settings' interval) and right after every change.
+    /// The background scheduler: one task, so an alert is never planned twice. It scans and
+    /// delivers alerts on start, on a timer (the settings' interval) and right after every
+    /// change, and makes the daily backup.
     pub fn start_alert_scheduler(self: &Arc<Self>) {
         let me = self.clone();
         tauri::async_runtime::spawn(async move {
@@ -161,6 +170,7 @@ impl Services {
                     let _ = app.emit("open_alert_target", ticket);
                 });
                 let outcome = tauri::async_runtime::spawn_blocking(move || notifications::scan_and_deliver(&pass.workspace, Some(on_click))).await;
+                me.scheduled_backup().await;
                 match outcome {
                     Ok(Ok(o)) => {
                         if o.changed_anything() {
@@ -177,6 +187,40 @@ impl Services {
                 }
             }
         });
+    }
+
+    pub fn backups_dir(&self) -> PathBuf {
+        self.data_dir.join("backups")
+    }
+
+    /// A verified backup into the backups folder, keeping the newest few.
+    pub async fn backup_now(self: &Arc<Self>) -> CmdResult<casebook::backup::BackupReport> {
+        let dir = self.backups_dir();
+        self.read(move |ws| {
+            let report = ws.backup(&dir.join(casebook::backup::default_name(ws.now())))?;
+            casebook::backup::prune(&dir, BACKUPS_KEPT)?;
+            Ok(report)
+        })
+        .await
+    }
+
+    /// The daily backup, when the newest one is a day old. A backup that fails its
+    /// verification is reported like an alert: on the desktop and in the window.
+    async fn scheduled_backup(self: &Arc<Self>) {
+        let newest = casebook::backup::list(&self.backups_dir()).first().map(|b| b.created_at);
+        let due = match newest {
+            Some(t) => (self.clock.now() - t).num_hours() >= BACKUP_EVERY_HOURS,
+            None => self.started.elapsed() >= FIRST_BACKUP_AFTER,
+        };
+        if !due || self.workspace.lock().unwrap().is_none() {
+            return;
+        }
+        if let Err(e) = self.backup_now().await {
+            let message = format!("The daily backup failed: {}", e.message);
+            let notice = casebook::alerts::Notice { alert_ids: vec![], ticket_number: None, summary: "Casebook backup failed".into(), body: message.clone(), critical: true };
+            let _ = notifications::show(&notice, false, None);
+            let _ = self.app.emit("background_error", message);
+        }
     }
 
     fn alert_interval(&self) -> Duration {

@@ -312,7 +312,15 @@ async fn scenario(h: &Harness) -> Result<(), String> {
     h.keys(&char::from(Key::Escape).to_string()).await;
     h.xpath("//nav//button[contains(., 'Settings')]").await.click().await.unwrap();
     h.css(".settings table").await;
+    h.css("[data-testid=alert-settings]").await;
     h.shot("07-settings").await;
+
+    // Health: the check runs on opening; a backup is made, verified, and listed.
+    h.css("[data-testid=health-nav]").await.click().await.unwrap();
+    h.css("[data-testid=health-ok], [data-testid=findings]").await;
+    h.css("[data-testid=backup-now]").await.click().await.unwrap();
+    h.wait_text("section.health", "verified by restoring it").await;
+    h.shot("08-health-and-backups").await;
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 //! runtime, its error mapped to `{code, message}`.
 
 pub mod alerts;
+pub mod health;
 pub mod search;
 pub mod settings;
 pub mod tickets;

@@ -32,6 +32,10 @@ export interface Api {
   removeTicketType(name: string): Promise<void>;
   saveMacro(name: string, body: string): Promise<T.Macro>;
   saveAlertSettings(alerts: T.AlertSettings): Promise<void>;
+  healthCheck(): Promise<T.HealthReport>;
+  repairHealth(): Promise<string[]>;
+  backupNow(): Promise<T.BackupReport>;
+  listBackups(): Promise<T.BackupInfo[]>;
   alerts(query: T.AlertQuery): Promise<T.Alert[]>;
   unreadAlertCount(): Promise<number>;
   markAlertRead(id: number): Promise<T.Alert>;
@@ -89,6 +93,10 @@ export const tauriApi: Api = {
   removeTicketType: (name) => call("remove_ticket_type", { name }),
   saveMacro: (name, body) => call("save_macro", { name, body }),
   saveAlertSettings: (alerts) => call("save_alert_settings", { alerts }),
+  healthCheck: () => call("health_check"),
+  repairHealth: () => call("repair_health"),
+  backupNow: () => call("backup_now"),
+  listBackups: () => call("list_backups"),
   alerts: (query) => call("alerts", { query }),
   unreadAlertCount: () => call("unread_alert_count"),
   markAlertRead: (id) => call("mark_alert_read", { id }),
