@@ -9,6 +9,7 @@ pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod health;
 pub mod macros;
 pub mod model;

@@ -191,8 +191,11 @@ enum Command {
         #[arg(long)]
         repair: bool,
     },
-    /// Import tickets from a JSON file (an array of tickets); all or nothing.
+    /// Import tickets from a JSON file (an array of tickets) into the workspace, or a whole
+    /// export (`casebook export`) into a new workspace at --db; all or nothing.
     Import { file: PathBuf },
+    /// Export the whole workspace, losslessly: FILE (JSON) and FILE's stem + .attachments/ beside it.
+    Export { file: PathBuf },
     /// Measure performance on generated data and print a table.
     Bench {
         #[command(subcommand)]
@@ -889,11 +892,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Import { file } => {
-            let mut ws = open(&db, clock, as_agent)?;
             let raw = std::fs::read_to_string(&file).map_err(|e| Error::validation("file", format!("cannot read {}: {e}", file.display())))?;
-            let tickets = parse_import(&raw).map_err(|e| Error::validation("file", format!("{} is not a valid import file: {e}", file.display())))?;
-            let numbers = ws.import_tickets(&tickets)?;
-            out(json!({ "imported": numbers.len(), "numbers": numbers }), format!("Imported {} tickets", numbers.len()));
+            let full = serde_json::from_str::<serde_json::Value>(&raw).is_ok_and(|v| casebook::export::is_full_export(&v));
+            if full {
+                // A whole workspace: into a new one at --db.
+                let r = casebook::export::import(&file, &db)?;
+                out(serde_json::to_value(&r)?, format!("Created {} from {}: {} tickets, {} rows, {} attachments", db.display(), file.display(), r.tickets, r.rows, r.attachments));
+            } else {
+                let mut ws = open(&db, clock, as_agent)?;
+                let tickets = parse_import(&raw).map_err(|e| Error::validation("file", format!("{} is not a valid import file: {e}", file.display())))?;
+                let numbers = ws.import_tickets(&tickets)?;
+                out(json!({ "imported": numbers.len(), "numbers": numbers }), format!("Imported {} tickets", numbers.len()));
+            }
+        }
+        Command::Export { file } => {
+            let ws = open(&db, clock, as_agent)?;
+            let r = ws.export(&file)?;
+            out(
+                serde_json::to_value(&r)?,
+                format!("Exported {} tickets ({} rows) to {} and {} attachments to {}", r.tickets, r.rows, file.display(), r.attachments, casebook::export::attachments_dir(&file).display()),
+            );
         }
         Command::Bench { what: BenchWhat::Search { tickets } } => {
             let rows = bench::search(tickets, &mut |msg| eprintln!("bench: {msg}"))?;
