@@ -11,6 +11,7 @@ pub mod error;
 pub mod events;
 pub mod export;
 pub mod health;
+pub mod import_csv;
 pub mod macros;
 pub mod model;
 pub mod people;

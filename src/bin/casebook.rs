@@ -194,6 +194,14 @@ enum Command {
     /// Import tickets from a JSON file (an array of tickets) into the workspace, or a whole
     /// export (`casebook export`) into a new workspace at --db; all or nothing.
     Import { file: PathBuf },
+    /// Import tickets from a spreadsheet (CSV with a header row); all or nothing.
+    ImportCsv {
+        file: PathBuf,
+        /// field=Column, e.g. --map subject=Title --map requester=E-mail (fields: subject, body,
+        /// requester, requester_name, organisation, priority, type, tags, assignee, team).
+        #[arg(long = "map")]
+        mapping: Vec<String>,
+    },
     /// Export the whole workspace, losslessly: FILE (JSON) and FILE's stem + .attachments/ beside it.
     Export { file: PathBuf },
     /// Measure performance on generated data and print a table.
@@ -904,6 +912,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 let numbers = ws.import_tickets(&tickets)?;
                 out(json!({ "imported": numbers.len(), "numbers": numbers }), format!("Imported {} tickets", numbers.len()));
             }
+        }
+        Command::ImportCsv { file, mapping } => {
+            let mut ws = open(&db, clock, as_agent)?;
+            let mapping = casebook::import_csv::parse_mapping(&mapping)?;
+            let numbers = ws.import_csv(&file, &mapping)?;
+            out(json!({ "imported": numbers.len(), "numbers": numbers }), format!("Imported {} tickets from {}", numbers.len(), file.display()));
         }
         Command::Export { file } => {
             let ws = open(&db, clock, as_agent)?;
