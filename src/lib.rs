@@ -12,6 +12,7 @@ pub mod events;
 pub mod export;
 pub mod health;
 pub mod import_csv;
+pub mod import_zendesk;
 pub mod macros;
 pub mod model;
 pub mod people;

@@ -114,7 +114,7 @@ fn load_tags(conn: &Connection, ticket_id: &str) -> Result<Vec<String>> {
 }
 
 /// Loads a ticket that is about to be changed: a Closed ticket is read-only.
-fn load_writable(conn: &Connection, number: i64) -> Result<Ticket> {
+pub(crate) fn load_writable(conn: &Connection, number: i64) -> Result<Ticket> {
     let t = load_ticket(conn, number)?;
     if t.status == Status::Closed {
         return Err(Error::TicketClosed { number });
@@ -168,14 +168,14 @@ pub(crate) fn refresh_all_sla(conn: &Connection, settings: &SlaSettings) -> Resu
     Ok(())
 }
 
-fn touch(conn: &Connection, ticket_id: &str, at: Timestamp) -> Result<()> {
+pub(crate) fn touch(conn: &Connection, ticket_id: &str, at: Timestamp) -> Result<()> {
     conn.prepare_cached("UPDATE tickets SET updated_at = max(updated_at, ?2) WHERE id = ?1")?.execute(params![ticket_id, to_ms(at)])?;
     Ok(())
 }
 
 /// Moves a ticket to `to`, with the side effects the status machine implies: pauses of the
 /// SLA clock, resolution and close times, a new resolution cycle on reopen.
-fn change_status(conn: &Connection, ctx: &EventCtx, t: &Ticket, to: Status, reason: Option<Resolution>) -> Result<()> {
+pub(crate) fn change_status(conn: &Connection, ctx: &EventCtx, t: &Ticket, to: Status, reason: Option<Resolution>) -> Result<()> {
     if t.status == Status::Closed {
         return Err(Error::TicketClosed { number: t.number });
     }
@@ -231,7 +231,7 @@ fn next_number(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT coalesce(max(number), 0) + 1 FROM tickets", [], |r| r.get(0))?)
 }
 
-fn insert_message(
+pub(crate) fn insert_message(
     conn: &Connection,
     ctx: &EventCtx,
     data_dir: &std::path::Path,
@@ -334,7 +334,7 @@ fn load_links(conn: &Connection, ticket_id: &str) -> Result<Vec<TicketLink>> {
 
 /// Writes a new ticket, its first message, its events and its SLA instants into `tx`.
 /// `keywords`: raise keyword alerts on the first message (not for imports of old tickets).
-fn insert_ticket(
+pub(crate) fn insert_ticket(
     tx: &Connection,
     ctx: &EventCtx,
     settings: &SlaSettings,

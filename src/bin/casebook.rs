@@ -202,6 +202,8 @@ enum Command {
         #[arg(long = "map")]
         mapping: Vec<String>,
     },
+    /// Import from Zendesk: {"tickets": [... with "comments"], "users": [...], "organizations": [...]}.
+    ImportZendesk { file: PathBuf },
     /// Export the whole workspace, losslessly: FILE (JSON) and FILE's stem + .attachments/ beside it.
     Export { file: PathBuf },
     /// Measure performance on generated data and print a table.
@@ -918,6 +920,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let mapping = casebook::import_csv::parse_mapping(&mapping)?;
             let numbers = ws.import_csv(&file, &mapping)?;
             out(json!({ "imported": numbers.len(), "numbers": numbers }), format!("Imported {} tickets from {}", numbers.len(), file.display()));
+        }
+        Command::ImportZendesk { file } => {
+            let mut ws = open(&db, clock, as_agent)?;
+            let r = ws.import_zendesk(&file)?;
+            out(
+                serde_json::to_value(&r)?,
+                format!("Imported {} Zendesk tickets with {} comments; {} agents added", r.tickets, r.messages, r.agents_added),
+            );
         }
         Command::Export { file } => {
             let ws = open(&db, clock, as_agent)?;
