@@ -61,6 +61,7 @@ pub fn run() {
             commands::health::repair_health,
             commands::health::backup_now,
             commands::health::list_backups,
+            commands::health::restore_backup,
             commands::alerts::alerts,
             commands::alerts::unread_alert_count,
             commands::alerts::mark_alert_read,

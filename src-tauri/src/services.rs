@@ -204,6 +204,22 @@ impl Services {
         .await
     }
 
+    /// Replaces the open workspace with a backup ("Restore from backup…"): the index writer
+    /// and the database are closed, the backup is verified and restored over the workspace
+    /// (the old file is kept beside it), and everything is opened again. If the restore
+    /// fails, the workspace as it was is opened again.
+    pub fn restore(&self, backup: PathBuf) -> CmdResult<casebook::backup::RestoreReport> {
+        casebook::backup::verify(&backup).map_err(err)?;
+        drop(self.indexer.lock().unwrap().take());
+        drop(self.search.lock().unwrap().take());
+        drop(self.workspace.lock().unwrap().take());
+        let result = casebook::backup::restore(&backup, &self.db_path(), true).map_err(err);
+        // The index remembers the old database's events; opening it again rebuilds it.
+        self.open_existing(false)?;
+        self.changed("restore", vec![]);
+        result
+    }
+
     /// The daily backup, when the newest one is a day old. A backup that fails its
     /// verification is reported like an alert: on the desktop and in the window.
     async fn scheduled_backup(self: &Arc<Self>) {

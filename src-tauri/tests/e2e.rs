@@ -321,6 +321,29 @@ async fn scenario(h: &Harness) -> Result<(), String> {
     h.css("[data-testid=backup-now]").await.click().await.unwrap();
     h.wait_text("section.health", "verified by restoring it").await;
     h.shot("08-health-and-backups").await;
+
+    // Restore from that backup: the window starts afresh on the restored workspace.
+    h.css("[data-testid=backup-row] [data-testid=restore]").await.click().await.unwrap();
+    h.css("[data-testid=restore-confirm]").await.click().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let gone: bool = h.script("return document.querySelector('section.health') === null && document.querySelector('[data-view=all]') !== null").await;
+        if gone {
+            break;
+        }
+        if Instant::now() > deadline {
+            return Err("the window did not come back after restoring".into());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    h.css("[data-view=all]").await.click().await.unwrap();
+    h.wait_text("section.list header", "All").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let count: String = h.script("return document.querySelector('section.list header').textContent.replace(/[^0-9]/g, '')").await;
+    if count != "3001" {
+        return Err(format!("after restoring, All counts {count} tickets, not 3001"));
+    }
+    h.shot("09-after-restore").await;
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 use super::Svc;
 use crate::services::CmdResult;
 use casebook::backup::{BackupInfo, BackupReport};
+use casebook::ErrorPayload;
 use casebook::health::HealthReport;
 
 /// "Where did my tickets go?": every check, on the open workspace and its search index.
@@ -29,4 +30,13 @@ pub async fn backup_now(svc: Svc<'_>) -> CmdResult<BackupReport> {
 #[tauri::command]
 pub async fn list_backups(svc: Svc<'_>) -> CmdResult<Vec<BackupInfo>> {
     Ok(casebook::backup::list(&svc.backups_dir()))
+}
+
+/// Replaces the workspace with one of its backups (the current file is kept beside it).
+#[tauri::command]
+pub async fn restore_backup(svc: Svc<'_>, path: String) -> CmdResult<()> {
+    let svc = svc.inner().clone();
+    tauri::async_runtime::spawn_blocking(move || svc.restore(path.into()).map(|_| ()))
+        .await
+        .map_err(|e| ErrorPayload { code: "internal".into(), message: e.to_string(), field: None })?
 }

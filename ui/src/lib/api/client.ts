@@ -36,6 +36,7 @@ export interface Api {
   repairHealth(): Promise<string[]>;
   backupNow(): Promise<T.BackupReport>;
   listBackups(): Promise<T.BackupInfo[]>;
+  restoreBackup(path: string): Promise<void>;
   alerts(query: T.AlertQuery): Promise<T.Alert[]>;
   unreadAlertCount(): Promise<number>;
   markAlertRead(id: number): Promise<T.Alert>;
@@ -97,6 +98,7 @@ export const tauriApi: Api = {
   repairHealth: () => call("repair_health"),
   backupNow: () => call("backup_now"),
   listBackups: () => call("list_backups"),
+  restoreBackup: (path) => call("restore_backup", { path }),
   alerts: (query) => call("alerts", { query }),
   unreadAlertCount: () => call("unread_alert_count"),
   markAlertRead: (id) => call("mark_alert_read", { id }),
