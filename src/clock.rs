@@ -2,6 +2,8 @@
 //! so SLA and rule behaviour can be tested at any instant.
 
 use chrono::{DateTime, TimeZone, Utc};
+/// Lengths of time between `Timestamp`s.
+pub use chrono::Duration;
 use std::sync::Mutex;
 
 pub type Timestamp = DateTime<Utc>;

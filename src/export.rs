@@ -196,11 +196,7 @@ pub fn import(file: &Path, db: &Path) -> Result<TransferReport> {
     })();
     if result.is_err() {
         drop(conn);
-        for suffix in ["", "-wal", "-shm"] {
-            let mut p = db.as_os_str().to_owned();
-            p.push(suffix);
-            let _ = std::fs::remove_file(PathBuf::from(p));
-        }
+        crate::workspace::remove_database_files(db);
         if let (true, Some(dir)) = (made_parent, parent) {
             let _ = std::fs::remove_dir_all(dir);
         }

@@ -75,23 +75,10 @@ pub fn read(file: &Path, mapping: &HashMap<String, String>) -> Result<Vec<NewTic
 }
 
 impl Workspace {
-    /// Imports a CSV file's tickets, all or nothing; errors name the spreadsheet line.
+    /// Imports a CSV file's tickets, all or nothing; errors name the spreadsheet line (the
+    /// header is line 1).
     pub fn import_csv(&mut self, file: &Path, mapping: &HashMap<String, String>) -> Result<Vec<i64>> {
         let tickets = read(file, mapping)?;
-        self.import_tickets(&tickets).map_err(|e| match e {
-            // import_tickets counts records from 1; the spreadsheet's line is one more.
-            Error::Validation { field, message } => Error::validation(field, renumber(&message)),
-            other => other,
-        })
-    }
-}
-
-/// "record 3 (subject): …" → "line 4 (subject): …"
-fn renumber(message: &str) -> String {
-    let Some(rest) = message.strip_prefix("record ") else { return message.to_string() };
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    match digits.parse::<usize>() {
-        Ok(n) => format!("line {}{}", n + 1, &rest[digits.len()..]),
-        Err(_) => message.to_string(),
+        self.import_records(&tickets, &|i| format!("line {}", i + 2))
     }
 }

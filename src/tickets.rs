@@ -392,7 +392,7 @@ impl Workspace {
         let settings = self.sla.clone();
         let (alert_settings, matcher) = (self.alert_settings.clone(), self.keywords.clone());
         let tx = self.begin()?;
-        let number = insert_ticket(&tx, &ctx, &settings, Some((&alert_settings, &matcher)), &data_dir, new)?;
+        let number = insert_ticket(&tx, &ctx, &settings, Some((&*alert_settings, &*matcher)), &data_dir, new)?;
         tx.commit()?;
         self.ticket(number)
     }
@@ -400,6 +400,12 @@ impl Workspace {
     /// Imports tickets all-or-nothing: the first bad record aborts the whole import, and the
     /// error names it (PRODUCT C2; the full lossless import comes with export).
     pub fn import_tickets(&mut self, tickets: &[NewTicket]) -> Result<Vec<i64>> {
+        self.import_records(tickets, &|i| format!("record {}", i + 1))
+    }
+
+    /// `import_tickets`, naming the i-th (0-based) record as `label` says in errors ("record 3",
+    /// or a spreadsheet's "line 4").
+    pub(crate) fn import_records(&mut self, tickets: &[NewTicket], label: &dyn Fn(usize) -> String) -> Result<Vec<i64>> {
         let ctx = self.ctx();
         let data_dir = self.data_dir();
         let settings = self.sla.clone();
@@ -408,8 +414,8 @@ impl Workspace {
         for (i, t) in tickets.iter().enumerate() {
             let t = NewTicket { channel: Some(t.channel.unwrap_or(Channel::Import)), ..t.clone() };
             let number = insert_ticket(&tx, &ctx, &settings, None, &data_dir, &t).map_err(|e| match e {
-                Error::Validation { field, message } => Error::validation(field, format!("record {} ({field}): {message}", i + 1)),
-                Error::NotFound { what, key } => Error::validation("import", format!("record {}: {what} {key} does not exist", i + 1)),
+                Error::Validation { field, message } => Error::validation(field, format!("{} ({field}): {message}", label(i))),
+                Error::NotFound { what, key } => Error::validation("import", format!("{}: {what} {key} does not exist", label(i))),
                 other => other,
             })?;
             numbers.push(number);

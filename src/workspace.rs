@@ -45,9 +45,10 @@ pub struct Workspace {
     pub(crate) device_id: String,
     pub(crate) acting: Option<Agent>,
     pub(crate) sla: SlaSettings,
-    pub(crate) alert_settings: crate::alerts::AlertSettings,
+    /// Shared, so each message's transaction takes them without copying the word list.
+    pub(crate) alert_settings: Arc<crate::alerts::AlertSettings>,
     /// The compiled keyword list of `alert_settings`.
-    pub(crate) keywords: crate::alerts::KeywordMatcher,
+    pub(crate) keywords: Arc<crate::alerts::KeywordMatcher>,
 }
 
 impl Workspace {
@@ -94,8 +95,8 @@ impl Workspace {
         let info: WorkspaceInfo = get_setting(&conn, "workspace")?
             .ok_or_else(|| Error::NotAWorkspace { path: path.to_path_buf(), reason: "it has no workspace settings".into() })?;
         let sla = get_setting(&conn, "sla")?.unwrap_or_default();
-        let alert_settings = Workspace::load_alert_settings(&conn)?;
-        let keywords = crate::alerts::KeywordMatcher::new(&alert_settings.keywords);
+        let alert_settings = Arc::new(Workspace::load_alert_settings(&conn)?);
+        let keywords = Arc::new(crate::alerts::KeywordMatcher::new(&alert_settings.keywords));
         let mut ws =
             Workspace { conn, db_path: path.to_path_buf(), clock, device_id: info.device_id, acting: None, sla, alert_settings, keywords };
         ws.acting = ws.agents()?.into_iter().find(|a| a.role == Role::Admin && a.active);
@@ -250,7 +251,7 @@ pub(crate) fn get_setting<T: for<'de> Deserialize<'de>>(conn: &Connection, key: 
 }
 
 /// Removes a database we created and failed to finish, with its WAL companions.
-fn remove_database_files(path: &Path) {
+pub(crate) fn remove_database_files(path: &Path) {
     for suffix in ["", "-wal", "-shm"] {
         let mut p = path.as_os_str().to_owned();
         p.push(suffix);

@@ -55,6 +55,9 @@ pub struct Services {
     pub data_dir: PathBuf,
     clock: Arc<dyn Clock>,
     started: std::time::Instant,
+    /// When the newest backup was made (read from the backups folder when a workspace opens,
+    /// so the scheduler does not list the folder on every pass).
+    last_backup: Mutex<Option<casebook::Timestamp>>,
     /// Wakes the alert scheduler (after a change, or when its settings change).
     alert_wake: Notify,
     pub workspace: Mutex<Option<Workspace>>,
@@ -90,6 +93,7 @@ impl Services {
             data_dir,
             clock,
             started: std::time::Instant::now(),
+            last_backup: Mutex::new(None),
             alert_wake: Notify::new(),
             workspace: Mutex::new(None),
             search: Mutex::new(None),
@@ -146,6 +150,7 @@ impl Services {
         *self.workspace.lock().unwrap() = Some(ws);
         *self.search.lock().unwrap() = Some(index);
         *self.indexer.lock().unwrap() = Some(indexer);
+        *self.last_backup.lock().unwrap() = casebook::backup::list(&self.backups_dir()).first().map(|b| b.created_at);
         // Alerts raised while the app was closed go out now.
         self.alert_wake.notify_one();
         Ok(())
@@ -196,12 +201,16 @@ impl Services {
     /// A verified backup into the backups folder, keeping the newest few.
     pub async fn backup_now(self: &Arc<Self>) -> CmdResult<casebook::backup::BackupReport> {
         let dir = self.backups_dir();
-        self.read(move |ws| {
-            let report = ws.backup(&dir.join(casebook::backup::default_name(ws.now())))?;
-            casebook::backup::prune(&dir, BACKUPS_KEPT)?;
-            Ok(report)
-        })
-        .await
+        let (report, at) = self
+            .read(move |ws| {
+                let at = ws.now();
+                let report = ws.backup(&dir.join(casebook::backup::default_name(at)))?;
+                casebook::backup::prune(&dir, BACKUPS_KEPT)?;
+                Ok((report, at))
+            })
+            .await?;
+        *self.last_backup.lock().unwrap() = Some(at);
+        Ok(report)
     }
 
     /// Replaces the open workspace with a backup ("Restore from backup…"): the index writer
@@ -223,7 +232,7 @@ impl Services {
     /// The daily backup, when the newest one is a day old. A backup that fails its
     /// verification is reported like an alert: on the desktop and in the window.
     async fn scheduled_backup(self: &Arc<Self>) {
-        let newest = casebook::backup::list(&self.backups_dir()).first().map(|b| b.created_at);
+        let newest = *self.last_backup.lock().unwrap();
         let due = match newest {
             Some(t) => (self.clock.now() - t).num_hours() >= BACKUP_EVERY_HOURS,
             None => self.started.elapsed() >= FIRST_BACKUP_AFTER,
@@ -232,6 +241,8 @@ impl Services {
             return;
         }
         if let Err(e) = self.backup_now().await {
+            // Try again in an hour, not on every pass (which would notify every 30 s).
+            *self.last_backup.lock().unwrap() = Some(self.clock.now() - casebook::clock::Duration::hours(BACKUP_EVERY_HOURS - 1));
             let message = format!("The daily backup failed: {}", e.message);
             let notice = casebook::alerts::Notice { alert_ids: vec![], ticket_number: None, summary: "Casebook backup failed".into(), body: message.clone(), critical: true };
             let _ = notifications::show(&notice, false, None);

@@ -149,19 +149,28 @@ pub(crate) fn next_sla_alert_at(i: &SlaInstants, now: Timestamp) -> Option<Times
     [i.frt_risk_at, i.frt_due_at, i.res_risk_at, i.res_due_at].into_iter().flatten().filter(|t| *t > now).min()
 }
 
-/// Records the SLA alerts a ticket would have raised before `now` as already delivered and
-/// read: for generated history (the demo), whose past was dealt with at the time.
-pub(crate) fn record_past_sla_alerts(conn: &Connection, ticket_id: &str, cycle: i64, i: &SlaInstants, now: Timestamp) -> Result<()> {
+/// The SLA alerts a ticket's instants call for at `now`, as (kind, cycle, due, crossed at): per
+/// target "breached" once past due, else "at risk" once past the at-risk share. `cycle` is the
+/// resolution cycle; first-response alerts always use cycle 0.
+fn crossed(i: &SlaInstants, cycle: i64, now: Timestamp) -> Vec<(AlertKind, i64, Option<Timestamp>, Timestamp)> {
     let targets = [
         (i.frt_risk_at, i.frt_due_at, AlertKind::SlaFirstResponseAtRisk, AlertKind::SlaFirstResponseBreached, 0),
         (i.res_risk_at, i.res_due_at, AlertKind::SlaResolutionAtRisk, AlertKind::SlaResolutionBreached, cycle),
     ];
-    for (risk, due, at_risk_kind, breached_kind, cycle) in targets {
-        let (kind, at) = match (risk, due) {
-            (_, Some(d)) if d <= now => (breached_kind, d),
-            (Some(r), _) if r <= now => (at_risk_kind, r),
-            _ => continue,
-        };
+    targets
+        .into_iter()
+        .filter_map(|(risk, due, at_risk_kind, breached_kind, cycle)| match (risk, due) {
+            (_, Some(d)) if d <= now => Some((breached_kind, cycle, due, d)),
+            (Some(r), _) if r <= now => Some((at_risk_kind, cycle, due, r)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Records the SLA alerts a ticket would have raised before `now` as already delivered and
+/// read: for generated history (the demo), whose past was dealt with at the time.
+pub(crate) fn record_past_sla_alerts(conn: &Connection, ticket_id: &str, cycle: i64, i: &SlaInstants, now: Timestamp) -> Result<()> {
+    for (kind, cycle, due, at) in crossed(i, cycle, now) {
         let detail = Detail { terms: vec![], due_at: due.map(to_ms) };
         conn.prepare_cached(
             "INSERT INTO alerts (ticket_id, kind, cycle, target, detail, raised_at, delivered_at, read_at) VALUES (?1, ?2, ?3, '', ?4, ?5, ?5, ?5)
@@ -248,8 +257,8 @@ impl Workspace {
         put_setting(&tx, "alerts", &settings)?;
         crate::events::append(&tx, &ctx, None, "settings.alerts_changed", serde_json::to_value(&settings)?)?;
         tx.commit()?;
-        self.keywords = KeywordMatcher::new(&settings.keywords);
-        self.alert_settings = settings;
+        self.keywords = std::sync::Arc::new(KeywordMatcher::new(&settings.keywords));
+        self.alert_settings = std::sync::Arc::new(settings);
         Ok(())
     }
 
@@ -279,24 +288,6 @@ impl Workspace {
             let mut advance = tx.prepare_cached("UPDATE tickets SET sla_alert_at = ?2 WHERE id = ?1")?;
             for (id, cycle, frt_risk, frt_due, res_risk, res_due) in rows {
                 report.tickets_examined += 1;
-                let targets = [
-                    (frt_risk, frt_due, AlertKind::SlaFirstResponseAtRisk, AlertKind::SlaFirstResponseBreached, 0),
-                    (res_risk, res_due, AlertKind::SlaResolutionAtRisk, AlertKind::SlaResolutionBreached, cycle),
-                ];
-                for (risk, due, at_risk_kind, breached_kind, cycle) in targets {
-                    let kind = match (risk, due) {
-                        (_, Some(d)) if d <= now_ms => breached_kind,
-                        (Some(r), _) if r <= now_ms => at_risk_kind,
-                        _ => continue,
-                    };
-                    if !kinds.contains(&kind) {
-                        continue;
-                    }
-                    let detail = Detail { terms: vec![], due_at: due };
-                    if raise(&tx, &id, kind, cycle, "", &detail, now)? {
-                        report.raised.push(tx.last_insert_rowid());
-                    }
-                }
                 let instants = SlaInstants {
                     frt_risk_at: frt_risk.map(from_ms),
                     frt_due_at: frt_due.map(from_ms),
@@ -304,6 +295,15 @@ impl Workspace {
                     res_due_at: res_due.map(from_ms),
                     attention_at: None,
                 };
+                for (kind, cycle, due, _) in crossed(&instants, cycle, now) {
+                    if !kinds.contains(&kind) {
+                        continue;
+                    }
+                    let detail = Detail { terms: vec![], due_at: due.map(to_ms) };
+                    if raise(&tx, &id, kind, cycle, "", &detail, now)? {
+                        report.raised.push(tx.last_insert_rowid());
+                    }
+                }
                 advance.execute(params![id, next_sla_alert_at(&instants, now).map(to_ms)])?;
             }
         }
