@@ -224,6 +224,12 @@ pub fn generate(ws: &mut Workspace, opts: DemoOptions) -> Result<DemoReport> {
         }
         Ok(())
     })?;
+    {
+        // The instants rules measure from, for the rows just written (with their indexes back).
+        let tx = ws.begin()?;
+        crate::rules::backfill_instants(&tx, first_number)?;
+        tx.commit()?;
+    }
     Ok(DemoReport {
         tickets,
         messages: counters.messages,

@@ -16,6 +16,7 @@ pub mod import_zendesk;
 pub mod macros;
 pub mod model;
 pub mod people;
+pub mod rules;
 pub mod search;
 pub mod sla;
 pub mod store;

@@ -27,7 +27,7 @@ pub const DEFAULT_MACROS: [(&str, &str); 4] = [
 ];
 
 /// The placeholders a macro may use.
-pub const PLACEHOLDERS: [&str; 10] = [
+pub const PLACEHOLDERS: [&str; 11] = [
     "requester.name",
     "requester.email",
     "requester.organisation",
@@ -36,6 +36,7 @@ pub const PLACEHOLDERS: [&str; 10] = [
     "ticket.status",
     "ticket.priority",
     "ticket.type",
+    "ticket.duplicate_of",
     "agent.name",
     "agent.email",
 ];
@@ -67,6 +68,7 @@ pub fn render(body: &str, ticket: &Ticket, agent_name: &str, agent_email: &str) 
             "ticket.status" => ticket.status.label().to_string(),
             "ticket.priority" => ticket.priority.label().to_string(),
             "ticket.type" => ticket.ticket_type.clone(),
+            "ticket.duplicate_of" => ticket.duplicate_of.map(|n| n.to_string()).unwrap_or_default(),
             "agent.name" => agent_name.to_string(),
             "agent.email" => agent_email.to_string(),
             other => {

@@ -7,6 +7,7 @@ use crate::clock::{from_ms, to_ms, Timestamp};
 use crate::events::{self, EventCtx};
 use crate::model::*;
 use crate::people;
+use crate::rules::{self, TriggerEvent};
 use crate::sla::{self, Pause, SlaFacts, SlaSettings, SlaStatus};
 use crate::workspace::Workspace;
 use crate::{attachments, validate, Error, Result};
@@ -63,7 +64,7 @@ const TICKET_SELECT: &str = "SELECT t.id, t.number, t.subject, t.description, t.
     LEFT JOIN agents a ON a.id = t.assignee_id
     LEFT JOIN teams tm ON tm.id = t.team_id";
 
-fn load_ticket(conn: &Connection, number: i64) -> Result<Ticket> {
+pub(crate) fn load_ticket(conn: &Connection, number: i64) -> Result<Ticket> {
     let mut stmt = conn.prepare_cached(&format!("{TICKET_SELECT} WHERE t.number = ?1"))?;
     let row = stmt
         .query_row([number], |r| {
@@ -222,8 +223,44 @@ pub(crate) fn change_status(conn: &Connection, ctx: &EventCtx, t: &Ticket, to: S
             conn.execute("UPDATE tickets SET status = ?2 WHERE id = ?1", params![id, to.as_str()])?;
         }
     }
+    conn.execute("UPDATE tickets SET status_changed_at = ?2 WHERE id = ?1", params![id, now])?;
     events::append(conn, ctx, Some(&id), "ticket.status_changed", json!({ "from": t.status, "to": to, "resolution": resolution }))?;
     touch(conn, &id, ctx.at)?;
+    Ok(())
+}
+
+/// Records a changed field: its event (old and new value) and the ticket's update time.
+pub(crate) fn record_field_change(
+    conn: &Connection,
+    ctx: &EventCtx,
+    ticket_id: &str,
+    field: &str,
+    from: serde_json::Value,
+    to: serde_json::Value,
+) -> Result<()> {
+    events::append(conn, ctx, Some(ticket_id), "ticket.field_changed", json!({ "field": field, "from": from, "to": to }))?;
+    touch(conn, ticket_id, ctx.at)
+}
+
+/// Closes `dup` as a duplicate of `orig`, links them and shows its messages in the original's
+/// thread; tickets merged earlier into `dup` move to `orig`. The caller refreshes SLA times.
+pub(crate) fn merge_into(conn: &Connection, ctx: &EventCtx, data_dir: &std::path::Path, dup: &Ticket, orig: &Ticket) -> Result<()> {
+    if let Some(n) = orig.duplicate_of {
+        return Err(Error::validation("into", format!("#{} was itself merged into #{n}; merge into #{n}", orig.number)));
+    }
+    let (dup_id, orig_id) = (dup.id.to_string(), orig.id.to_string());
+    change_status(conn, ctx, dup, Status::Closed, Some(Resolution::Duplicate))?;
+    conn.execute("UPDATE tickets SET duplicate_of = ?2 WHERE id = ?1", params![dup_id, orig_id])?;
+    conn.execute("UPDATE tickets SET duplicate_of = ?2 WHERE duplicate_of = ?1", params![dup_id, orig_id])?;
+    conn.execute(
+        "INSERT OR IGNORE INTO ticket_links (from_ticket, to_ticket, kind, created_at) VALUES (?1, ?2, 'duplicate', ?3)",
+        params![dup_id, orig_id, to_ms(ctx.at)],
+    )?;
+    events::append(conn, ctx, Some(&dup_id), "ticket.merged", json!({ "into": orig.number }))?;
+    events::append(conn, ctx, Some(&orig_id), "ticket.merge_received", json!({ "from": dup.number }))?;
+    let note = format!("Ticket #{} \"{}\" was merged into this ticket.", dup.number, dup.subject);
+    insert_message(conn, &ctx.with_actor("system"), data_dir, &orig_id, MessageKind::System, None, None, &note, &[])?;
+    touch(conn, &orig_id, ctx.at)?;
     Ok(())
 }
 
@@ -257,10 +294,26 @@ pub(crate) fn insert_message(
         stored.push(json!({ "filename": s.filename, "sha256": s.sha256, "size": s.size }));
     }
     events::append(conn, ctx, Some(ticket_id), "message.added", json!({ "id": id, "kind": kind, "body": body, "attachments": stored }))?;
+    // The instants rules measure from: a reply by a person answers everything before it; an
+    // automatic reply (a rule's, with no author) answers nothing.
+    match kind {
+        MessageKind::Customer => conn
+            .prepare_cached(
+                "UPDATE tickets SET last_customer_at = max(coalesce(last_customer_at, ?2), ?2),
+                                    awaiting_reply_since = coalesce(awaiting_reply_since, ?2) WHERE id = ?1",
+            )?
+            .execute(params![ticket_id, to_ms(ctx.at)])?,
+        MessageKind::Public if author_agent.is_some() => conn
+            .prepare_cached(
+                "UPDATE tickets SET last_agent_reply_at = max(coalesce(last_agent_reply_at, ?2), ?2), awaiting_reply_since = NULL WHERE id = ?1",
+            )?
+            .execute(params![ticket_id, to_ms(ctx.at)])?,
+        _ => 0,
+    };
     Ok(id)
 }
 
-fn set_tags_in(conn: &Connection, ticket_id: &str, tags: &[String]) -> Result<()> {
+pub(crate) fn set_tags_in(conn: &Connection, ticket_id: &str, tags: &[String]) -> Result<()> {
     conn.execute("DELETE FROM ticket_tags WHERE ticket_id = ?1", [ticket_id])?;
     let mut stmt = conn.prepare_cached("INSERT INTO ticket_tags (ticket_id, tag) VALUES (?1, ?2)")?;
     for tag in tags {
@@ -361,8 +414,8 @@ pub(crate) fn insert_ticket(
     let now = to_ms(ctx.at);
     tx.execute(
         "INSERT INTO tickets (id, number, subject, description, type, priority, status, requester_id, assignee_id, team_id, channel,
-                              created_at, updated_at, sla_cycle_start)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'new', ?7, ?8, ?9, ?10, ?11, ?11, ?11)",
+                              created_at, updated_at, sla_cycle_start, status_changed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'new', ?7, ?8, ?9, ?10, ?11, ?11, ?11, ?11)",
         params![id, number, subject, description, ticket_type, priority.rank(), requester, assignee, team, channel.as_str(), now],
     )?;
     set_tags_in(tx, &id, &tags)?;
@@ -391,8 +444,11 @@ impl Workspace {
         let data_dir = self.data_dir();
         let settings = self.sla.clone();
         let (alert_settings, matcher) = (self.alert_settings.clone(), self.keywords.clone());
+        let (book, writer) = (self.rules.clone(), self.rule_writer(&ctx));
         let tx = self.begin()?;
         let number = insert_ticket(&tx, &ctx, &settings, Some((&*alert_settings, &*matcher)), &data_dir, new)?;
+        let id: String = tx.query_row("SELECT id FROM tickets WHERE number = ?1", [number], |r| r.get(0))?;
+        rules::after_change(&tx, &book, writer, &id, TriggerEvent::Created)?;
         tx.commit()?;
         self.ticket(number)
     }
@@ -462,6 +518,7 @@ impl Workspace {
             MessageKind::Public | MessageKind::Internal => Some(self.acting_agent_required()?.clone()),
             _ => None,
         };
+        let (book, writer) = (self.rules.clone(), self.rule_writer(&ctx));
         let tx = self.begin()?;
         let t = load_writable(&tx, number)?;
         let id = t.id.to_string();
@@ -495,6 +552,15 @@ impl Workspace {
         };
         touch(&tx, &id, ctx.at)?;
         refresh_sla(&tx, &settings, &id)?;
+        let happened = match msg.kind {
+            MessageKind::Customer => Some(TriggerEvent::CustomerMessage),
+            MessageKind::Public => Some(TriggerEvent::AgentReply),
+            MessageKind::Internal => Some(TriggerEvent::Note),
+            MessageKind::System => None,
+        };
+        if let Some(happened) = happened {
+            rules::after_change(&tx, &book, writer, &id, happened)?;
+        }
         tx.commit()?;
         load_messages(&self.conn, &id)?
             .into_iter()
@@ -505,10 +571,12 @@ impl Workspace {
     pub fn set_status(&mut self, number: i64, to: Status, reason: Option<Resolution>) -> Result<Ticket> {
         let ctx = self.ctx();
         let settings = self.sla.clone();
+        let (book, writer) = (self.rules.clone(), self.rule_writer(&ctx));
         let tx = self.begin()?;
         let t = load_ticket(&tx, number)?;
         change_status(&tx, &ctx, &t, to, reason)?;
         refresh_sla(&tx, &settings, &t.id.to_string())?;
+        rules::after_change(&tx, &book, writer, &t.id.to_string(), TriggerEvent::StatusChanged)?;
         tx.commit()?;
         self.ticket(number)
     }
@@ -610,13 +678,14 @@ impl Workspace {
     ) -> Result<Ticket> {
         let ctx = self.ctx();
         let settings = self.sla.clone();
+        let (book, writer) = (self.rules.clone(), self.rule_writer(&ctx));
         let tx = self.begin()?;
         let t = load_writable(&tx, number)?;
         if let Some((from, to)) = apply(&tx, &t)? {
             let id = t.id.to_string();
-            events::append(&tx, &ctx, Some(&id), "ticket.field_changed", json!({ "field": field, "from": from, "to": to }))?;
-            touch(&tx, &id, ctx.at)?;
+            record_field_change(&tx, &ctx, &id, field, from, to)?;
             refresh_sla(&tx, &settings, &id)?;
+            rules::after_change(&tx, &book, writer, &id, TriggerEvent::FieldChanged)?;
             tx.commit()?;
         } else {
             drop(tx);
@@ -636,24 +705,8 @@ impl Workspace {
         let tx = self.begin()?;
         let dup = load_writable(&tx, duplicate)?;
         let orig = load_writable(&tx, original)?;
-        if let Some(n) = orig.duplicate_of {
-            return Err(Error::validation("into", format!("#{original} was itself merged into #{n}; merge into #{n}")));
-        }
-        let (dup_id, orig_id) = (dup.id.to_string(), orig.id.to_string());
-        change_status(&tx, &ctx, &dup, Status::Closed, Some(Resolution::Duplicate))?;
-        tx.execute("UPDATE tickets SET duplicate_of = ?2 WHERE id = ?1", params![dup_id, orig_id])?;
-        // Tickets merged earlier into the duplicate now belong to the original.
-        tx.execute("UPDATE tickets SET duplicate_of = ?2 WHERE duplicate_of = ?1", params![dup_id, orig_id])?;
-        tx.execute(
-            "INSERT OR IGNORE INTO ticket_links (from_ticket, to_ticket, kind, created_at) VALUES (?1, ?2, 'duplicate', ?3)",
-            params![dup_id, orig_id, to_ms(ctx.at)],
-        )?;
-        events::append(&tx, &ctx, Some(&dup_id), "ticket.merged", json!({ "into": original }))?;
-        events::append(&tx, &ctx, Some(&orig_id), "ticket.merge_received", json!({ "from": duplicate }))?;
-        let note = format!("Ticket #{duplicate} \"{}\" was merged into this ticket.", dup.subject);
-        insert_message(&tx, &ctx.with_actor("system"), &data_dir, &orig_id, MessageKind::System, None, None, &note, &[])?;
-        touch(&tx, &orig_id, ctx.at)?;
-        refresh_sla(&tx, &settings, &dup_id)?;
+        merge_into(&tx, &ctx, &data_dir, &dup, &orig)?;
+        refresh_sla(&tx, &settings, &dup.id.to_string())?;
         tx.commit()?;
         self.ticket(original)
     }

@@ -49,6 +49,8 @@ pub struct Workspace {
     pub(crate) alert_settings: Arc<crate::alerts::AlertSettings>,
     /// The compiled keyword list of `alert_settings`.
     pub(crate) keywords: Arc<crate::alerts::KeywordMatcher>,
+    /// The enabled rules, compiled; replaced whenever a rule is saved.
+    pub(crate) rules: Arc<crate::rules::RuleBook>,
 }
 
 impl Workspace {
@@ -91,14 +93,29 @@ impl Workspace {
 
     /// Opens an existing workspace, acting as its first admin until told otherwise.
     pub fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<Workspace> {
-        let conn = store::open(path)?;
+        let mut conn = store::open(path)?;
         let info: WorkspaceInfo = get_setting(&conn, "workspace")?
             .ok_or_else(|| Error::NotAWorkspace { path: path.to_path_buf(), reason: "it has no workspace settings".into() })?;
         let sla = get_setting(&conn, "sla")?.unwrap_or_default();
         let alert_settings = Arc::new(Workspace::load_alert_settings(&conn)?);
         let keywords = Arc::new(crate::alerts::KeywordMatcher::new(&alert_settings.keywords));
-        let mut ws =
-            Workspace { conn, db_path: path.to_path_buf(), clock, device_id: info.device_id, acting: None, sla, alert_settings, keywords };
+        {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            crate::rules::seed_builtins(&tx)?;
+            tx.commit()?;
+        }
+        let rules = Arc::new(crate::rules::load_book(&conn)?);
+        let mut ws = Workspace {
+            conn,
+            db_path: path.to_path_buf(),
+            clock,
+            device_id: info.device_id,
+            acting: None,
+            sla,
+            alert_settings,
+            keywords,
+            rules,
+        };
         ws.acting = ws.agents()?.into_iter().find(|a| a.role == Role::Admin && a.active);
         Ok(ws)
     }

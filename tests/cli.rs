@@ -214,14 +214,16 @@ fn alerts_scan_at_a_time_list_the_same_twice_and_can_be_read() {
         .iter()
         .map(|a| (a["ticket_number"].as_i64().unwrap(), a["kind"].as_str().unwrap().to_string()))
         .collect();
-    assert_eq!(listed, vec![(1, "sla_first_response_breached".to_string()), (1, "keyword".to_string())]);
-    assert_eq!(first["alerts"][1]["terms"], serde_json::json!(["asap", "서버 다운"]));
+    // The outage also escalated the ticket (the complexity rule's alert).
+    assert_eq!(listed, vec![(1, "sla_first_response_breached".to_string()), (1, "rule".to_string()), (1, "keyword".to_string())]);
+    assert_eq!(first["alerts"][2]["terms"], serde_json::json!(["asap", "서버 다운"]));
+    assert_eq!(first["alerts"][1]["rule"], "Escalate complex problems to a senior agent");
 
-    let id = first["alerts"][1]["id"].as_i64().unwrap().to_string();
+    let id = first["alerts"][2]["id"].as_i64().unwrap().to_string();
     let read = ok_json(&db, &["alerts", "read", &id]);
     assert!(read["read_at"].is_string());
     let unread = ok_json(&db, &at("2026-03-02T09:20:00Z", &["alerts", "--unread"]));
-    assert_eq!(unread["alerts"].as_array().unwrap().len(), 1);
+    assert_eq!(unread["alerts"].as_array().unwrap().len(), 2);
     fails(&db, &["alerts", "read", "999"], "alert 999 does not exist");
     fails(&db, &["alerts", "settings", "--quiet-hours", "22:00-07:00@Mars/Olympus"], "is not a time zone");
     let s = ok_json(&db, &["alerts", "settings", "--add-keyword", "printer on fire", "--quiet-hours", "22:00-07:00@Europe/Warsaw"]);

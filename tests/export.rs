@@ -11,7 +11,7 @@ use common::{env, fingerprint, walk};
 fn workspace() -> common::Env {
     let mut e = env("2026-03-02T09:00:00Z");
     for i in 0..15 {
-        let n = e.ticket(&format!("Printer {i} offline — 프린터 오류 — drukarka"), Priority::High);
+        let n = e.ticket(&format!("Printer {i} offline — 프린터 {i} 오류 — drukarka {i}"), Priority::High);
         e.ws.add_message(n, &NewMessage::new(MessageKind::Public, "Which model?")).unwrap();
         if i % 3 == 0 {
             e.ws.set_status(n, Status::Resolved, None).unwrap();
@@ -46,7 +46,9 @@ fn export_import_export_is_identical() {
     let att = walk(&export::attachments_dir(&second));
     assert_eq!(att.len(), 1);
     assert_eq!(std::fs::read(&att[0]).unwrap(), b"paper jam at tray 2");
-    assert_eq!(ws.ticket_detail(4).unwrap().alerts.len(), 1, "alerts travel too");
+    let alerts = ws.ticket_detail(4).unwrap().alerts;
+    assert!(alerts.iter().any(|a| a.terms == ["asap"]));
+    assert_eq!(alerts, e.ws.ticket_detail(4).unwrap().alerts, "alerts travel too");
 }
 
 #[test]

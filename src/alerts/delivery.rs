@@ -62,6 +62,7 @@ pub fn notice_for(a: &Alert, now: Timestamp) -> Notice {
             let quoted: Vec<String> = a.terms.iter().map(|t| format!("“{t}”")).collect();
             format!("customer wrote {}", quoted.join(", "))
         }
+        AlertKind::Rule => a.message.clone().unwrap_or_else(|| "rule alert".into()),
     };
     let timing = a.due_at.map(|due| {
         let left = (due - now).num_seconds();
@@ -83,6 +84,7 @@ fn summary_notice(alerts: &[Alert]) -> Notice {
     let breached = count(&|a| matches!(a.kind, AlertKind::SlaFirstResponseBreached | AlertKind::SlaResolutionBreached));
     let at_risk = count(&|a| matches!(a.kind, AlertKind::SlaFirstResponseAtRisk | AlertKind::SlaResolutionAtRisk));
     let keyword = count(&|a| a.kind == AlertKind::Keyword);
+    let by_rule = count(&|a| a.kind == AlertKind::Rule);
     let mut parts = vec![];
     if breached > 0 {
         parts.push(format!("{breached} overdue"));
@@ -92,6 +94,9 @@ fn summary_notice(alerts: &[Alert]) -> Notice {
     }
     if keyword > 0 {
         parts.push(format!("{keyword} keyword"));
+    }
+    if by_rule > 0 {
+        parts.push(format!("{by_rule} from rules"));
     }
     let mut numbers: Vec<i64> = alerts.iter().map(|a| a.ticket_number).collect();
     numbers.sort_unstable();
@@ -137,7 +142,7 @@ impl Workspace {
             let not_mine = mine.as_ref().is_some_and(|(me, teams)| {
                 assignee.as_deref() != Some(me.as_str()) && !team.as_ref().is_some_and(|t| teams.contains(t))
             });
-            let settled = alert.kind != AlertKind::Keyword && alert.ticket_status.is_solved();
+            let settled = !matches!(alert.kind, AlertKind::Keyword | AlertKind::Rule) && alert.ticket_status.is_solved();
             if quiet || not_mine || settled {
                 plan.silent.push(alert.id);
             } else {

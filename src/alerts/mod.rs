@@ -117,6 +117,10 @@ pub struct Alert {
     pub due_at: Option<Timestamp>,
     pub raised_at: Timestamp,
     pub delivered_at: Option<Timestamp>,
+    /// Rule alerts: the rule that raised it, its message and for whom.
+    pub rule: Option<String>,
+    pub message: Option<String>,
+    pub recipients: Vec<crate::rules::Recipient>,
     /// Delivered without a notification (quiet hours, not mine, ticket already solved).
     pub silent: bool,
     pub read_at: Option<Timestamp>,
@@ -129,6 +133,12 @@ struct Detail {
     terms: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     due_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rule: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    to: Vec<crate::rules::Recipient>,
 }
 
 /// Which alerts to list.
@@ -171,7 +181,7 @@ fn crossed(i: &SlaInstants, cycle: i64, now: Timestamp) -> Vec<(AlertKind, i64, 
 /// read: for generated history (the demo), whose past was dealt with at the time.
 pub(crate) fn record_past_sla_alerts(conn: &Connection, ticket_id: &str, cycle: i64, i: &SlaInstants, now: Timestamp) -> Result<()> {
     for (kind, cycle, due, at) in crossed(i, cycle, now) {
-        let detail = Detail { terms: vec![], due_at: due.map(to_ms) };
+        let detail = Detail { due_at: due.map(to_ms), ..Default::default() };
         conn.prepare_cached(
             "INSERT INTO alerts (ticket_id, kind, cycle, target, detail, raised_at, delivered_at, read_at) VALUES (?1, ?2, ?3, '', ?4, ?5, ?5, ?5)
              ON CONFLICT (ticket_id, kind, cycle, target) DO NOTHING",
@@ -208,9 +218,23 @@ pub(crate) fn raise_for_message(
     }
     let terms = matcher.find(body);
     if !terms.is_empty() {
-        raise(conn, ticket_id, AlertKind::Keyword, 0, message_id, &Detail { terms: terms.clone(), due_at: None }, at)?;
+        raise(conn, ticket_id, AlertKind::Keyword, 0, message_id, &Detail { terms: terms.clone(), ..Default::default() }, at)?;
     }
     Ok(terms)
+}
+
+/// Raises the alert of a rule's "notify" action; `target` tells one firing from another.
+pub(crate) fn raise_for_rule(
+    conn: &Connection,
+    ticket_id: &str,
+    target: &str,
+    rule: &str,
+    message: &str,
+    to: &[crate::rules::Recipient],
+    at: Timestamp,
+) -> Result<bool> {
+    let detail = Detail { rule: Some(rule.into()), message: Some(message.into()), to: to.to_vec(), ..Default::default() };
+    raise(conn, ticket_id, AlertKind::Rule, 0, target, &detail, at)
 }
 
 const ALERT_COLUMNS: &str = "a.id, a.kind, t.number, t.subject, t.priority, t.status, a.detail, a.raised_at, a.delivered_at, a.silent, a.read_at";
@@ -229,6 +253,9 @@ fn row_to_alert(r: &rusqlite::Row<'_>) -> rusqlite::Result<Alert> {
         ticket_status: Status::parse(&status).unwrap_or(Status::Open),
         terms: detail.terms,
         due_at: detail.due_at.map(from_ms),
+        rule: detail.rule,
+        message: detail.message,
+        recipients: detail.to,
         raised_at: from_ms(r.get(7)?),
         delivered_at: r.get::<_, Option<i64>>(8)?.map(from_ms),
         silent: r.get::<_, i64>(9)? != 0,
@@ -299,7 +326,7 @@ impl Workspace {
                     if !kinds.contains(&kind) {
                         continue;
                     }
-                    let detail = Detail { terms: vec![], due_at: due.map(to_ms) };
+                    let detail = Detail { due_at: due.map(to_ms), ..Default::default() };
                     if raise(&tx, &id, kind, cycle, "", &detail, now)? {
                         report.raised.push(tx.last_insert_rowid());
                     }

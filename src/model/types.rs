@@ -82,6 +82,7 @@ string_enum!(
     SlaResolutionAtRisk = "sla_resolution_at_risk" / "Resolution at risk",
     SlaResolutionBreached = "sla_resolution_breached" / "Resolution breached",
     Keyword = "keyword" / "Keyword",
+    Rule = "rule" / "Rule",
 });
 string_enum!(LinkKind, "link kind", { Related = "related" / "Related", Duplicate = "duplicate" / "Duplicate of" });
 

@@ -10,7 +10,9 @@ use std::path::Path;
 /// recognised and never migrated.
 pub const APPLICATION_ID: i32 = 0x4342_4B31;
 
-const MIGRATION_SQL: &[&str] = &[include_str!("migrations/001_initial.sql"), include_str!("migrations/002_alerts.sql")];
+const MIGRATION_SQL: &[&str] = &[include_str!("migrations/001_initial.sql"), include_str!("migrations/002_alerts.sql"),
+    include_str!("migrations/003_rules.sql"),
+];
 
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(MIGRATION_SQL.iter().map(|sql| M::up(sql)).collect())
