@@ -149,17 +149,23 @@ pub struct DemoOptions {
     pub seed: u64,
     /// Every ticket still needs work (the benchmark's "100k open tickets").
     pub all_unsolved: bool,
+    /// Afterwards, let the time rules do what they would have done by now (old resolved
+    /// tickets closed, neglected ones escalated), their alerts recorded as seen.
+    pub run_rules: bool,
 }
 
 impl DemoOptions {
     pub fn new(tickets: usize, seed: u64) -> Self {
-        DemoOptions { tickets, seed, all_unsolved: false }
+        DemoOptions { tickets, seed, all_unsolved: false, run_rules: true }
     }
 }
 
+/// Demo agents who take the complex problems (the skill the escalation rule looks for).
+const SENIOR_AGENTS: [&str; 2] = ["jiho.kim@casebook-demo.com", "tomasz.wisniewski@casebook-demo.com"];
+
 /// Adds demo tickets (with the demo teams, agents and customers if missing).
 pub fn generate(ws: &mut Workspace, opts: DemoOptions) -> Result<DemoReport> {
-    let DemoOptions { tickets, seed, all_unsolved } = opts;
+    let DemoOptions { tickets, seed, all_unsolved, run_rules } = opts;
     let started = std::time::Instant::now();
     let cat = catalogue();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -174,7 +180,8 @@ pub fn generate(ws: &mut Workspace, opts: DemoOptions) -> Result<DemoReport> {
     }
     for (name, email, role, teams) in AGENTS {
         if ws.agent_by_email(email).is_err() {
-            ws.add_agent(&NewAgent { name: name.into(), email: email.into(), role, teams: teams.iter().map(|t| t.to_string()).collect(), skills: vec![] })?;
+            let skills = if SENIOR_AGENTS.contains(&email) { vec!["senior".to_string()] } else { vec![] };
+            ws.add_agent(&NewAgent { name: name.into(), email: email.into(), role, teams: teams.iter().map(|t| t.to_string()).collect(), skills })?;
         }
     }
     {
@@ -230,12 +237,17 @@ pub fn generate(ws: &mut Workspace, opts: DemoOptions) -> Result<DemoReport> {
         crate::rules::backfill_instants(&tx, first_number)?;
         tx.commit()?;
     }
+    let seconds = started.elapsed().as_secs_f64();
+    if run_rules {
+        ws.run_time_rules()?;
+        ws.conn.execute("UPDATE alerts SET delivered_at = raised_at, read_at = raised_at WHERE kind = 'rule' AND delivered_at IS NULL", [])?;
+    }
     Ok(DemoReport {
         tickets,
         messages: counters.messages,
         events: counters.events,
         customers: customers.len(),
-        seconds: started.elapsed().as_secs_f64(),
+        seconds,
     })
 }
 

@@ -8,6 +8,7 @@ use casebook::clock::{parse_instant, Clock, FixedClock, SystemClock};
 use casebook::demo::{self, DemoOptions};
 use casebook::model::{AlertKind, MessageKind, NewMessage, NewTicket, Priority, Resolution, Role, Status, Ticket};
 use casebook::people::NewAgent;
+use casebook::rules::{Rule, RuleDefinition, RuleKind, RulePassReport, TryTarget};
 use casebook::sla::{SlaState, SlaStatus, TargetStatus};
 use casebook::views::{AssigneeFilter, Filters, SlaFilter, Sort, SortKey, TicketRow, ViewQuery};
 use casebook::search::{SearchFilters, SearchIndex};
@@ -166,6 +167,11 @@ enum Command {
         /// Only unread alerts.
         #[arg(long)]
         unread: bool,
+    },
+    /// Automation rules: list, show, try (dry run, writes nothing) and run the time rules.
+    Rules {
+        #[command(subcommand)]
+        action: Option<RuleAction>,
     },
     /// Make a backup folder (database, attachments, manifest), verified by restoring it.
     Backup {
@@ -342,6 +348,36 @@ enum MacroAction {
 }
 
 #[derive(Subcommand)]
+enum RuleAction {
+    /// Every rule in the order they run (the default).
+    List,
+    /// One rule: what it does in words, and its definition (JSON with --json).
+    Show { name: String },
+    /// Dry run at --now: what the rule (or, without a name, every enabled rule) would change,
+    /// ticket by ticket. Writes nothing.
+    Test {
+        name: Option<String>,
+        /// Try a rule from a JSON file (a definition, as `rules show --json` prints it).
+        #[arg(long, conflicts_with = "name")]
+        file: Option<PathBuf>,
+    },
+    /// One pass of the enabled time rules at --now, written.
+    Run,
+    /// Switch a rule on.
+    Enable { name: String },
+    /// Switch a rule off.
+    Disable { name: String },
+    /// Move a rule to a place in the order (1 = first).
+    Move { name: String, position: usize },
+    /// Add a rule, or replace the one with the same name, from a JSON definition file.
+    Save { file: PathBuf },
+    /// Delete a rule.
+    Delete { name: String },
+    /// Put a built-in rule back as it shipped.
+    Reset { name: String },
+}
+
+#[derive(Subcommand)]
 enum AlertAction {
     /// Mark one alert read.
     Read { id: i64 },
@@ -407,6 +443,16 @@ fn default_db() -> PathBuf {
         return PathBuf::from(p);
     }
     dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("casebook").join("casebook.db")
+}
+
+/// A rule definition from a JSON file: bare, or as `rules show --json` prints a rule.
+fn read_rule_file(file: &Path) -> anyhow::Result<RuleDefinition> {
+    let text = std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    let mut value: serde_json::Value = serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{} is not JSON: {e}", file.display()))?;
+    if let Some(def) = value.get_mut("definition") {
+        value = def.take();
+    }
+    serde_json::from_value(value).map_err(|e| Error::validation("rule", format!("{}: {e}", file.display())).into())
 }
 
 fn open(db: &Path, clock: Arc<dyn Clock>, as_agent: Option<&str>) -> anyhow::Result<Workspace> {
@@ -780,6 +826,99 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 ));
             }
             out(json!({ "raised": scan.raised, "alerts": alerts }), text.trim_end().to_string());
+        }
+        Command::Rules { action } => {
+            let mut ws = open(&db, clock, as_agent)?;
+            let list_text = |rules: &[Rule]| {
+                let mut text = String::new();
+                for r in rules {
+                    text.push_str(&format!(
+                        "{:>2}. [{}] {:<7} {}  ({} tickets)\n    {}\n",
+                        r.position,
+                        if r.definition.enabled { "on " } else { "off" },
+                        match r.definition.kind {
+                            RuleKind::Trigger => "trigger",
+                            RuleKind::Time => "time",
+                        },
+                        r.definition.name,
+                        r.tickets_acted_on,
+                        r.summary
+                    ));
+                }
+                text.trim_end().to_string()
+            };
+            let report_text = |r: &RulePassReport| {
+                let verb = if r.dry_run { "Dry run, nothing written" } else { "Written" };
+                let mut text = format!("{verb}: {} tickets examined, {} rule actions on tickets\n", r.tickets_examined, r.changes.len());
+                for c in &r.changes {
+                    text.push_str(&format!("  #{:<6} {} — {}\n", c.ticket_number, c.subject, c.rule));
+                    for w in &c.changes {
+                        text.push_str(&format!("           {w}\n"));
+                    }
+                }
+                for s in &r.stopped {
+                    text.push_str(&format!("  #{:<6} {}\n", s.ticket_number, s.reason));
+                }
+                text.trim_end().to_string()
+            };
+            match action.unwrap_or(RuleAction::List) {
+                RuleAction::List => {
+                    let rules = ws.rules()?;
+                    out(serde_json::to_value(&rules)?, list_text(&rules));
+                }
+                RuleAction::Show { name } => {
+                    let r = ws.rule(&name)?;
+                    let text = format!(
+                        "{} ({}, {})\n{}\n\n{}\n\nDefinition:\n{}",
+                        r.definition.name,
+                        if r.definition.enabled { "on" } else { "off" },
+                        r.builtin.as_deref().map(|b| format!("built-in '{b}'")).unwrap_or_else(|| "written here".into()),
+                        r.summary,
+                        r.definition.note,
+                        serde_json::to_string_pretty(&r.definition)?
+                    );
+                    out(serde_json::to_value(&r)?, text);
+                }
+                RuleAction::Test { name, file } => {
+                    let target = match (name, file) {
+                        (Some(name), _) => TryTarget::Saved { name },
+                        (None, Some(file)) => TryTarget::Draft { definition: read_rule_file(&file)?, id: None },
+                        (None, None) => TryTarget::AllEnabled,
+                    };
+                    let report = ws.try_rules(&target)?;
+                    out(serde_json::to_value(&report)?, report_text(&report));
+                }
+                RuleAction::Run => {
+                    let report = ws.run_time_rules()?;
+                    out(serde_json::to_value(&report)?, report_text(&report));
+                }
+                RuleAction::Enable { name } => {
+                    let r = ws.set_rule_enabled(&name, true)?;
+                    out(serde_json::to_value(&r)?, format!("Rule '{}' is on", r.definition.name));
+                }
+                RuleAction::Disable { name } => {
+                    let r = ws.set_rule_enabled(&name, false)?;
+                    out(serde_json::to_value(&r)?, format!("Rule '{}' is off", r.definition.name));
+                }
+                RuleAction::Move { name, position } => {
+                    let rules = ws.move_rule(&name, position)?;
+                    out(serde_json::to_value(&rules)?, list_text(&rules));
+                }
+                RuleAction::Save { file } => {
+                    let def = read_rule_file(&file)?;
+                    let existing = ws.rule(&def.name).ok().map(|r| r.id);
+                    let r = ws.save_rule(existing, def)?;
+                    out(serde_json::to_value(&r)?, format!("Saved rule '{}': {}", r.definition.name, r.summary));
+                }
+                RuleAction::Delete { name } => {
+                    ws.delete_rule(&name)?;
+                    out(json!({ "deleted": name }), format!("Deleted rule '{name}'"));
+                }
+                RuleAction::Reset { name } => {
+                    let r = ws.reset_rule(&name)?;
+                    out(serde_json::to_value(&r)?, format!("Rule '{}' is as it shipped: {}", r.definition.name, r.summary));
+                }
+            }
         }
         Command::Alerts { action: Some(AlertAction::Read { id }), .. } => {
             let mut ws = open(&db, clock, as_agent)?;
