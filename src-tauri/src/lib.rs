@@ -66,6 +66,14 @@ pub fn run() {
             commands::alerts::unread_alert_count,
             commands::alerts::mark_alert_read,
             commands::alerts::mark_all_alerts_read,
+            commands::rules::rules,
+            commands::rules::save_rule,
+            commands::rules::set_rule_enabled,
+            commands::rules::move_rule,
+            commands::rules::delete_rule,
+            commands::rules::reset_rule,
+            commands::rules::try_rules,
+            commands::rules::run_time_rules,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("error while running Casebook");

@@ -48,6 +48,8 @@ pub const BACKUPS_KEPT: usize = 7;
 /// With no backup yet, the first waits until the app has run this long (not at first start).
 const FIRST_BACKUP_AFTER: Duration = Duration::from_secs(15 * 60);
 
+/// How often the scheduler runs the time rules (PRODUCT R1: "on a schedule").
+const RULE_PASS_EVERY: Duration = Duration::from_secs(5 * 60);
 /// How many tickets "open the demo workspace" creates.
 pub const DEMO_TICKETS: usize = 3000;
 
@@ -55,6 +57,8 @@ pub struct Services {
     pub data_dir: PathBuf,
     clock: Arc<dyn Clock>,
     started: std::time::Instant,
+    /// When the scheduler last ran the time rules (none yet: at the first pass).
+    last_rule_pass: Mutex<Option<std::time::Instant>>,
     /// When the newest backup was made (read from the backups folder when a workspace opens,
     /// so the scheduler does not list the folder on every pass).
     last_backup: Mutex<Option<casebook::Timestamp>>,
@@ -93,6 +97,7 @@ impl Services {
             data_dir,
             clock,
             started: std::time::Instant::now(),
+            last_rule_pass: Mutex::new(None),
             last_backup: Mutex::new(None),
             alert_wake: Notify::new(),
             workspace: Mutex::new(None),
@@ -165,6 +170,7 @@ impl Services {
             loop {
                 let interval = me.alert_interval();
                 let _ = tokio::time::timeout(interval, me.alert_wake.notified()).await;
+                me.scheduled_rules().await;
                 let pass = me.clone();
                 let app = me.app.clone();
                 let on_click: OnClick = Arc::new(move |ticket: Option<i64>| {
@@ -231,6 +237,26 @@ impl Services {
 
     /// The daily backup, when the newest one is a day old. A backup that fails its
     /// verification is reported like an alert: on the desktop and in the window.
+    /// A pass of the time rules when one is due; its rule alerts go out in the same scan.
+    async fn scheduled_rules(self: &Arc<Self>) {
+        let due = self.last_rule_pass.lock().unwrap().is_none_or(|t| t.elapsed() >= RULE_PASS_EVERY);
+        if !due || self.workspace.lock().unwrap().is_none() {
+            return;
+        }
+        *self.last_rule_pass.lock().unwrap() = Some(std::time::Instant::now());
+        match self.read(|ws| ws.run_time_rules()).await {
+            Ok(report) if !report.changes.is_empty() => {
+                let mut tickets: Vec<i64> = report.changes.iter().map(|c| c.ticket_number).collect();
+                tickets.dedup();
+                self.changed("rule", tickets);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let _ = self.app.emit("background_error", format!("rules: {}", e.message));
+            }
+        }
+    }
+
     async fn scheduled_backup(self: &Arc<Self>) {
         let newest = *self.last_backup.lock().unwrap();
         let due = match newest {

@@ -315,6 +315,43 @@ async fn scenario(h: &Harness) -> Result<(), String> {
     h.css("[data-testid=alert-settings]").await;
     h.shot("07-settings").await;
 
+    // Rules: the built-ins in plain words; switch one on, edit one's hours, try it (a dry
+    // run lists the tickets it would change), save it, run the time rules, and the history
+    // of a ticket they changed names the rule.
+    h.css("[data-testid=rules-nav]").await.click().await.unwrap();
+    h.wait_text("[data-testid=rules-list]", "if status is Resolved and its status last changed at least 4 days ago: set status Closed").await;
+    let rows: usize = h.script("return document.querySelectorAll('[data-testid=rule-row]').length").await;
+    if rows != 11 {
+        return Err(format!("the Rules page lists {rows} rules, not the 11 built-ins"));
+    }
+    let row = |name: &str| format!("//li[@data-testid='rule-row'][.//strong[contains(., '{name}')]]");
+    h.xpath(&format!("{}//input[@role='switch']", row("VIP customers"))).await.click().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !h.script::<bool>("return [...document.querySelectorAll('[data-testid=rule-row]')].find(r => r.textContent.includes('VIP customers')).querySelector('input[role=switch]').checked").await {
+        if Instant::now() > deadline {
+            return Err("switching the VIP rule on did not stick".into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    h.xpath(&format!("{}//button[@data-testid='rule-edit']", row("Close resolved tickets"))).await.click().await.unwrap();
+    let hours = h.xpath("//section[@data-testid='rule-editor']//fieldset[@data-testid='rule-all']//input[@type='number']").await;
+    hours.clear().await.unwrap();
+    hours.send_keys("24").await.unwrap();
+    h.css("[data-testid=rule-try]").await.click().await.unwrap();
+    h.wait_text("[data-testid=rule-editor] [data-testid=try-results]", "Dry run — nothing was changed.").await;
+    let would: usize = h.script("return document.querySelectorAll('[data-testid=rule-editor] [data-testid=try-change]').length").await;
+    if would == 0 {
+        return Err("the dry run of 'close resolved after 24 hours' lists no ticket on the demo".into());
+    }
+    h.shot("07b-rule-editor-try").await;
+    h.css("[data-testid=rule-save]").await.click().await.unwrap();
+    h.wait_text("[data-testid=rules-list]", "its status last changed at least 24 hours ago").await;
+    h.xpath("//section[@aria-label='Rules']//button[contains(., 'Run time rules now')]").await.click().await.unwrap();
+    h.wait_text("section[aria-label=Rules] > [data-testid=try-results]", "Done.").await;
+    h.xpath("//section[@aria-label='Rules']/section[@data-testid='try-results']//li[contains(., 'Close resolved tickets')]/button").await.click().await.unwrap();
+    h.wait_text(".history", "rule “Close resolved tickets after 4 days”").await;
+    h.shot("07c-history-names-the-rule").await;
+
     // Health: the check runs on opening; a backup is made, verified, and listed.
     h.css("[data-testid=health-nav]").await.click().await.unwrap();
     h.css("[data-testid=health-ok], [data-testid=findings]").await;

@@ -150,7 +150,7 @@ pub fn store(tickets: usize, progress: &mut dyn FnMut(&str)) -> Result<Vec<Bench
     rows.push(row(
         format!("time-rule pass over {tickets} unsolved, all built-ins, nothing new"),
         ms(steady),
-        format!("{} reading each ticket's thread for its reply times", ms(alt)),
+        format!("{} reading each ticket's thread to see who spoke last", ms(alt)),
         "≤ 1 s",
     ));
     rows.push(row(format!("dry run of every enabled rule over {tickets} unsolved"), ms(dry), "", ""));
@@ -163,19 +163,25 @@ pub fn store(tickets: usize, progress: &mut dyn FnMut(&str)) -> Result<Vec<Bench
     Ok(rows)
 }
 
-/// The obvious way to know how long each customer has waited: read every open ticket's
-/// messages (what the stored reply instants save a pass from doing).
+/// The obvious way for a rule pass to know how long each customer has waited: read each
+/// open ticket's thread (what the stored reply instants save the pass from doing).
 fn plain_thread_scan(ws: &Workspace) -> Result<usize> {
     let conn = ws.connection();
-    let mut stmt = conn.prepare(
-        "SELECT t.id, max(CASE WHEN m.kind = 'customer' THEN m.created_at END), max(CASE WHEN m.kind = 'public' THEN m.created_at END)
-         FROM tickets t JOIN messages m ON m.ticket_id = t.id WHERE t.status <> 'closed' GROUP BY t.id",
-    )?;
-    let mut rows = stmt.query([])?;
+    let ids: Vec<String> = conn.prepare("SELECT id FROM tickets WHERE status <> 'closed'")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let mut thread = conn.prepare("SELECT kind, created_at FROM messages WHERE ticket_id = ?1 ORDER BY created_at")?;
     let mut waiting = 0;
-    while let Some(r) = rows.next()? {
-        let (customer, agent): (Option<i64>, Option<i64>) = (r.get(1)?, r.get(2)?);
-        if customer > agent {
+    for id in ids {
+        let mut last_customer = None;
+        let mut last_reply = None;
+        let mut rows = thread.query([&id])?;
+        while let Some(r) = rows.next()? {
+            match r.get::<_, String>(0)?.as_str() {
+                "customer" => last_customer = Some(r.get::<_, i64>(1)?),
+                "public" => last_reply = Some(r.get::<_, i64>(1)?),
+                _ => {}
+            }
+        }
+        if last_customer > last_reply {
             waiting += 1;
         }
     }

@@ -249,6 +249,8 @@ impl Workspace {
         // One read transaction: every ticket is seen as of the same moment.
         let tx = self.conn.unchecked_transaction()?;
         let mut runner = Runner::new(&tx, self.now(), None);
+        runner.load_firings(&triggers)?;
+        runner.load_firings(&time)?;
         let open = facts::load_open(&tx)?;
         runner.report.tickets_examined = open.len() as u32;
         for mut f in open {
@@ -274,6 +276,7 @@ impl Workspace {
         let report = {
             let mut runner = Runner::new(&tx, ctx.at, Some(writer));
             if !book.time.is_empty() {
+                runner.load_firings(&book.time)?;
                 let open = facts::load_open(&tx)?;
                 runner.report.tickets_examined = open.len() as u32;
                 for mut f in open {

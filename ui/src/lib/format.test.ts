@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { alertDetail, badgeText, duration, pieces, relative } from "./format";
+import { actorLabel, alertDetail, badgeText, duration, pieces, relative } from "./format";
 
 describe("format", () => {
   it("highlights by byte ranges, also in Korean", () => {
@@ -13,6 +13,12 @@ describe("format", () => {
     expect(badgeText({ state: "breached", due_at: null, seconds_left: -7200 })).toBe("2 h 0 min over");
     expect(badgeText({ state: "at_risk", due_at: null, seconds_left: 600 })).toBe("10 min ⚠");
     expect(badgeText({ state: "paused", due_at: null, seconds_left: 600 })).toBe("paused");
+  });
+  it("names rules as the actor and shows a rule alert's message", () => {
+    expect(actorLabel("rule:Close resolved tickets after 4 days")).toBe("rule “Close resolved tickets after 4 days”");
+    expect(actorLabel("customer:kim@acme.kr")).toBe("kim@acme.kr");
+    expect(actorLabel("system")).toBe("Casebook");
+    expect(alertDetail({ terms: [], due_at: null, rule: "Escalate", message: "Customer waiting 2 hours" })).toBe("Customer waiting 2 hours (rule “Escalate”)");
   });
   it("relative times", () => {
     const now = Date.parse("2026-03-02T12:00:00Z");

@@ -52,9 +52,18 @@ export function pieces(text: string, ranges: [number, number][]): { text: string
 }
 
 /** What an alert is about, in words: the terms a customer wrote, or when the target is due. */
-export function alertDetail(a: { terms: string[]; due_at: string | null }, now = Date.now()): string {
+export function alertDetail(a: { terms: string[]; due_at: string | null; rule?: string | null; message?: string | null }, now = Date.now()): string {
+  if (a.message) return a.rule ? `${a.message} (rule “${a.rule}”)` : a.message;
   if (a.terms.length > 0) return a.terms.map((x) => `“${x}”`).join(", ");
   if (a.due_at === null) return "";
   const left = (Date.parse(a.due_at) - now) / 1000;
   return left > 0 ? `due in ${duration(left)}` : `due ${duration(left)} ago`;
+}
+
+/** Who did it, in words: "rule:Close resolved tickets" → "rule “Close resolved tickets”". */
+export function actorLabel(actor: string): string {
+  if (actor.startsWith("rule:")) return `rule “${actor.slice(5)}”`;
+  if (actor.startsWith("customer:")) return actor.slice(9);
+  if (actor.startsWith("agent:")) return actor.slice(6);
+  return actor === "system" ? "Casebook" : actor;
 }

@@ -41,6 +41,15 @@ export interface Api {
   unreadAlertCount(): Promise<number>;
   markAlertRead(id: number): Promise<T.Alert>;
   markAllAlertsRead(): Promise<number>;
+  rules(): Promise<T.Rule[]>;
+  saveRule(id: string | null, definition: T.RuleDefinition): Promise<T.Rule>;
+  setRuleEnabled(id: string, enabled: boolean): Promise<T.Rule>;
+  moveRule(id: string, position: number): Promise<T.Rule[]>;
+  deleteRule(id: string): Promise<void>;
+  resetRule(id: string): Promise<T.Rule>;
+  /** A dry run: what the rule(s) would change now, written nowhere. */
+  tryRules(target: T.TryTarget): Promise<T.RulePassReport>;
+  runTimeRules(): Promise<T.RulePassReport>;
   /** Calls `f` when alerts were raised or delivered in the background. */
   onAlerts(f: () => void): Promise<UnlistenFn>;
   /** Calls `f` when a notification is clicked: its ticket, or null for the alert centre. */
@@ -103,6 +112,14 @@ export const tauriApi: Api = {
   unreadAlertCount: () => call("unread_alert_count"),
   markAlertRead: (id) => call("mark_alert_read", { id }),
   markAllAlertsRead: () => call("mark_all_alerts_read"),
+  rules: () => call("rules"),
+  saveRule: (id, definition) => call("save_rule", { id, definition }),
+  setRuleEnabled: (id, enabled) => call("set_rule_enabled", { id, enabled }),
+  moveRule: (id, position) => call("move_rule", { id, position }),
+  deleteRule: (id) => call("delete_rule", { id }),
+  resetRule: (id) => call("reset_rule", { id }),
+  tryRules: (target) => call("try_rules", { target }),
+  runTimeRules: () => call("run_time_rules"),
   onAlerts: (f) => listen("alerts_changed", f),
   onAlertClicked: (f) => listen<number | null>("open_alert_target", (e) => f(e.payload)),
   onChange: async (f) => {
