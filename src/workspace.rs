@@ -41,7 +41,7 @@ pub struct WorkspaceInfo {
 pub struct Workspace {
     pub(crate) conn: Connection,
     db_path: PathBuf,
-    clock: Arc<dyn Clock>,
+    pub(crate) clock: Arc<dyn Clock>,
     pub(crate) device_id: String,
     pub(crate) acting: Option<Agent>,
     pub(crate) sla: SlaSettings,

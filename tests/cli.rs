@@ -1,6 +1,8 @@
 //! The `casebook` binary as a user runs it: the worked example of the README, JSON output,
 //! exit codes and errors in words.
 
+mod common;
+
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -229,4 +231,39 @@ fn alerts_scan_at_a_time_list_the_same_twice_and_can_be_read() {
     let s = ok_json(&db, &["alerts", "settings", "--add-keyword", "printer on fire", "--quiet-hours", "22:00-07:00@Europe/Warsaw"]);
     assert!(s["keywords"].as_array().unwrap().contains(&serde_json::json!("printer on fire")));
     assert_eq!(s["quiet_hours"]["timezone"], "Europe/Warsaw");
+}
+
+#[test]
+fn rules_are_listed_shown_tried_without_writing_and_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ws.db");
+    let at = |t: &'static str, args: &[&'static str]| [&["--now", t][..], args].concat();
+    ok_json(&db, &at("2026-03-02T09:00:00Z", &["init"]));
+    ok_json(&db, &at("2026-03-02T09:00:00Z", &["new", "--subject", "Wi-Fi drops", "--body", "Every hour.", "--requester", "kim@acme.kr"]));
+    let rules = ok_json(&db, &["rules", "list"]);
+    assert_eq!(rules.as_array().unwrap().len(), 11);
+    let shown = ok_json(&db, &["rules", "show", "no reply for 2 hours: notify and raise priority"]);
+    assert!(shown["summary"].as_str().unwrap().contains("waiting for a reply for at least 2 hours"), "{shown}");
+
+    let before = common::fingerprint(&db);
+    let tried = ok_json(&db, &at("2026-03-02T11:30:00Z", &["rules", "test"]));
+    assert_eq!(tried["dry_run"], true);
+    assert_eq!(tried["changes"][0]["rule"], "No reply for 2 hours: notify and raise priority");
+    assert_eq!(tried["changes"][0]["changes"][1], "priority Medium → High");
+    assert_eq!(common::fingerprint(&db), before, "a dry run writes nothing");
+
+    let run = ok_json(&db, &at("2026-03-02T11:30:00Z", &["rules", "run"]));
+    assert_eq!(run["changes"], tried["changes"]);
+    let again = ok_json(&db, &at("2026-03-02T11:35:00Z", &["rules", "run"]));
+    assert_eq!(again["changes"].as_array().unwrap().len(), 0, "once");
+    let history = ok_json(&db, &["history", "1"]);
+    assert!(history.as_array().unwrap().iter().any(|e| e["actor"] == "rule:No reply for 2 hours: notify and raise priority"));
+
+    ok_json(&db, &["rules", "disable", "Close duplicate requests"]);
+    assert_eq!(ok_json(&db, &["rules", "show", "Close duplicate requests"])["definition"]["enabled"], false);
+    fails(&db, &["rules", "show", "No such rule"], "rule No such rule does not exist");
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"name":"Bad","kind":"time","enabled":true,"all":[{"if":"team","values":["Ghosts"]}],"actions":[{"do":"raise_priority"}]}"#).unwrap();
+    fails(&db, &["rules", "save", bad.to_str().unwrap()], "there is no team 'Ghosts'");
+    fails(&db, &["rules", "test", "--file", bad.to_str().unwrap()], "there is no team 'Ghosts'");
 }

@@ -777,6 +777,35 @@ fn write(conn: &Connection, w: &Writer, ctx: &EventCtx, rule_id: &str, window: &
     Ok(())
 }
 
+/// A pre-filter for a pass of `rules` at `now`, in SQL: the ALL conditions that SQL can
+/// test on the ticket row (its status; a clock that must have run some hours, as "awaiting a
+/// reply ≥ 2 h"), ANDed per rule and ORed across rules. A ticket it leaves out cannot match
+/// any of the rules, so a pass need not even read it. `None` when some rule has no such
+/// condition (every ticket must be looked at). Built from enums and numbers only, no text.
+pub(crate) fn time_prefilter(rules: &[Arc<CompiledRule>], now: i64) -> Option<String> {
+    let mut per_rule = Vec::new();
+    for rule in rules {
+        let mut tests = Vec::new();
+        for c in &rule.def.all {
+            match c {
+                Condition::Status { values, not } => {
+                    let list: Vec<String> = values.iter().map(|s| format!("'{}'", s.as_str())).collect();
+                    tests.push(format!("t.status {}IN ({})", if *not { "NOT " } else { "" }, list.join(", ")));
+                }
+                Condition::HoursSince { since, at_least: Some(h), .. } => {
+                    tests.push(format!("{} <= {}", facts::since_column(*since), now - (h * 3_600_000.0) as i64));
+                }
+                _ => {}
+            }
+        }
+        if tests.is_empty() {
+            return None;
+        }
+        per_rule.push(format!("({})", tests.join(" AND ")));
+    }
+    (!per_rule.is_empty()).then(|| per_rule.join(" OR "))
+}
+
 /// Runs the enabled triggers after a change to one ticket, in the change's transaction.
 pub(crate) fn after_change(conn: &Connection, book: &RuleBook, writer: Writer, ticket_id: &str, what: TriggerEvent) -> Result<()> {
     if book.triggers.is_empty() {

@@ -77,11 +77,27 @@ fn row_to_facts(r: &rusqlite::Row<'_>) -> rusqlite::Result<Facts> {
     })
 }
 
-/// Every ticket that is not closed, in number order.
-pub(crate) fn load_open(conn: &Connection) -> Result<Vec<Facts>> {
-    let mut stmt = conn.prepare(&format!("{SELECT} WHERE t.status <> 'closed' ORDER BY t.number"))?;
+/// Every ticket that is not closed, in number order; with `only`, those the SQL condition
+/// admits (a pre-filter the caller guarantees loses no ticket a rule could act on).
+pub(crate) fn load_open(conn: &Connection, only: Option<&str>) -> Result<Vec<Facts>> {
+    let only = only.map(|c| format!(" AND ({c})")).unwrap_or_default();
+    let mut stmt = conn.prepare(&format!("{SELECT} WHERE t.status <> 'closed'{only} ORDER BY t.number"))?;
     let rows = stmt.query_map([], row_to_facts)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The column an "hours since" counts from, in the `SELECT` above.
+pub(crate) fn since_column(since: crate::rules::Since) -> &'static str {
+    use crate::rules::Since as S;
+    match since {
+        S::Created => "t.created_at",
+        S::Updated => "t.updated_at",
+        S::LastAgentReply => "t.last_agent_reply_at",
+        S::LastCustomerReply => "t.last_customer_at",
+        S::StatusChange => "coalesce(t.status_changed_at, t.created_at)",
+        S::PendingSince => "(CASE WHEN t.status = 'pending' THEN coalesce(t.status_changed_at, t.created_at) END)",
+        S::AwaitingReply => "t.awaiting_reply_since",
+    }
 }
 
 pub(crate) fn load_one(conn: &Connection, ticket_id: &str) -> Result<Option<Facts>> {

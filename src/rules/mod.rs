@@ -15,6 +15,7 @@ pub use facts::{affected_people, subject_similarity};
 
 pub(crate) use engine::{after_change, RuleBook, Writer};
 
+use crate::clock::to_ms;
 use crate::events;
 use crate::workspace::{get_setting, put_setting};
 use crate::{Error, Result, Workspace};
@@ -251,7 +252,9 @@ impl Workspace {
         let mut runner = Runner::new(&tx, self.now(), None);
         runner.load_firings(&triggers)?;
         runner.load_firings(&time)?;
-        let open = facts::load_open(&tx)?;
+        // Triggers look at every open ticket; time rules alone only at those whose clocks ran.
+        let only = if triggers.is_empty() { engine::time_prefilter(&time, to_ms(self.now())) } else { None };
+        let open = facts::load_open(&tx, only.as_deref())?;
         runner.report.tickets_examined = open.len() as u32;
         for mut f in open {
             if !triggers.is_empty() {
@@ -277,7 +280,8 @@ impl Workspace {
             let mut runner = Runner::new(&tx, ctx.at, Some(writer));
             if !book.time.is_empty() {
                 runner.load_firings(&book.time)?;
-                let open = facts::load_open(&tx)?;
+                let only = engine::time_prefilter(&book.time, to_ms(ctx.at));
+                let open = facts::load_open(&tx, only.as_deref())?;
                 runner.report.tickets_examined = open.len() as u32;
                 for mut f in open {
                     runner.run_ticket(&book.time, &mut f, Happened::Nothing)?;
