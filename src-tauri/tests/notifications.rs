@@ -120,15 +120,17 @@ fn alerts_reach_a_real_notification_daemon_once() {
     let workspace = Mutex::new(Some(ws));
 
     let out = scan_and_deliver(&workspace, None).unwrap();
-    assert_eq!((out.raised, out.notified, out.errors.len()), (1, 3, 0), "{out:?}");
+    assert_eq!((out.raised, out.notified, out.errors.len()), (1, 4, 0), "{out:?}");
     let got = received();
     let want = [
         (format!("#{server}: customer wrote “서버 다운”"), "서버 접속 불가 (Low priority)".to_string(), "NORMAL"),
+        // The outage also set off the complexity rule, whose "notify" is an alert of its own.
+        (format!("#{server}: Complex problem escalated to a senior agent"), "서버 접속 불가 (Low priority)".to_string(), "NORMAL"),
         // dunst reads body markup: the subject went escaped, so it shows as the literal text.
         (format!("#{markup}: customer wrote “asap”"), "&lt;b&gt;Tom &amp; Jerry&lt;/b&gt; (Low priority)".to_string(), "NORMAL"),
         (format!("#{vpn}: first response at risk"), "VPN drops every 10 minutes — 3 min left (Urgent priority)".to_string(), "CRITICAL"),
     ];
-    assert_eq!(got.len(), 3, "{got:#?}");
+    assert_eq!(got.len(), 4, "{got:#?}");
     for (n, (summary, body, urgency)) in got.iter().zip(want.iter()) {
         assert_eq!(n.0, APP_NAME);
         assert_eq!(&n.1, summary);
@@ -141,7 +143,7 @@ fn alerts_reach_a_real_notification_daemon_once() {
         let again = scan_and_deliver(&workspace, None).unwrap();
         assert_eq!((again.raised, again.notified), (0, 0));
     }
-    assert_eq!(received().len(), 3);
+    assert_eq!(received().len(), 4);
 
     // Closed and reopened (as the app restarts): nothing is re-sent; a new breach is.
     let ws = workspace.lock().unwrap().take().unwrap();
@@ -151,8 +153,8 @@ fn alerts_reach_a_real_notification_daemon_once() {
     let after = scan_and_deliver(&workspace, None).unwrap();
     assert_eq!((after.raised, after.notified), (1, 1));
     let got = received();
-    assert_eq!(got.len(), 4);
-    assert_eq!(got[3].1, format!("#{vpn}: first response overdue"));
-    assert_eq!(got[3].2, "VPN drops every 10 minutes — 7 min over (Urgent priority)");
-    assert_eq!(got[3].3, "CRITICAL");
+    assert_eq!(got.len(), 5);
+    assert_eq!(got[4].1, format!("#{vpn}: first response overdue"));
+    assert_eq!(got[4].2, "VPN drops every 10 minutes — 7 min over (Urgent priority)");
+    assert_eq!(got[4].3, "CRITICAL");
 }
