@@ -18,6 +18,7 @@ pub mod model;
 pub mod people;
 pub mod rules;
 pub mod search;
+pub mod stats;
 pub mod sla;
 pub mod store;
 pub mod tickets;

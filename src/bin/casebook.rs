@@ -9,6 +9,7 @@ use casebook::demo::{self, DemoOptions};
 use casebook::model::{AlertKind, MessageKind, NewMessage, NewTicket, Priority, Resolution, Role, Status, Ticket};
 use casebook::people::NewAgent;
 use casebook::rules::{Rule, RuleDefinition, RuleKind, RulePassReport, TryTarget};
+use casebook::stats::{self, Bucket, StatsQuery};
 use casebook::sla::{SlaState, SlaStatus, TargetStatus};
 use casebook::views::{AssigneeFilter, Filters, SlaFilter, Sort, SortKey, TicketRow, ViewQuery};
 use casebook::search::{SearchFilters, SearchIndex};
@@ -167,6 +168,42 @@ enum Command {
         /// Only unread alerts.
         #[arg(long)]
         unread: bool,
+    },
+    /// Dashboard figures for a period: now, flow, response and resolution times, SLA
+    /// compliance, agents, issues, CSAT (`--csv DIR` writes every table).
+    Stats {
+        /// Start of the period: a date (2026-03-01) or an RFC 3339 instant (default: 30 days before --to).
+        #[arg(long)]
+        from: Option<String>,
+        /// End of the period, exclusive (default: now).
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        priority: Option<String>,
+        #[arg(long = "type")]
+        ticket_type: Option<String>,
+        #[arg(long)]
+        team: Option<String>,
+        /// An agent's email.
+        #[arg(long)]
+        agent: Option<String>,
+        /// Trend points per day or week (default: days up to two months).
+        #[arg(long)]
+        bucket: Option<String>,
+        /// List the tickets behind one figure (its key, as the JSON shows it).
+        #[arg(long)]
+        tickets: Option<String>,
+        /// Write every table as CSV into this folder.
+        #[arg(long)]
+        csv: Option<PathBuf>,
+    },
+    /// Record the customer's satisfaction with a solved ticket.
+    Rate {
+        number: i64,
+        /// good or bad
+        rating: String,
+        #[arg(long, default_value = "")]
+        comment: String,
     },
     /// Automation rules: list, show, try (dry run, writes nothing) and run the time rules.
     Rules {
@@ -443,6 +480,39 @@ fn default_db() -> PathBuf {
         return PathBuf::from(p);
     }
     dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("casebook").join("casebook.db")
+}
+
+/// The dashboard as text: every table, aligned.
+fn stats_text(s: &casebook::stats::Stats) -> String {
+    let mut text = format!("{} – {} ({:?} points)\n", s.from.format("%Y-%m-%d %H:%M"), s.to.format("%Y-%m-%d %H:%M"), s.bucket);
+    for t in stats::tables::tables(s) {
+        if t.rows.is_empty() {
+            continue;
+        }
+        let mut widths: Vec<usize> = t.header.iter().map(|h| h.chars().count()).collect();
+        for row in &t.rows {
+            for (i, cell) in row.iter().enumerate() {
+                widths[i] = widths[i].max(cell.chars().count().min(48));
+            }
+        }
+        let line = |cells: Vec<String>| {
+            cells
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let c: String = c.chars().take(48).collect();
+                    format!("{c:<w$}", w = widths[i])
+                })
+                .collect::<Vec<_>>()
+                .join("  ")
+        };
+        text.push_str(&format!("\n{}\n{}\n", t.name, line(t.header.iter().map(|h| h.to_string()).collect())));
+        for row in t.rows {
+            text.push_str(&line(row));
+            text.push('\n');
+        }
+    }
+    text.trim_end().to_string()
 }
 
 /// A rule definition from a JSON file: bare, or as `rules show --json` prints a rule.
@@ -826,6 +896,53 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 ));
             }
             out(json!({ "raised": scan.raised, "alerts": alerts }), text.trim_end().to_string());
+        }
+        Command::Stats { from, to, priority, ticket_type, team, agent, bucket, tickets, csv } => {
+            let ws = open(&db, clock, as_agent)?;
+            let day_or_instant = |field: &'static str, s: &str| -> anyhow::Result<casebook::Timestamp> {
+                if let Ok(d) = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
+                    return Ok(d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc());
+                }
+                parse_instant(s).map_err(|_| Error::validation(field, format!("'{s}' is not a date (2026-03-01) or a time (2026-03-01T09:00:00Z)")).into())
+            };
+            let q = StatsQuery {
+                from: from.as_deref().map(|s| day_or_instant("from", s)).transpose()?,
+                to: to.as_deref().map(|s| day_or_instant("to", s)).transpose()?,
+                priority: priority.as_deref().map(Priority::parse).transpose()?,
+                ticket_type,
+                team,
+                agent,
+                bucket: match bucket.as_deref().map(str::trim) {
+                    None | Some("auto") => Bucket::Auto,
+                    Some("day") => Bucket::Day,
+                    Some("week") => Bucket::Week,
+                    Some(other) => return Err(Error::validation("bucket", format!("'{other}' is not day, week or auto")).into()),
+                },
+                stuck_hours: None,
+            };
+            if let Some(key) = tickets {
+                let numbers = ws.tickets_behind(&q, &key)?;
+                let text = numbers.iter().map(|n| format!("#{n}")).collect::<Vec<_>>().join(" ");
+                out(json!({ "key": key, "tickets": numbers }), format!("{} tickets: {text}", numbers.len()));
+                return Ok(());
+            }
+            let stats = ws.stats(&q)?;
+            if let Some(dir) = csv {
+                let files = stats::tables::write_all(&stats, &dir)?;
+                out(json!({ "files": files }), format!("Wrote {} tables to {}", files.len(), dir.display()));
+                return Ok(());
+            }
+            out(serde_json::to_value(&stats)?, stats_text(&stats));
+        }
+        Command::Rate { number, rating, comment } => {
+            let mut ws = open(&db, clock, as_agent)?;
+            let good = match rating.trim().to_ascii_lowercase().as_str() {
+                "good" | "+" | "yes" => true,
+                "bad" | "-" | "no" => false,
+                other => return Err(Error::validation("rating", format!("'{other}' is not good or bad")).into()),
+            };
+            let r = ws.rate_ticket(number, good, &comment)?;
+            out(serde_json::to_value(&r)?, format!("#{number} rated {}", if r.good { "good" } else { "bad" }));
         }
         Command::Rules { action } => {
             let mut ws = open(&db, clock, as_agent)?;

@@ -12,6 +12,7 @@ pub const APPLICATION_ID: i32 = 0x4342_4B31;
 
 const MIGRATION_SQL: &[&str] = &[include_str!("migrations/001_initial.sql"), include_str!("migrations/002_alerts.sql"),
     include_str!("migrations/003_rules.sql"),
+    include_str!("migrations/004_csat.sql"),
 ];
 
 pub fn migrations() -> Migrations<'static> {

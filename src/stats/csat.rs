@@ -1,0 +1,71 @@
+//! Customer satisfaction (PRODUCT D4): a good/bad rating with an optional comment on a solved
+//! ticket, entered by the agent from the customer's answer (or later, from mail).
+
+use crate::clock::{from_ms, to_ms, Timestamp};
+use crate::{events, tickets, validate, Error, Result, Workspace};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Rating {
+    pub ticket_number: i64,
+    pub good: bool,
+    pub comment: String,
+    pub rated_at: Timestamp,
+    /// The agent who entered it.
+    pub recorded_by: Option<String>,
+}
+
+pub(super) struct RatingRow {
+    pub ticket_id: String,
+    pub rating: Rating,
+}
+
+const SELECT: &str = "SELECT c.ticket_id, t.number, c.good, c.comment, c.rated_at, a.name
+                      FROM csat c JOIN tickets t ON t.id = c.ticket_id LEFT JOIN agents a ON a.id = c.recorded_by";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RatingRow> {
+    Ok(RatingRow {
+        ticket_id: r.get(0)?,
+        rating: Rating { ticket_number: r.get(1)?, good: r.get::<_, i64>(2)? != 0, comment: r.get(3)?, rated_at: from_ms(r.get(4)?), recorded_by: r.get(5)? },
+    })
+}
+
+/// Ratings given in [from, to), newest first.
+pub(super) fn ratings_between(conn: &Connection, from: i64, to: i64) -> Result<Vec<RatingRow>> {
+    let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE c.rated_at >= ?1 AND c.rated_at < ?2 ORDER BY c.rated_at DESC"))?;
+    let rows = stmt.query_map(params![from, to], row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+impl Workspace {
+    /// Records the customer's rating of a solved ticket (Resolved or Closed); a new rating
+    /// replaces the old one. Written as a `ticket.rated` event.
+    pub fn rate_ticket(&mut self, number: i64, good: bool, comment: &str) -> Result<Rating> {
+        let comment = validate::body("comment", comment, true)?;
+        let ctx = self.ctx();
+        let by = self.acting_agent().map(|a| a.id.to_string());
+        let tx = self.begin()?;
+        let t = tickets::load_ticket(&tx, number)?;
+        if !t.status.is_solved() {
+            return Err(Error::validation("rating", format!("#{number} is {}: only a solved ticket can be rated", t.status.label())));
+        }
+        let id = t.id.to_string();
+        tx.execute(
+            "INSERT INTO csat (ticket_id, good, comment, rated_at, recorded_by) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (ticket_id) DO UPDATE SET good = excluded.good, comment = excluded.comment, rated_at = excluded.rated_at,
+                                                 recorded_by = excluded.recorded_by",
+            params![id, good as i64, comment, to_ms(ctx.at), by],
+        )?;
+        events::append(&tx, &ctx, Some(&id), "ticket.rated", json!({ "good": good, "comment": comment }))?;
+        tx.commit()?;
+        self.rating(number)?.ok_or_else(|| Error::Conflict("the rating vanished after it was written".into()))
+    }
+
+    /// The customer's rating of a ticket, if any.
+    pub fn rating(&self, number: i64) -> Result<Option<Rating>> {
+        Ok(self.conn.prepare_cached(&format!("{SELECT} WHERE t.number = ?1"))?.query_row([number], row).optional()?.map(|r| r.rating))
+    }
+}
