@@ -267,3 +267,36 @@ fn rules_are_listed_shown_tried_without_writing_and_run() {
     fails(&db, &["rules", "save", bad.to_str().unwrap()], "there is no team 'Ghosts'");
     fails(&db, &["rules", "test", "--file", bad.to_str().unwrap()], "there is no team 'Ghosts'");
 }
+
+#[test]
+fn stats_print_write_csv_and_list_the_tickets_behind_a_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ws.db");
+    let at = |t: &'static str, args: &[&'static str]| [&["--now", t][..], args].concat();
+    ok_json(&db, &at("2026-03-02T09:00:00Z", &["init"]));
+    let empty = ok_json(&db, &at("2026-03-02T09:00:00Z", &["stats"]));
+    assert_eq!(empty["headline"]["created"], 0);
+    ok_json(&db, &at("2026-03-02T09:00:00Z", &["new", "--subject", "Printer offline", "--body", "Third floor.", "--requester", "kim@acme.kr"]));
+    ok_json(&db, &at("2026-03-02T10:00:00Z", &["reply", "1", "--body", "Restarted it."]));
+    ok_json(&db, &at("2026-03-02T11:00:00Z", &["set", "1", "status", "resolved"]));
+    fails(&db, &["rate", "1", "meh"], "is not good or bad");
+    ok_json(&db, &at("2026-03-02T12:00:00Z", &["rate", "1", "good", "--comment", "quick"]));
+
+    let s = ok_json(&db, &at("2026-03-03T09:00:00Z", &["stats", "--from", "2026-03-02", "--to", "2026-03-03"]));
+    assert_eq!(s["headline"]["created"], 1);
+    assert_eq!(s["headline"]["median_first_response"], 3600);
+    assert_eq!(s["first_response_sla"]["met"]["count"], 1);
+    assert_eq!(s["csat"]["score"], 1.0);
+    let key = s["first_response_sla"]["met"]["key"].as_str().unwrap().to_string();
+    let behind = ok_json(&db, &["--now", "2026-03-03T09:00:00Z", "stats", "--from", "2026-03-02", "--to", "2026-03-03", "--tickets", &key]);
+    assert_eq!(behind["tickets"], serde_json::json!([1]));
+
+    let out = dir.path().join("tables");
+    let written = ok_json(&db, &["--now", "2026-03-03T09:00:00Z", "stats", "--from", "2026-03-02", "--to", "2026-03-03", "--csv", out.to_str().unwrap()]);
+    assert!(written["files"].as_array().unwrap().len() >= 10);
+    let headline = std::fs::read_to_string(out.join("headline.csv")).unwrap();
+    assert!(headline.starts_with("measure,this period,previous period\ntickets created,1,0\n"), "{headline}");
+    let agents = std::fs::read_to_string(out.join("agents.csv")).unwrap();
+    assert!(agents.lines().count() == 1, "nobody was assigned: only the header\n{agents}");
+    fails(&db, &["stats", "--from", "yesterday"], "is not a date");
+}

@@ -39,7 +39,7 @@ pub struct StatsQuery {
     /// Start of the period (default: 30 days before `to`).
     #[serde(default)]
     pub from: Option<Timestamp>,
-    /// End of the period, exclusive (default: now).
+    /// End of the period, exclusive (default: now, included).
     #[serde(default)]
     pub to: Option<Timestamp>,
     #[serde(default)]
@@ -361,7 +361,8 @@ impl Workspace {
 
     fn compute_stats(&self, q: &StatsQuery) -> Result<(Stats, Sets)> {
         let now = to_ms(self.now());
-        let to = q.to.map(to_ms).unwrap_or(now);
+        // By default the period ends now, this instant included.
+        let to = q.to.map(to_ms).unwrap_or(now + 1);
         let from = q.from.map(to_ms).unwrap_or(to - 30 * DAY);
         if from >= to {
             return Err(Error::validation("from", "the period must start before it ends"));
