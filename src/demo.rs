@@ -233,8 +233,10 @@ pub fn generate(ws: &mut Workspace, opts: DemoOptions) -> Result<DemoReport> {
     })?;
     {
         // The instants rules measure from, for the rows just written (with their indexes back).
+        let device = ws.device_id.clone();
         let tx = ws.begin()?;
         crate::rules::backfill_instants(&tx, first_number)?;
+        rate_some(&tx, &mut rng, first_number, to_ms(now), &device)?;
         tx.commit()?;
     }
     let seconds = started.elapsed().as_secs_f64();
@@ -336,6 +338,47 @@ fn fill(rng: &mut ChaCha8Rng, text: &str) -> String {
 }
 
 /// Minutes until something happens, exponentially distributed around `mean`.
+/// What customers say when they rate (most say nothing).
+const RATING_COMMENTS: [(&str, bool); 9] = [
+    ("Quick and friendly, thanks!", true),
+    ("빠르게 해결해 주셔서 감사합니다.", true),
+    ("Szybko i konkretnie, dziękuję.", true),
+    ("Solved on the first try.", true),
+    ("Took far too long.", false),
+    ("답변이 너무 늦었어요.", false),
+    ("Musiałem trzy razy pisać to samo.", false),
+    ("I had to explain it twice.", false),
+    ("Works, but the workaround is clumsy.", false),
+];
+
+/// Customers rate about a third of the solved tickets, mostly good, a day or so after.
+fn rate_some(tx: &Connection, rng: &mut ChaCha8Rng, first_number: i64, now: i64, device: &str) -> Result<()> {
+    let solved: Vec<(String, i64)> = tx
+        .prepare(
+            "SELECT id, resolved_at FROM tickets WHERE number >= ?1 AND status IN ('resolved', 'closed')
+             AND coalesce(resolution, '') <> 'duplicate' AND resolved_at IS NOT NULL ORDER BY number",
+        )?
+        .query_map([first_number], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, resolved_at) in solved {
+        if rng.random::<f64>() >= 0.35 {
+            continue;
+        }
+        let good = rng.random::<f64>() < 0.86;
+        let comment = if rng.random::<f64>() < 0.35 {
+            let fitting: Vec<&str> = RATING_COMMENTS.iter().filter(|(_, g)| *g == good).map(|(c, _)| *c).collect();
+            fitting[rng.random_range(0..fitting.len())]
+        } else {
+            ""
+        };
+        let at = (resolved_at + delay(rng, 600.0)).min(now);
+        tx.execute("INSERT INTO csat (ticket_id, good, comment, rated_at) VALUES (?1, ?2, ?3, ?4)", params![id, good as i64, comment, at])?;
+        let ctx = EventCtx { actor: "system".into(), device: device.to_string(), at: crate::clock::from_ms(at) };
+        events::append(tx, &ctx, Some(&id), "ticket.rated", json!({ "good": good, "comment": comment }))?;
+    }
+    Ok(())
+}
+
 fn delay(rng: &mut ChaCha8Rng, mean_minutes: f64) -> i64 {
     let u: f64 = rng.random_range(0.0001..1.0);
     ((-u.ln() * mean_minutes).max(1.0) * 60_000.0) as i64
