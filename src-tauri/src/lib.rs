@@ -15,6 +15,7 @@ pub fn run() {
     let options = StartOptions::from_args(std::env::args().skip(1));
     tauri::Builder::default()
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {
             let data_dir = match &options.data_dir {
                 Some(d) => d.clone(),
@@ -66,6 +67,9 @@ pub fn run() {
             commands::alerts::unread_alert_count,
             commands::alerts::mark_alert_read,
             commands::alerts::mark_all_alerts_read,
+            commands::stats::stats,
+            commands::stats::stats_tickets,
+            commands::stats::export_stats_csv,
             commands::rules::rules,
             commands::rules::save_rule,
             commands::rules::set_rule_enabled,

@@ -173,13 +173,13 @@ const HOSTILE_BODY: &str = "Click <a href=\"javascript:window.__xss=3\">here</a>
 async fn a_person_works_the_queue_in_the_real_window() {
     let data = tempfile::tempdir().unwrap();
     let h = Harness::start(data.path(), &[]).await;
-    let result = scenario(&h).await;
+    let result = scenario(&h, data.path()).await;
     let _ = h.shot("zz-last").await;
     h.client.clone().close().await.ok();
     result.unwrap();
 }
 
-async fn scenario(h: &Harness) -> Result<(), String> {
+async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     // First run: open the demo workspace.
     h.css("[data-testid=open-demo]").await.click().await.unwrap();
     h.css(".row[data-number]").await;
@@ -351,6 +351,35 @@ async fn scenario(h: &Harness) -> Result<(), String> {
     h.xpath("//section[@aria-label='Rules']/section[@data-testid='try-results']//li[contains(., 'Close resolved tickets')]/button").await.click().await.unwrap();
     h.wait_text(".history", "rule “Close resolved tickets after 4 days”").await;
     h.shot("07c-history-names-the-rule").await;
+
+    // Dashboard: the demo's figures as charts; a number lists exactly its tickets, and the
+    // CLI on the same database counts the same.
+    h.css("[data-testid=dashboard-nav]").await.click().await.unwrap();
+    h.wait_text("[data-testid=card-created]", "Created").await;
+    let charts: usize = h.script("return document.querySelectorAll('section.dashboard canvas').length").await;
+    if charts < 4 {
+        return Err(format!("the dashboard drew {charts} charts"));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    h.shot("07d-dashboard").await;
+    let shown: i64 = h.script("return Number(document.querySelector('[data-testid=card-created] strong').textContent.replace(/[^0-9]/g, ''))").await;
+    let cli = Command::new(target_dir().join("debug/casebook"))
+        .arg("--db")
+        .arg(data.join("casebook.db"))
+        .args(["--json", "stats"])
+        .output()
+        .map_err(|e| format!("casebook stats: {e}"))?;
+    let from_cli: serde_json::Value = serde_json::from_slice(&cli.stdout).map_err(|e| format!("casebook stats --json: {e}"))?;
+    if from_cli["headline"]["created"].as_i64() != Some(shown) || shown == 0 {
+        return Err(format!("the window shows {shown} tickets created, the CLI {}", from_cli["headline"]["created"]));
+    }
+    h.css("[data-testid=card-created]").await.click().await.unwrap();
+    h.wait_text("[data-testid=picked]", &format!("{shown} tickets")).await;
+    let listed: i64 = h.script("return document.querySelectorAll('[data-testid=picked] li').length").await;
+    if listed != shown.min(500) {
+        return Err(format!("'Created' says {shown} but lists {listed} tickets"));
+    }
+    h.shot("07e-dashboard-click-through").await;
 
     // Health: the check runs on opening; a backup is made, verified, and listed.
     h.css("[data-testid=health-nav]").await.click().await.unwrap();

@@ -908,6 +908,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let q = StatsQuery {
                 from: from.as_deref().map(|s| day_or_instant("from", s)).transpose()?,
                 to: to.as_deref().map(|s| day_or_instant("to", s)).transpose()?,
+                days: None,
                 priority: priority.as_deref().map(Priority::parse).transpose()?,
                 ticket_type,
                 team,

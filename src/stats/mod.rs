@@ -42,6 +42,9 @@ pub struct StatsQuery {
     /// End of the period, exclusive (default: now, included).
     #[serde(default)]
     pub to: Option<Timestamp>,
+    /// Without `from`: the period is this many days up to `to` (default 30).
+    #[serde(default)]
+    pub days: Option<u32>,
     #[serde(default)]
     pub priority: Option<Priority>,
     #[serde(default, rename = "type")]
@@ -267,7 +270,12 @@ struct Sets(BTreeMap<String, Vec<i64>>);
 
 impl Sets {
     fn add(&mut self, key: &str, number: i64) {
-        self.0.entry(key.to_string()).or_default().push(number);
+        match self.0.get_mut(key) {
+            Some(list) => list.push(number),
+            None => {
+                self.0.insert(key.to_string(), vec![number]);
+            }
+        }
     }
 
     fn count(&self, key: &str, label: impl Into<String>) -> Count {
@@ -363,7 +371,7 @@ impl Workspace {
         let now = to_ms(self.now());
         // By default the period ends now, this instant included.
         let to = q.to.map(to_ms).unwrap_or(now + 1);
-        let from = q.from.map(to_ms).unwrap_or(to - 30 * DAY);
+        let from = q.from.map(to_ms).unwrap_or(to - q.days.unwrap_or(30).max(1) as i64 * DAY);
         if from >= to {
             return Err(Error::validation("from", "the period must start before it ends"));
         }
@@ -501,18 +509,15 @@ impl Workspace {
                     a.solved_reopened += r.reopened as i64;
                 }
             }
-            for (i, start) in trend_starts.iter().enumerate() {
-                let end = (start + trend_step).min(to);
-                let inside = |t: i64| t >= *start && t < end;
-                if inside(r.created) {
-                    sets.add(&format!("trend:{i}:created"), r.number);
-                }
-                if r.solved_at().is_some_and(inside) {
-                    sets.add(&format!("trend:{i}:solved"), r.number);
-                }
-                if r.reopened && inside(r.cycle_start) {
-                    sets.add(&format!("trend:{i}:reopened"), r.number);
-                }
+            let point = |t: i64| in_period(t).then(|| (t - from) / trend_step);
+            if let Some(i) = point(r.created) {
+                sets.add(&format!("trend:{i}:created"), r.number);
+            }
+            if let Some(i) = r.solved_at().and_then(point) {
+                sets.add(&format!("trend:{i}:solved"), r.number);
+            }
+            if let Some(i) = Some(r.cycle_start).filter(|_| r.reopened).and_then(point) {
+                sets.add(&format!("trend:{i}:reopened"), r.number);
             }
         }
 

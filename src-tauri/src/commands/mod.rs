@@ -6,6 +6,7 @@ pub mod health;
 pub mod rules;
 pub mod search;
 pub mod settings;
+pub mod stats;
 pub mod tickets;
 pub mod workspace;
 

@@ -3,7 +3,7 @@
 import type { Api } from "./api/client";
 import type * as T from "./api/types";
 
-export type Pane = "ticket" | "new" | "settings" | "alerts" | "health" | "rules";
+export type Pane = "ticket" | "new" | "settings" | "alerts" | "health" | "rules" | "dashboard";
 
 export class AppState {
   ws = $state<T.WorkspaceState | null>(null);

@@ -2,6 +2,7 @@
 // `tauriApi` is the real thing, calling the shell's commands by name in one place only.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { save } from "@tauri-apps/plugin-dialog";
 import type * as T from "./types";
 
 export interface Api {
@@ -41,6 +42,12 @@ export interface Api {
   unreadAlertCount(): Promise<number>;
   markAlertRead(id: number): Promise<T.Alert>;
   markAllAlertsRead(): Promise<number>;
+  stats(query: T.StatsQuery): Promise<T.Stats>;
+  /** The tickets behind one dashboard number (its key). */
+  statsTickets(query: T.StatsQuery, key: string): Promise<T.FigureTicket[]>;
+  exportStatsCsv(query: T.StatsQuery, table: string, path: string): Promise<void>;
+  /** The OS "Save as" dialog; null when cancelled. */
+  chooseSavePath(defaultName: string): Promise<string | null>;
   rules(): Promise<T.Rule[]>;
   saveRule(id: string | null, definition: T.RuleDefinition): Promise<T.Rule>;
   setRuleEnabled(id: string, enabled: boolean): Promise<T.Rule>;
@@ -112,6 +119,10 @@ export const tauriApi: Api = {
   unreadAlertCount: () => call("unread_alert_count"),
   markAlertRead: (id) => call("mark_alert_read", { id }),
   markAllAlertsRead: () => call("mark_all_alerts_read"),
+  stats: (query) => call("stats", { query }),
+  statsTickets: (query, key) => call("stats_tickets", { query, key }),
+  exportStatsCsv: (query, table, path) => call("export_stats_csv", { query, table, path }),
+  chooseSavePath: (defaultName) => save({ defaultPath: defaultName, filters: [{ name: "CSV", extensions: ["csv"] }] }),
   rules: () => call("rules"),
   saveRule: (id, definition) => call("save_rule", { id, definition }),
   setRuleEnabled: (id, enabled) => call("set_rule_enabled", { id, enabled }),

@@ -1,0 +1,24 @@
+// How the dashboard writes its numbers.
+import { duration } from "../lib/format";
+
+export function seconds(s: number | null | undefined): string {
+  return s === null || s === undefined ? "—" : s < 60 ? `${s} s` : duration(s);
+}
+
+export function percent(r: number | null | undefined): string {
+  return r === null || r === undefined ? "—" : `${(r * 100).toFixed(1)} %`;
+}
+
+/** The change from the previous period, in words and whether it is good news. */
+export function change(now: number | null, before: number | null, kind: "count" | "rate" | "time", higherIsBetter: boolean): { text: string; good: boolean | null } {
+  if (now === null || before === null) return { text: "", good: null };
+  const diff = now - before;
+  if (diff === 0) return { text: "no change", good: null };
+  const up = diff > 0;
+  const text =
+    kind === "rate" ? `${up ? "+" : "−"}${Math.abs(diff * 100).toFixed(1)} pts`
+    : kind === "time" ? `${up ? "+" : "−"}${seconds(Math.abs(diff))}`
+    : before === 0 ? `${up ? "+" : "−"}${Math.abs(diff)}`
+    : `${up ? "+" : "−"}${Math.abs((diff / before) * 100).toFixed(0)} %`;
+  return { text, good: up === higherIsBetter };
+}
