@@ -47,6 +47,8 @@ pub fn run() {
             commands::tickets::link_tickets,
             commands::tickets::mark_solution,
             commands::tickets::render_macro,
+            commands::tickets::rate_ticket,
+            commands::tickets::ticket_rating,
             commands::search::search_tickets,
             commands::search::similar_tickets,
             commands::search::search_status,

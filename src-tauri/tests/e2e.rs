@@ -356,6 +356,13 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     h.css("section[aria-label=Rules] > [data-testid=try-results] [data-testid=try-change] button").await.click().await.unwrap();
     h.wait_text(".history", "rule “").await;
     h.shot("07c-history-names-the-rule").await;
+    // If the rules solved it, the customer's rating can be recorded on it (CSAT).
+    let solved: bool = h.script("return document.querySelector('[data-testid=rating]') !== null").await;
+    if solved {
+        h.css("[data-testid=rating] input").await.send_keys("Quick, thanks").await.unwrap();
+        h.css("[data-testid=rate-good]").await.click().await.unwrap();
+        h.wait_text("[data-testid=rating-now]", "Good — “Quick, thanks”").await;
+    }
 
     // Dashboard: the demo's figures as charts; a number lists exactly its tickets, and the
     // CLI on the same database counts the same.

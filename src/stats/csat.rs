@@ -19,16 +19,18 @@ pub struct Rating {
 }
 
 pub(super) struct RatingRow {
-    pub ticket_id: String,
+    /// The ticket's assignee's email.
+    pub assignee: Option<String>,
     pub rating: Rating,
 }
 
-const SELECT: &str = "SELECT c.ticket_id, t.number, c.good, c.comment, c.rated_at, a.name
-                      FROM csat c JOIN tickets t ON t.id = c.ticket_id LEFT JOIN agents a ON a.id = c.recorded_by";
+const SELECT: &str = "SELECT s.email, t.number, c.good, c.comment, c.rated_at, a.name
+                      FROM csat c JOIN tickets t ON t.id = c.ticket_id LEFT JOIN agents a ON a.id = c.recorded_by
+                      LEFT JOIN agents s ON s.id = t.assignee_id";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RatingRow> {
     Ok(RatingRow {
-        ticket_id: r.get(0)?,
+        assignee: r.get(0)?,
         rating: Rating { ticket_number: r.get(1)?, good: r.get::<_, i64>(2)? != 0, comment: r.get(3)?, rated_at: from_ms(r.get(4)?), recorded_by: r.get(5)? },
     })
 }

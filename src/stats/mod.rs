@@ -16,7 +16,7 @@ use crate::sla::{self, Pause, SlaFacts, SlaState};
 use crate::{Error, Result, Workspace};
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 const DAY: i64 = 86_400_000;
 const HOUR: i64 = 3_600_000;
@@ -231,11 +231,11 @@ pub struct Stats {
 struct Row {
     id: String,
     number: i64,
-    subject: String,
     status: Status,
     priority: Priority,
     ticket_type: String,
-    assignee: Option<(String, String)>,
+    /// The assignee's email.
+    assignee: Option<String>,
     created: i64,
     first_response: Option<i64>,
     resolved: Option<i64>,
@@ -264,22 +264,79 @@ impl Row {
     }
 }
 
-/// The figure keys and their tickets, collected while counting.
+/// The figure keys and their tickets, collected while counting. A key is interned once
+/// (`id`); the pass over 100k tickets then pushes to lists by number, with no text per ticket.
 #[derive(Default)]
-struct Sets(BTreeMap<String, Vec<i64>>);
+struct Sets {
+    ids: HashMap<String, usize>,
+    lists: Vec<Vec<i64>>,
+}
 
 impl Sets {
-    fn add(&mut self, key: &str, number: i64) {
-        match self.0.get_mut(key) {
-            Some(list) => list.push(number),
-            None => {
-                self.0.insert(key.to_string(), vec![number]);
-            }
+    fn id(&mut self, key: &str) -> usize {
+        if let Some(id) = self.ids.get(key) {
+            return *id;
         }
+        self.lists.push(Vec::new());
+        self.ids.insert(key.to_string(), self.lists.len() - 1);
+        self.lists.len() - 1
     }
 
-    fn count(&self, key: &str, label: impl Into<String>) -> Count {
-        Count { key: key.to_string(), label: label.into(), count: self.0.get(key).map_or(0, |v| v.len() as i64) }
+    fn push(&mut self, id: usize, number: i64) {
+        self.lists[id].push(number);
+    }
+
+    fn add(&mut self, key: &str, number: i64) {
+        let id = self.id(key);
+        self.push(id, number);
+    }
+
+    fn list(&self, key: &str) -> Option<&Vec<i64>> {
+        self.ids.get(key).map(|id| &self.lists[*id])
+    }
+
+    /// The figure of `key`; the key is kept even when nothing counted, so every key handed
+    /// out lists its (possibly no) tickets.
+    fn count(&mut self, key: &str, label: impl Into<String>) -> Count {
+        let id = self.id(key);
+        Count { key: key.to_string(), label: label.into(), count: self.lists[id].len() as i64 }
+    }
+
+    /// Every key starting with `prefix`, with its count, the largest first.
+    fn counts_under(&self, prefix: &str) -> Vec<Count> {
+        let mut out: Vec<Count> = self
+            .ids
+            .iter()
+            .filter_map(|(k, id)| k.strip_prefix(prefix).map(|label| Count { key: k.clone(), label: label.to_string(), count: self.lists[*id].len() as i64 }))
+            .collect();
+        out.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
+        out
+    }
+}
+
+/// A status's place in `Status::ALL`.
+fn status_index(s: Status) -> usize {
+    Status::ALL.iter().position(|x| *x == s).unwrap_or(0)
+}
+
+/// The interned keys of one period ("" this one, "prev:" the one before).
+struct PeriodIds {
+    created: usize,
+    solved: usize,
+    reopened: usize,
+    /// [first response, resolution] × [met, breached]
+    sla: [[usize; 2]; 2],
+}
+
+impl PeriodIds {
+    fn new(sets: &mut Sets, prefix: &str) -> PeriodIds {
+        let mut k = |s: &str| sets.id(&format!("{prefix}{s}"));
+        PeriodIds {
+            created: k("created"),
+            solved: k("solved"),
+            reopened: k("reopened"),
+            sla: [[k("frt:met"), k("frt:breached")], [k("res:met"), k("res:breached")]],
+        }
     }
 }
 
@@ -329,8 +386,9 @@ fn durations(key: &str, items: &[(i64, i64, i64)], sets: &mut Sets) -> Durations
         }
         histogram.push(sets.count(&k, *label));
     }
+    let id = sets.id(key);
     for (n, _, _) in items {
-        sets.add(key, *n);
+        sets.push(id, *n);
     }
     Durations {
         key: key.to_string(),
@@ -345,7 +403,7 @@ fn durations(key: &str, items: &[(i64, i64, i64)], sets: &mut Sets) -> Durations
     }
 }
 
-fn compliance(sets: &Sets, prefix: &str) -> Compliance {
+fn compliance(sets: &mut Sets, prefix: &str) -> Compliance {
     let met = sets.count(&format!("{prefix}:met"), "met");
     let breached = sets.count(&format!("{prefix}:breached"), "breached");
     let decided = met.count + breached.count;
@@ -361,7 +419,7 @@ impl Workspace {
     /// The tickets behind one figure of `stats` (its `key`), newest first.
     pub fn tickets_behind(&self, q: &StatsQuery, key: &str) -> Result<Vec<i64>> {
         let (_, sets) = self.compute_stats(q)?;
-        let mut numbers = sets.0.get(key).cloned().ok_or_else(|| Error::NotFound { what: "figure", key: key.to_string() })?;
+        let mut numbers = sets.list(key).cloned().ok_or_else(|| Error::NotFound { what: "figure", key: key.to_string() })?;
         numbers.sort_unstable_by(|a, b| b.cmp(a));
         numbers.dedup();
         Ok(numbers)
@@ -391,21 +449,24 @@ impl Workspace {
         let in_period = |t: i64| t >= from && t < to;
 
         // Now.
+        let status_ids: Vec<usize> = Status::ALL.iter().map(|s| sets.id(&format!("status:{}", s.as_str()))).collect();
+        let age_ids: Vec<usize> = (0..5).map(|i| sets.id(&format!("age:{i}"))).collect();
+        let (unassigned_id, breached_id, at_risk_id) = (sets.id("unassigned"), sets.id("breached"), sets.id("at_risk"));
         for r in &rows {
-            sets.add(&format!("status:{}", r.status.as_str()), r.number);
+            sets.push(status_ids[status_index(r.status)], r.number);
             if r.unsolved() {
                 if r.assignee.is_none() {
-                    sets.add("unassigned", r.number);
+                    sets.push(unassigned_id, r.number);
                 }
                 let past = |t: Option<i64>| t.is_some_and(|t| t <= now);
                 if past(r.frt_due) || past(r.res_due) {
-                    sets.add("breached", r.number);
+                    sets.push(breached_id, r.number);
                 } else if past(r.frt_risk) || past(r.res_risk) {
-                    sets.add("at_risk", r.number);
+                    sets.push(at_risk_id, r.number);
                 }
                 let age = now - r.created;
                 let bucket = [DAY, 3 * DAY, 7 * DAY, 30 * DAY].iter().position(|b| age < *b).unwrap_or(4);
-                sets.add(&format!("age:{bucket}"), r.number);
+                sets.push(age_ids[bucket], r.number);
             }
         }
         let now_figures = NowFigures {
@@ -429,71 +490,96 @@ impl Workspace {
         let mut per_type: BTreeMap<String, Vec<i64>> = BTreeMap::new();
         let mut prev = PeriodAcc::default();
         let mut this = PeriodAcc::default();
+        let ids = [PeriodIds::new(&mut sets, ""), PeriodIds::new(&mut sets, "prev:")];
+        // [priority rank][first response, resolution][met, breached]
+        let priority_ids: Vec<[[usize; 2]; 2]> = Priority::ALL
+            .iter()
+            .map(|p| {
+                let mut k = |t: &str, s: &str| sets.id(&format!("{t}:{}:{s}", p.as_str()));
+                [[k("frt", "met"), k("frt", "breached")], [k("res", "met"), k("res", "breached")]]
+            })
+            .collect();
+        let trend_ids: Vec<[usize; 3]> = (0..trend_starts.len())
+            .map(|i| [sets.id(&format!("trend:{i}:created")), sets.id(&format!("trend:{i}:solved")), sets.id(&format!("trend:{i}:reopened"))])
+            .collect();
+        let mut type_ids: HashMap<String, (usize, usize)> = HashMap::new();
+        let mut agent_ids: HashMap<String, (usize, usize)> = HashMap::new();
+        let outcome = |state: SlaState| match state {
+            SlaState::Met => Some(0),
+            SlaState::Breached => Some(1),
+            _ => None,
+        };
         for r in &rows {
-            let status = r.created >= prev_from && r.created < to;
+            let status = r.created >= prev_from && r.created < to && !r.duplicate;
             let sla = status.then(|| sla::status_at(settings, &facts(r, &pauses), from_ms(now)));
-            for (acc, (a, b), prefix) in [(&mut this, (from, to), ""), (&mut prev, (prev_from, prev_to), "prev:")] {
+            let outcomes = sla.as_ref().map(|s| [outcome(s.first_response.state), outcome(s.resolution.state)]);
+            for (acc, (a, b), ids) in [(&mut this, (from, to), &ids[0]), (&mut prev, (prev_from, prev_to), &ids[1])] {
                 let inside = |t: i64| t >= a && t < b;
                 if inside(r.created) {
                     acc.created += 1;
-                    sets.add(&format!("{prefix}created"), r.number);
+                    sets.push(ids.created, r.number);
                     if r.solved_at().is_some() {
                         acc.created_solved += 1;
                     }
                     if let Some(fr) = r.first_response {
                         acc.frt.push((fr - r.created).max(0) / 1000);
                     }
-                    if let Some(s) = &sla {
-                        for (target, state) in [("frt", s.first_response.state), ("res", s.resolution.state)] {
-                            if r.duplicate {
-                                continue;
-                            }
-                            match state {
-                                SlaState::Met => sets.add(&format!("{prefix}{target}:met"), r.number),
-                                SlaState::Breached => sets.add(&format!("{prefix}{target}:breached"), r.number),
-                                _ => {}
-                            }
+                    for (target, o) in outcomes.iter().flatten().enumerate() {
+                        if let Some(o) = o {
+                            sets.push(ids.sla[target][*o], r.number);
                         }
                     }
                 }
                 if let Some(solved) = r.solved_at().filter(|t| inside(*t)) {
                     acc.solved += 1;
-                    sets.add(&format!("{prefix}solved"), r.number);
+                    sets.push(ids.solved, r.number);
                     acc.res.push((solved - r.created).max(0) / 1000);
                 }
                 if r.reopened && inside(r.cycle_start) {
                     acc.reopened += 1;
-                    sets.add(&format!("{prefix}reopened"), r.number);
+                    sets.push(ids.reopened, r.number);
                 }
             }
+            let type_id = |sets: &mut Sets, type_ids: &mut HashMap<String, (usize, usize)>| match type_ids.get(r.ticket_type.as_str()) {
+                Some(ids) => *ids,
+                None => {
+                    let ids = (sets.id(&format!("type:{}", r.ticket_type)), sets.id(&format!("type_solved:{}", r.ticket_type)));
+                    type_ids.insert(r.ticket_type.clone(), ids);
+                    ids
+                }
+            };
+            let agent_id = |sets: &mut Sets, agent_ids: &mut HashMap<String, (usize, usize)>, email: &str| match agent_ids.get(email) {
+                Some(ids) => *ids,
+                None => {
+                    let ids = (sets.id(&format!("agent:{email}:assigned")), sets.id(&format!("agent:{email}:solved")));
+                    agent_ids.insert(email.to_string(), ids);
+                    ids
+                }
+            };
             // This period's details.
             if in_period(r.created) {
                 if let Some(fr) = r.first_response {
                     frt_items.push((r.number, (fr - r.created).max(0), settings.working_seconds(from_ms(r.created), from_ms(fr))));
                 }
-                sets.add(&format!("type:{}", r.ticket_type), r.number);
-                if let (Some(s), false) = (&sla, r.duplicate) {
-                    for (target, state) in [("frt", s.first_response.state), ("res", s.resolution.state)] {
-                        match state {
-                            SlaState::Met => sets.add(&format!("{target}:{}:met", r.priority.as_str()), r.number),
-                            SlaState::Breached => sets.add(&format!("{target}:{}:breached", r.priority.as_str()), r.number),
-                            _ => {}
-                        }
+                let id = type_id(&mut sets, &mut type_ids).0;
+                sets.push(id, r.number);
+                for (target, o) in outcomes.iter().flatten().enumerate() {
+                    if let Some(o) = o {
+                        sets.push(priority_ids[r.priority.rank() as usize][target][*o], r.number);
                     }
                 }
-                if let Some((email, name)) = &r.assignee {
-                    let a = per_agent.entry(email.clone()).or_insert_with(|| AgentAcc::new(name));
-                    sets.add(&format!("agent:{email}:assigned"), r.number);
+                if let Some(email) = &r.assignee {
+                    let a = per_agent.entry(email.clone()).or_insert_with(AgentAcc::default);
+                    let id = agent_id(&mut sets, &mut agent_ids, email).0;
+                    sets.push(id, r.number);
                     if let Some(fr) = r.first_response {
                         a.frt.push((fr - r.created).max(0) / 1000);
                     }
-                    if let (Some(s), false) = (&sla, r.duplicate) {
-                        for state in [s.first_response.state, s.resolution.state] {
-                            match state {
-                                SlaState::Met => a.met += 1,
-                                SlaState::Breached => a.breached += 1,
-                                _ => {}
-                            }
+                    for o in outcomes.iter().flatten().flatten() {
+                        if *o == 0 {
+                            a.met += 1;
+                        } else {
+                            a.breached += 1;
                         }
                     }
                 }
@@ -501,33 +587,40 @@ impl Workspace {
             if let Some(solved) = r.solved_at().filter(|t| in_period(*t)) {
                 res_items.push((r.number, solved - r.created, settings.working_seconds(from_ms(r.created), from_ms(solved))));
                 per_type.entry(r.ticket_type.clone()).or_default().push((solved - r.created) / 1000);
-                sets.add(&format!("type_solved:{}", r.ticket_type), r.number);
-                if let Some((email, name)) = &r.assignee {
-                    let a = per_agent.entry(email.clone()).or_insert_with(|| AgentAcc::new(name));
-                    sets.add(&format!("agent:{email}:solved"), r.number);
+                let id = type_id(&mut sets, &mut type_ids).1;
+                sets.push(id, r.number);
+                if let Some(email) = &r.assignee {
+                    let a = per_agent.entry(email.clone()).or_insert_with(AgentAcc::default);
+                    let id = agent_id(&mut sets, &mut agent_ids, email).1;
+                    sets.push(id, r.number);
                     a.res.push((solved - r.created) / 1000);
                     a.solved_reopened += r.reopened as i64;
                 }
             }
-            let point = |t: i64| in_period(t).then(|| (t - from) / trend_step);
+            let point = |t: i64| in_period(t).then(|| ((t - from) / trend_step) as usize);
             if let Some(i) = point(r.created) {
-                sets.add(&format!("trend:{i}:created"), r.number);
+                sets.push(trend_ids[i][0], r.number);
             }
             if let Some(i) = r.solved_at().and_then(point) {
-                sets.add(&format!("trend:{i}:solved"), r.number);
+                sets.push(trend_ids[i][1], r.number);
             }
             if let Some(i) = Some(r.cycle_start).filter(|_| r.reopened).and_then(point) {
-                sets.add(&format!("trend:{i}:reopened"), r.number);
+                sets.push(trend_ids[i][2], r.number);
             }
         }
 
         // Ratings.
         let ratings = csat::ratings_between(&self.conn, prev_from, to)?;
-        let numbers: HashMap<&str, (i64, Option<&str>)> =
-            rows.iter().map(|r| (r.id.as_str(), (r.number, r.assignee.as_ref().map(|a| a.0.as_str())))).collect();
+        // With filters, only the ratings of the tickets they admit.
+        let filtered = q.priority.is_some() || q.ticket_type.is_some() || q.team.is_some() || q.agent.is_some();
+        let admitted: Option<HashSet<i64>> = filtered.then(|| rows.iter().map(|r| r.number).collect());
         let mut comments = Vec::new();
         for rating in &ratings {
-            let Some((number, assignee)) = numbers.get(rating.ticket_id.as_str()) else { continue };
+            let number = &rating.rating.ticket_number;
+            if admitted.as_ref().is_some_and(|a| !a.contains(number)) {
+                continue;
+            }
+            let assignee = rating.assignee.as_deref();
             let at = to_ms(rating.rating.rated_at);
             let acc = if in_period(at) { &mut this } else { &mut prev };
             if rating.rating.good {
@@ -547,7 +640,7 @@ impl Workspace {
             }
         }
 
-        let headline = |acc: &mut PeriodAcc, prefix: &str, a: i64, b: i64, sets: &Sets| Headline {
+        let headline = |acc: &mut PeriodAcc, prefix: &str, a: i64, b: i64, sets: &mut Sets| Headline {
             from: Some(from_ms(a)),
             to: Some(from_ms(b)),
             created: acc.created,
@@ -560,8 +653,8 @@ impl Workspace {
             resolution_compliance: compliance(sets, &format!("{prefix}res")).rate,
             csat: ratio(acc.good, acc.good + acc.bad),
         };
-        let head = headline(&mut this, "", from, to, &sets);
-        let previous = headline(&mut prev, "prev:", prev_from, prev_to, &sets);
+        let head = headline(&mut this, "", from, to, &mut sets);
+        let previous = headline(&mut prev, "prev:", prev_from, prev_to, &mut sets);
         let trend = trend_starts
             .iter()
             .enumerate()
@@ -578,13 +671,16 @@ impl Workspace {
             .iter()
             .map(|p| PrioritySla {
                 priority: *p,
-                first_response: compliance(&sets, &format!("frt:{}", p.as_str())),
-                resolution: compliance(&sets, &format!("res:{}", p.as_str())),
+                first_response: compliance(&mut sets, &format!("frt:{}", p.as_str())),
+                resolution: compliance(&mut sets, &format!("res:{}", p.as_str())),
             })
             .collect();
+        let agent_names: HashMap<String, String> =
+            self.conn.prepare("SELECT email, name FROM agents")?.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
         let agents = per_agent
             .into_iter()
             .map(|(email, mut a)| AgentFigures {
+                name: agent_names.get(&email).cloned().unwrap_or_default(),
                 assigned: sets.count(&format!("agent:{email}:assigned"), "assigned"),
                 solved: sets.count(&format!("agent:{email}:solved"), "solved"),
                 median_first_response: median(&mut a.frt),
@@ -593,23 +689,20 @@ impl Workspace {
                 csat: ratio(a.good, a.rated),
                 rated: a.rated,
                 reopen_rate: ratio(a.solved_reopened, a.res.len() as i64),
-                name: a.name,
                 email,
             })
             .collect();
-        let mut by_type: Vec<Count> = sets
-            .0
-            .iter()
-            .filter_map(|(k, v)| k.strip_prefix("type:").map(|t| Count { key: k.clone(), label: t.to_string(), count: v.len() as i64 }))
-            .collect();
-        by_type.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
+        let by_type: Vec<Count> = sets.counts_under("type:").into_iter().filter(|c| c.count > 0).collect();
         let mut slowest_types: Vec<TypeSpeed> = per_type
             .into_iter()
             .map(|(t, mut v)| TypeSpeed { solved: sets.count(&format!("type_solved:{t}"), "solved"), median_resolution: median(&mut v), ticket_type: t })
             .collect();
         slowest_types.sort_by(|a, b| b.median_resolution.cmp(&a.median_resolution));
-        let by_tag = self.stats_tags(&rows, from, to, &mut sets)?;
-        let bottlenecks = bottlenecks(&rows, now, q.stuck_hours.unwrap_or(72) as i64, &mut sets);
+        let by_tag = self.stats_tags(admitted.as_ref(), from, to, &mut sets)?;
+        let mut bottlenecks = bottlenecks(&rows, now, q.stuck_hours.unwrap_or(72) as i64, &mut sets);
+        for w in &mut bottlenecks.worst {
+            w.subject = self.conn.query_row("SELECT subject FROM tickets WHERE number = ?1", [w.number], |r| r.get(0))?;
+        }
         let csat = CsatFigures {
             score: ratio(this.good, this.good + this.bad),
             good: sets.count("csat:good", "good"),
@@ -626,8 +719,8 @@ impl Workspace {
             trend,
             first_response,
             resolution,
-            first_response_sla: compliance(&sets, "frt"),
-            resolution_sla: compliance(&sets, "res"),
+            first_response_sla: compliance(&mut sets, "frt"),
+            resolution_sla: compliance(&mut sets, "res"),
             sla_by_priority,
             agents,
             by_type,
@@ -642,7 +735,7 @@ impl Workspace {
     /// Every ticket the filters admit.
     fn stats_rows(&self, q: &StatsQuery) -> Result<Vec<Row>> {
         let mut stmt = self.conn.prepare(
-            "SELECT t.id, t.number, t.subject, t.status, t.priority, t.type, a.email, a.name, t.created_at, t.first_response_at,
+            "SELECT t.id, t.number, t.status, t.priority, t.type, a.email, t.created_at, t.first_response_at,
                     t.resolved_at, t.sla_cycle_start, t.sla_cycle, coalesce(t.status_changed_at, t.created_at),
                     t.frt_due_at, t.res_due_at, t.frt_risk_at, t.res_risk_at, t.resolution
              FROM tickets t LEFT JOIN agents a ON a.id = t.assignee_id LEFT JOIN teams tm ON tm.id = t.team_id
@@ -652,27 +745,24 @@ impl Workspace {
         let rows = stmt.query_map(
             params![q.priority.map(|p| p.rank()), q.ticket_type.as_deref(), q.team.as_deref(), q.agent.as_deref()],
             |r| {
-                let email: Option<String> = r.get(6)?;
-                let name: Option<String> = r.get(7)?;
-                let resolution: Option<String> = r.get(18)?;
+                let resolution: Option<String> = r.get(16)?;
                 Ok(Row {
                     id: r.get(0)?,
                     number: r.get(1)?,
-                    subject: r.get(2)?,
-                    status: Status::parse(&r.get::<_, String>(3)?).unwrap_or(Status::Open),
-                    priority: Priority::from_rank(r.get(4)?),
-                    ticket_type: r.get(5)?,
-                    assignee: email.map(|e| (e, name.unwrap_or_default())),
-                    created: r.get(8)?,
-                    first_response: r.get(9)?,
-                    resolved: r.get(10)?,
-                    cycle_start: r.get(11)?,
-                    reopened: r.get::<_, i64>(12)? > 0,
-                    status_changed: r.get(13)?,
-                    frt_due: r.get(14)?,
-                    res_due: r.get(15)?,
-                    frt_risk: r.get(16)?,
-                    res_risk: r.get(17)?,
+                    status: Status::parse(r.get_ref(2)?.as_str()?).unwrap_or(Status::Open),
+                    priority: Priority::from_rank(r.get(3)?),
+                    ticket_type: r.get(4)?,
+                    assignee: r.get(5)?,
+                    created: r.get(6)?,
+                    first_response: r.get(7)?,
+                    resolved: r.get(8)?,
+                    cycle_start: r.get(9)?,
+                    reopened: r.get::<_, i64>(10)? > 0,
+                    status_changed: r.get(11)?,
+                    frt_due: r.get(12)?,
+                    res_due: r.get(13)?,
+                    frt_risk: r.get(14)?,
+                    res_risk: r.get(15)?,
                     duplicate: resolution.as_deref() == Some(Resolution::Duplicate.as_str()),
                 })
             },
@@ -694,22 +784,29 @@ impl Workspace {
     }
 
     /// Tags of the tickets created in the period, the most frequent first (the problem families).
-    fn stats_tags(&self, rows: &[Row], from: i64, to: i64, sets: &mut Sets) -> Result<Vec<Count>> {
-        let created: HashMap<&str, i64> = rows.iter().filter(|r| r.created >= from && r.created < to).map(|r| (r.id.as_str(), r.number)).collect();
-        let mut stmt = self.conn.prepare("SELECT g.ticket_id, g.tag FROM ticket_tags g JOIN tickets t ON t.id = g.ticket_id WHERE t.created_at >= ?1 AND t.created_at < ?2")?;
+    fn stats_tags(&self, admitted: Option<&HashSet<i64>>, from: i64, to: i64, sets: &mut Sets) -> Result<Vec<Count>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT t.number, g.tag FROM tickets t JOIN ticket_tags g ON g.ticket_id = t.id WHERE t.created_at >= ?1 AND t.created_at < ?2",
+        )?;
         let mut q = stmt.query([from, to])?;
+        let mut ids: HashMap<String, usize> = HashMap::new();
         while let Some(r) = q.next()? {
-            let id: String = r.get(0)?;
-            if let Some(n) = created.get(id.as_str()) {
-                sets.add(&format!("tag:{}", r.get::<_, String>(1)?), *n);
+            let number: i64 = r.get(0)?;
+            if admitted.is_some_and(|a| !a.contains(&number)) {
+                continue;
             }
+            let tag = r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+            let id = match ids.get(tag) {
+                Some(id) => *id,
+                None => {
+                    let id = sets.id(&format!("tag:{tag}"));
+                    ids.insert(tag.to_string(), id);
+                    id
+                }
+            };
+            sets.push(id, number);
         }
-        let mut tags: Vec<Count> = sets
-            .0
-            .iter()
-            .filter_map(|(k, v)| k.strip_prefix("tag:").map(|t| Count { key: k.clone(), label: t.to_string(), count: v.len() as i64 }))
-            .collect();
-        tags.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
+        let mut tags = sets.counts_under("tag:");
         tags.truncate(15);
         Ok(tags)
     }
@@ -741,7 +838,7 @@ fn bottlenecks(rows: &[Row], now: i64, threshold_hours: i64, sets: &mut Sets) ->
         worst: stuck
             .iter()
             .take(10)
-            .map(|r| StuckTicket { number: r.number, subject: r.subject.clone(), status: r.status, hours: (now - r.status_changed) / HOUR })
+            .map(|r| StuckTicket { number: r.number, subject: String::new(), status: r.status, hours: (now - r.status_changed) / HOUR })
             .collect(),
     }
 }
@@ -758,8 +855,8 @@ struct PeriodAcc {
     bad: i64,
 }
 
+#[derive(Default)]
 struct AgentAcc {
-    name: String,
     frt: Vec<i64>,
     res: Vec<i64>,
     met: i64,
@@ -769,11 +866,6 @@ struct AgentAcc {
     solved_reopened: i64,
 }
 
-impl AgentAcc {
-    fn new(name: &str) -> AgentAcc {
-        AgentAcc { name: name.to_string(), frt: vec![], res: vec![], met: 0, breached: 0, rated: 0, good: 0, solved_reopened: 0 }
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -132,3 +132,14 @@ pub async fn render_macro(svc: Svc<'_>, name: String, number: i64) -> CmdResult<
 fn uuid_of(s: &str) -> casebook::Result<casebook::Uuid> {
     casebook::Uuid::parse_str(s).map_err(|_| casebook::Error::validation("message", format!("'{s}' is not a message id")))
 }
+
+/// The customer's satisfaction with a solved ticket, as the agent heard it.
+#[tauri::command]
+pub async fn rate_ticket(svc: Svc<'_>, number: i64, good: bool, comment: String) -> CmdResult<casebook::stats::Rating> {
+    svc.write(vec![number], move |ws| ws.rate_ticket(number, good, &comment)).await
+}
+
+#[tauri::command]
+pub async fn ticket_rating(svc: Svc<'_>, number: i64) -> CmdResult<Option<casebook::stats::Rating>> {
+    svc.read(move |ws| ws.rating(number)).await
+}

@@ -42,6 +42,8 @@ export interface Api {
   unreadAlertCount(): Promise<number>;
   markAlertRead(id: number): Promise<T.Alert>;
   markAllAlertsRead(): Promise<number>;
+  rateTicket(number: number, good: boolean, comment: string): Promise<T.Rating>;
+  ticketRating(number: number): Promise<T.Rating | null>;
   stats(query: T.StatsQuery): Promise<T.Stats>;
   /** The tickets behind one dashboard number (its key). */
   statsTickets(query: T.StatsQuery, key: string): Promise<T.FigureTicket[]>;
@@ -119,6 +121,8 @@ export const tauriApi: Api = {
   unreadAlertCount: () => call("unread_alert_count"),
   markAlertRead: (id) => call("mark_alert_read", { id }),
   markAllAlertsRead: () => call("mark_all_alerts_read"),
+  rateTicket: (number, good, comment) => call("rate_ticket", { number, good, comment }),
+  ticketRating: (number) => call("ticket_rating", { number }),
   stats: (query) => call("stats", { query }),
   statsTickets: (query, key) => call("stats_tickets", { query, key }),
   exportStatsCsv: (query, table, path) => call("export_stats_csv", { query, table, path }),

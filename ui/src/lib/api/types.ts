@@ -39,6 +39,7 @@ export type { Count } from "./bindings/Count";
 export type { Stats } from "./bindings/Stats";
 export type { StatsQuery } from "./bindings/StatsQuery";
 export type { FigureTicket } from "./bindings/FigureTicket";
+export type { Rating } from "./bindings/Rating";
 export type { SearchFilters } from "./bindings/SearchFilters";
 export type { SearchHit } from "./bindings/SearchHit";
 export type { SearchResults } from "./bindings/SearchResults";
