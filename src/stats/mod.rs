@@ -510,8 +510,9 @@ impl Workspace {
             _ => None,
         };
         for r in &rows {
-            let status = r.created >= prev_from && r.created < to && !r.duplicate;
-            let sla = status.then(|| sla::status_at(settings, &facts(r, &pauses), from_ms(now)));
+            // SLA outcomes count for tickets created in either period (duplicates aside).
+            let counts_for_sla = r.created >= prev_from && r.created < to && !r.duplicate;
+            let sla = counts_for_sla.then(|| sla::status_at(settings, &facts(r, &pauses), from_ms(now)));
             let outcomes = sla.as_ref().map(|s| [outcome(s.first_response.state), outcome(s.resolution.state)]);
             for (acc, (a, b), ids) in [(&mut this, (from, to), &ids[0]), (&mut prev, (prev_from, prev_to), &ids[1])] {
                 let inside = |t: i64| t >= a && t < b;
