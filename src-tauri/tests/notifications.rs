@@ -43,7 +43,9 @@ fn start_daemons() -> Daemons {
     );
     let xvfb = Command::new("Xvfb").args([DISPLAY, "-screen", "0", "1280x800x24", "-nolisten", "tcp"]).stderr(Stdio::null()).spawn().expect("Xvfb");
     let mut daemons = Daemons(vec![xvfb]);
-    wait_for("Xvfb", || std::path::Path::new(&format!("/tmp/.X11-unix/X{}", &DISPLAY[1..])).exists());
+    // Accepting connections, not just a socket file: a killed Xvfb leaves its socket behind,
+    // and dunst started before the new server listens exits at once.
+    wait_for("Xvfb", || std::os::unix::net::UnixStream::connect(format!("/tmp/.X11-unix/X{}", &DISPLAY[1..])).is_ok());
     // A private config: nothing from the machine's but Debian's default of reading body markup,
     // and a timeout per urgency so the history
     // (which does not list urgency) shows which one a notification had: critical ones stay.
