@@ -327,7 +327,8 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     let row = |name: &str| format!("//li[@data-testid='rule-row'][.//strong[contains(., '{name}')]]");
     h.xpath(&format!("{}//input[@role='switch']", row("VIP customers"))).await.click().await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
-    while !h.script::<bool>("return [...document.querySelectorAll('[data-testid=rule-row]')].find(r => r.textContent.includes('VIP customers')).querySelector('input[role=switch]').checked").await {
+    // Saved, not just ticked: the page is busy (its buttons disabled) until the engine answers.
+    while !h.script::<bool>("return [...document.querySelectorAll('[data-testid=rule-row]')].find(r => r.textContent.includes('VIP customers')).querySelector('input[role=switch]').checked && [...document.querySelectorAll('[data-testid=rule-edit]')].every(b => !b.disabled)").await {
         if Instant::now() > deadline {
             return Err("switching the VIP rule on did not stick".into());
         }
@@ -346,6 +347,13 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     h.shot("07b-rule-editor-try").await;
     h.css("[data-testid=rule-save]").await.click().await.unwrap();
     h.wait_text("[data-testid=rules-list]", "its status last changed at least 24 hours ago").await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !h.script::<bool>("return [...document.querySelectorAll('[data-testid=rule-edit]')].every(b => !b.disabled)").await {
+        if Instant::now() > deadline {
+            return Err("the Rules page stayed busy after saving".into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     h.xpath("//section[@aria-label='Rules']//button[contains(., 'Run time rules now')]").await.click().await.unwrap();
     h.wait_text("section[aria-label=Rules] > [data-testid=try-results]", "Done.").await;
     let changed: usize = h.script("return document.querySelectorAll('section[aria-label=Rules] > [data-testid=try-results] [data-testid=try-change]').length").await;
