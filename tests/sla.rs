@@ -218,3 +218,56 @@ fn invalid_settings_are_refused() {
     assert!(BusinessHours::weekdays("Europe/Warsaw", "18:00", "09:00").is_err());
     assert_eq!(e.ws.sla_settings(), &SlaSettings::default());
 }
+
+mod outcomes {
+    //! `outcomes_at` (the dashboard's fast verdict) must agree with `status_at` (the full
+    //! clock) on every ticket: with and without business hours, pauses, responses, reopens.
+    use super::*;
+    use casebook::sla::{outcomes_at, status_at, Pause, SlaFacts};
+    use proptest::prelude::*;
+
+    fn verdict(state: SlaState) -> Option<bool> {
+        match state {
+            SlaState::Met => Some(true),
+            SlaState::Breached => Some(false),
+            _ => None,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+        #[test]
+        fn agree_with_the_full_clock(
+            office_hours in any::<bool>(),
+            priority in 0u8..4,
+            response in proptest::option::of(0i64..20_000),
+            resolved in proptest::option::of(0i64..20_000),
+            reopen in 0i64..3_000,
+            pauses in proptest::collection::vec((0i64..15_000, proptest::option::of(1i64..3_000)), 0..3),
+            now in 0i64..30_000,
+        ) {
+            let settings = if office_hours { office("Europe/Warsaw", vec![]) } else { SlaSettings::default() };
+            let created = ts("2026-03-05T16:20:00Z");
+            let at = |minutes: i64| created + Duration::minutes(minutes);
+            let facts = SlaFacts {
+                priority: Priority::from_rank(priority as i64),
+                status: if resolved.is_some() { Status::Resolved } else { Status::Open },
+                created_at: created,
+                cycle_start: at(reopen.min(resolved.unwrap_or(i64::MAX))),
+                first_response_at: response.map(at),
+                resolved_at: resolved.map(at),
+                pauses: pauses.iter().map(|(s, len)| Pause { start: at(*s), end: len.map(|l| at(s + l)) }).collect(),
+            };
+            let full = status_at(&settings, &facts, at(now));
+            // A pause that ended before creation changes nothing, but takes the clock's
+            // general path instead of its no-pause shortcut: both must say the same.
+            let mut detour = facts.clone();
+            detour.pauses.insert(0, Pause { start: at(-120), end: Some(at(-60)) });
+            prop_assert_eq!(status_at(&settings, &detour, at(now)), full.clone());
+            prop_assert_eq!(
+                outcomes_at(&settings, &facts, at(now)),
+                [verdict(full.first_response.state), verdict(full.resolution.state)]
+            );
+        }
+    }
+}

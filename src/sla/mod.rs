@@ -193,6 +193,16 @@ enum Crossing {
 }
 
 fn crossing(settings: &SlaSettings, facts: &SlaFacts, start: Timestamp, budget: i64, until: Option<Timestamp>) -> Crossing {
+    if facts.pauses.is_empty() {
+        // Most tickets never paused: one running interval, nothing to sort or allocate.
+        return match until {
+            Some(u) if u <= start => Crossing::Left { seconds: budget, paused: false },
+            Some(u) if budget > settings.working_seconds(start, u) => {
+                Crossing::Left { seconds: budget - settings.working_seconds(start, u), paused: false }
+            }
+            _ => settings.add_working(start, budget).map_or(Crossing::Never, Crossing::At),
+        };
+    }
     let mut left = budget;
     let mut cursor = start;
     let mut pauses: Vec<&Pause> = facts.pauses.iter().filter(|p| p.end.is_none_or(|e| e > start)).collect();
@@ -308,6 +318,24 @@ pub fn status_at(settings: &SlaSettings, facts: &SlaFacts, now: Timestamp) -> Sl
         ),
         resolution: target_status(settings, facts, SlaTarget::Resolution, facts.cycle_start, finished, policy.resolution_minutes, now),
     }
+}
+
+/// Whether each target, first response and resolution, was met (`Some(true)`), missed
+/// (`Some(false)`) or is still undecided (`None`) at `now`: the verdict of `status_at` without
+/// its at-risk instants, for the dashboard's pass over every ticket.
+pub fn outcomes_at(settings: &SlaSettings, facts: &SlaFacts, now: Timestamp) -> [Option<bool>; 2] {
+    let policy = settings.policy(facts.priority);
+    let finished = facts.resolved_at;
+    let outcome = |start: Timestamp, met_at: Option<Timestamp>, minutes: i64| match (crossing(settings, facts, start, minutes * 60, met_at), met_at) {
+        (Crossing::At(_), Some(_)) => Some(false),
+        (_, Some(_)) => Some(true),
+        (Crossing::At(due), None) if now >= due => Some(false),
+        _ => None,
+    };
+    [
+        outcome(facts.created_at, facts.first_response_at.or(finished), policy.first_response_minutes),
+        outcome(facts.cycle_start, finished, policy.resolution_minutes),
+    ]
 }
 
 /// The instants stored on the ticket row (see the schema): due and at-risk for each target

@@ -3,6 +3,7 @@
 
 use crate::clock::{from_ms, to_ms, Timestamp};
 use crate::{events, tickets, validate, Error, Result, Workspace};
+use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -18,28 +19,34 @@ pub struct Rating {
     pub recorded_by: Option<String>,
 }
 
-pub(super) struct RatingRow {
-    /// The ticket's assignee's email.
-    pub assignee: Option<String>,
-    pub rating: Rating,
+const COLUMNS: &str = "t.number, c.good, c.comment, c.rated_at, a.name";
+const FROM: &str = "FROM csat c JOIN tickets t ON t.id = c.ticket_id LEFT JOIN agents a ON a.id = c.recorded_by";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Rating> {
+    Ok(Rating { ticket_number: r.get(0)?, good: r.get::<_, i64>(1)? != 0, comment: r.get(2)?, rated_at: from_ms(r.get(3)?), recorded_by: r.get(4)? })
 }
 
-const SELECT: &str = "SELECT s.email, t.number, c.good, c.comment, c.rated_at, a.name
-                      FROM csat c JOIN tickets t ON t.id = c.ticket_id LEFT JOIN agents a ON a.id = c.recorded_by
-                      LEFT JOIN agents s ON s.id = t.assignee_id";
-
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RatingRow> {
-    Ok(RatingRow {
-        assignee: r.get(0)?,
-        rating: Rating { ticket_number: r.get(1)?, good: r.get::<_, i64>(2)? != 0, comment: r.get(3)?, rated_at: from_ms(r.get(4)?), recorded_by: r.get(5)? },
-    })
-}
-
-/// Ratings given in [from, to), newest first.
-pub(super) fn ratings_between(conn: &Connection, from: i64, to: i64) -> Result<Vec<RatingRow>> {
-    let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE c.rated_at >= ?1 AND c.rated_at < ?2 ORDER BY c.rated_at DESC"))?;
-    let rows = stmt.query_map(params![from, to], row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+/// The newest ratings with a comment given in [from, to), at most `limit`, of the tickets
+/// `admit` accepts (it is given the ticket's stored id).
+pub(super) fn comments_between(
+    conn: &Connection,
+    from: i64,
+    to: i64,
+    limit: usize,
+    admit: impl Fn(ValueRef<'_>) -> rusqlite::Result<bool>,
+) -> Result<Vec<Rating>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS}, c.ticket_id {FROM} WHERE c.comment <> '' AND c.rated_at >= ?1 AND c.rated_at < ?2 ORDER BY c.rated_at DESC"
+    ))?;
+    let mut q = stmt.query(params![from, to])?;
+    let mut out = Vec::new();
+    while out.len() < limit {
+        let Some(r) = q.next()? else { break };
+        if admit(r.get_ref(5)?)? {
+            out.push(row(r)?);
+        }
+    }
+    Ok(out)
 }
 
 impl Workspace {
@@ -68,6 +75,6 @@ impl Workspace {
 
     /// The customer's rating of a ticket, if any.
     pub fn rating(&self, number: i64) -> Result<Option<Rating>> {
-        Ok(self.conn.prepare_cached(&format!("{SELECT} WHERE t.number = ?1"))?.query_row([number], row).optional()?.map(|r| r.rating))
+        Ok(self.conn.prepare_cached(&format!("SELECT {COLUMNS} {FROM} WHERE t.number = ?1"))?.query_row([number], row).optional()?)
     }
 }

@@ -7,16 +7,18 @@
 //! window, the CLI and a click-through can never disagree.
 
 mod csat;
+mod load;
 pub mod tables;
 pub use csat::Rating;
 
+use load::{Row, Tickets};
 use crate::clock::{from_ms, to_ms, Timestamp};
-use crate::model::{Priority, Resolution, Status};
-use crate::sla::{self, Pause, SlaFacts, SlaState};
+use crate::model::{Priority, Status};
+use crate::sla::{self, Pause, SlaFacts};
 use crate::{Error, Result, Workspace};
-use rusqlite::params;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use rustc_hash::FxHashMap;
+use std::collections::HashMap;
 
 const DAY: i64 = 86_400_000;
 const HOUR: i64 = 3_600_000;
@@ -227,43 +229,6 @@ pub struct Stats {
     pub csat: CsatFigures,
 }
 
-/// One ticket as the statistics read it (times in ms).
-struct Row {
-    id: String,
-    number: i64,
-    status: Status,
-    priority: Priority,
-    ticket_type: String,
-    /// The assignee's email.
-    assignee: Option<String>,
-    created: i64,
-    first_response: Option<i64>,
-    resolved: Option<i64>,
-    cycle_start: i64,
-    reopened: bool,
-    status_changed: i64,
-    frt_due: Option<i64>,
-    res_due: Option<i64>,
-    frt_risk: Option<i64>,
-    res_risk: Option<i64>,
-    duplicate: bool,
-}
-
-impl Row {
-    fn unsolved(&self) -> bool {
-        !self.status.is_solved()
-    }
-
-    /// Solved for real (a duplicate closed in a minute is no resolution time).
-    fn solved_at(&self) -> Option<i64> {
-        if self.status.is_solved() && !self.duplicate {
-            self.resolved
-        } else {
-            None
-        }
-    }
-}
-
 /// The figure keys and their tickets, collected while counting. A key is interned once
 /// (`id`); the pass over 100k tickets then pushes to lists by number, with no text per ticket.
 #[derive(Default)]
@@ -379,9 +344,10 @@ fn durations(key: &str, items: &[(i64, i64, i64)], sets: &mut Sets) -> Durations
     for (i, (label, upper)) in RANGES.iter().enumerate() {
         let lower = if i == 0 { 0 } else { RANGES[i - 1].1 };
         let k = format!("{key}:{}", i);
+        let id = sets.id(&k);
         for (n, ms, _) in items {
             if *ms >= lower && *ms < *upper {
-                sets.add(&k, *n);
+                sets.push(id, *n);
             }
         }
         histogram.push(sets.count(&k, *label));
@@ -442,9 +408,9 @@ impl Workspace {
             Bucket::Auto => Bucket::Week,
             b => b,
         };
-        let rows = self.stats_rows(q)?;
+        let data = Tickets::load(&self.conn, q.priority, q.ticket_type.as_deref(), q.team.as_deref(), q.agent.as_deref(), prev_from)?;
+        let rows = &data.rows;
         let settings = &self.sla;
-        let pauses = self.stats_pauses(prev_from)?;
         let mut sets = Sets::default();
         let in_period = |t: i64| t >= from && t < to;
 
@@ -452,10 +418,10 @@ impl Workspace {
         let status_ids: Vec<usize> = Status::ALL.iter().map(|s| sets.id(&format!("status:{}", s.as_str()))).collect();
         let age_ids: Vec<usize> = (0..5).map(|i| sets.id(&format!("age:{i}"))).collect();
         let (unassigned_id, breached_id, at_risk_id) = (sets.id("unassigned"), sets.id("breached"), sets.id("at_risk"));
-        for r in &rows {
+        for r in rows {
             sets.push(status_ids[status_index(r.status)], r.number);
             if r.unsolved() {
-                if r.assignee.is_none() {
+                if r.agent_ix.is_none() {
                     sets.push(unassigned_id, r.number);
                 }
                 let past = |t: Option<i64>| t.is_some_and(|t| t <= now);
@@ -486,8 +452,9 @@ impl Workspace {
         let trend_starts: Vec<i64> = (0..).map(|i| from + i * trend_step).take_while(|s| *s < to).collect();
         let mut frt_items = Vec::new();
         let mut res_items = Vec::new();
-        let mut per_agent: BTreeMap<String, AgentAcc> = BTreeMap::new();
-        let mut per_type: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        // Indexed like `data.agents` and `data.types`; `None` until a ticket counts there.
+        let mut per_agent: Vec<Option<AgentAcc>> = (0..data.agents.len()).map(|_| None).collect();
+        let mut per_type: Vec<Option<TypeAcc>> = (0..data.types.len()).map(|_| None).collect();
         let mut prev = PeriodAcc::default();
         let mut this = PeriodAcc::default();
         let ids = [PeriodIds::new(&mut sets, ""), PeriodIds::new(&mut sets, "prev:")];
@@ -502,18 +469,15 @@ impl Workspace {
         let trend_ids: Vec<[usize; 3]> = (0..trend_starts.len())
             .map(|i| [sets.id(&format!("trend:{i}:created")), sets.id(&format!("trend:{i}:solved")), sets.id(&format!("trend:{i}:reopened"))])
             .collect();
-        let mut type_ids: HashMap<String, (usize, usize)> = HashMap::new();
-        let mut agent_ids: HashMap<String, (usize, usize)> = HashMap::new();
-        let outcome = |state: SlaState| match state {
-            SlaState::Met => Some(0),
-            SlaState::Breached => Some(1),
-            _ => None,
-        };
-        for r in &rows {
-            // SLA outcomes count for tickets created in either period (duplicates aside).
+        for (ix, r) in rows.iter().enumerate() {
+            // SLA outcomes count for tickets created in either period (duplicates aside):
+            // per target, 0 met or 1 breached.
             let counts_for_sla = r.created >= prev_from && r.created < to && !r.duplicate;
-            let sla = counts_for_sla.then(|| sla::status_at(settings, &facts(r, &pauses), from_ms(now)));
-            let outcomes = sla.as_ref().map(|s| [outcome(s.first_response.state), outcome(s.resolution.state)]);
+            let outcomes: [Option<usize>; 2] = if counts_for_sla {
+                sla::outcomes_at(settings, &facts(r, data.pauses.get(&ix)), from_ms(now)).map(|o| o.map(|met| if met { 0 } else { 1 }))
+            } else {
+                [None, None]
+            };
             for (acc, (a, b), ids) in [(&mut this, (from, to), &ids[0]), (&mut prev, (prev_from, prev_to), &ids[1])] {
                 let inside = |t: i64| t >= a && t < b;
                 if inside(r.created) {
@@ -525,7 +489,7 @@ impl Workspace {
                     if let Some(fr) = r.first_response {
                         acc.frt.push((fr - r.created).max(0) / 1000);
                     }
-                    for (target, o) in outcomes.iter().flatten().enumerate() {
+                    for (target, o) in outcomes.iter().enumerate() {
                         if let Some(o) = o {
                             sets.push(ids.sla[target][*o], r.number);
                         }
@@ -541,42 +505,27 @@ impl Workspace {
                     sets.push(ids.reopened, r.number);
                 }
             }
-            let type_id = |sets: &mut Sets, type_ids: &mut HashMap<String, (usize, usize)>| match type_ids.get(r.ticket_type.as_str()) {
-                Some(ids) => *ids,
-                None => {
-                    let ids = (sets.id(&format!("type:{}", r.ticket_type)), sets.id(&format!("type_solved:{}", r.ticket_type)));
-                    type_ids.insert(r.ticket_type.clone(), ids);
-                    ids
-                }
-            };
-            let agent_id = |sets: &mut Sets, agent_ids: &mut HashMap<String, (usize, usize)>, email: &str| match agent_ids.get(email) {
-                Some(ids) => *ids,
-                None => {
-                    let ids = (sets.id(&format!("agent:{email}:assigned")), sets.id(&format!("agent:{email}:solved")));
-                    agent_ids.insert(email.to_string(), ids);
-                    ids
-                }
-            };
+            let ticket_type = &data.types[r.type_ix];
+            let agent = r.agent_ix.map(|i| (i, &data.agents[i].email));
             // This period's details.
             if in_period(r.created) {
                 if let Some(fr) = r.first_response {
                     frt_items.push((r.number, (fr - r.created).max(0), settings.working_seconds(from_ms(r.created), from_ms(fr))));
                 }
-                let id = type_id(&mut sets, &mut type_ids).0;
-                sets.push(id, r.number);
-                for (target, o) in outcomes.iter().flatten().enumerate() {
+                let t = per_type[r.type_ix].get_or_insert_with(|| TypeAcc::new(&mut sets, ticket_type));
+                sets.push(t.created_id, r.number);
+                for (target, o) in outcomes.iter().enumerate() {
                     if let Some(o) = o {
                         sets.push(priority_ids[r.priority.rank() as usize][target][*o], r.number);
                     }
                 }
-                if let Some(email) = &r.assignee {
-                    let a = per_agent.entry(email.clone()).or_insert_with(AgentAcc::default);
-                    let id = agent_id(&mut sets, &mut agent_ids, email).0;
-                    sets.push(id, r.number);
+                if let Some((i, email)) = agent {
+                    let a = per_agent[i].get_or_insert_with(|| AgentAcc::new(&mut sets, email));
+                    sets.push(a.assigned_id, r.number);
                     if let Some(fr) = r.first_response {
                         a.frt.push((fr - r.created).max(0) / 1000);
                     }
-                    for o in outcomes.iter().flatten().flatten() {
+                    for o in outcomes.iter().flatten() {
                         if *o == 0 {
                             a.met += 1;
                         } else {
@@ -587,13 +536,12 @@ impl Workspace {
             }
             if let Some(solved) = r.solved_at().filter(|t| in_period(*t)) {
                 res_items.push((r.number, solved - r.created, settings.working_seconds(from_ms(r.created), from_ms(solved))));
-                per_type.entry(r.ticket_type.clone()).or_default().push((solved - r.created) / 1000);
-                let id = type_id(&mut sets, &mut type_ids).1;
-                sets.push(id, r.number);
-                if let Some(email) = &r.assignee {
-                    let a = per_agent.entry(email.clone()).or_insert_with(AgentAcc::default);
-                    let id = agent_id(&mut sets, &mut agent_ids, email).1;
-                    sets.push(id, r.number);
+                let t = per_type[r.type_ix].get_or_insert_with(|| TypeAcc::new(&mut sets, ticket_type));
+                t.resolution.push((solved - r.created) / 1000);
+                sets.push(t.solved_id, r.number);
+                if let Some((i, email)) = agent {
+                    let a = per_agent[i].get_or_insert_with(|| AgentAcc::new(&mut sets, email));
+                    sets.push(a.solved_id, r.number);
                     a.res.push((solved - r.created) / 1000);
                     a.solved_reopened += r.reopened as i64;
                 }
@@ -610,36 +558,25 @@ impl Workspace {
             }
         }
 
-        // Ratings.
-        let ratings = csat::ratings_between(&self.conn, prev_from, to)?;
-        // With filters, only the ratings of the tickets they admit.
-        let filtered = q.priority.is_some() || q.ticket_type.is_some() || q.team.is_some() || q.agent.is_some();
-        let admitted: Option<HashSet<i64>> = filtered.then(|| rows.iter().map(|r| r.number).collect());
-        let mut comments = Vec::new();
-        for rating in &ratings {
-            let number = &rating.rating.ticket_number;
-            if admitted.as_ref().is_some_and(|a| !a.contains(number)) {
-                continue;
-            }
-            let assignee = rating.assignee.as_deref();
-            let at = to_ms(rating.rating.rated_at);
+        // Ratings (of the admitted tickets only).
+        let (good_id, bad_id) = (sets.id("csat:good"), sets.id("csat:bad"));
+        for (ix, good, at) in data.ratings(&self.conn, prev_from, to)? {
             let acc = if in_period(at) { &mut this } else { &mut prev };
-            if rating.rating.good {
+            if good {
                 acc.good += 1;
             } else {
                 acc.bad += 1;
             }
             if in_period(at) {
-                sets.add(if rating.rating.good { "csat:good" } else { "csat:bad" }, *number);
-                if let Some(a) = assignee.and_then(|e| per_agent.get_mut(e)) {
+                let r = &rows[ix];
+                sets.push(if good { good_id } else { bad_id }, r.number);
+                if let Some(a) = r.agent_ix.and_then(|i| per_agent[i].as_mut()) {
                     a.rated += 1;
-                    a.good += rating.rating.good as i64;
-                }
-                if !rating.rating.comment.is_empty() && comments.len() < 10 {
-                    comments.push(rating.rating.clone());
+                    a.good += good as i64;
                 }
             }
         }
+        let comments = csat::comments_between(&self.conn, from, to, 10, |id| Ok(data.find(id)?.is_some()))?;
 
         let headline = |acc: &mut PeriodAcc, prefix: &str, a: i64, b: i64, sets: &mut Sets| Headline {
             from: Some(from_ms(a)),
@@ -676,31 +613,53 @@ impl Workspace {
                 resolution: compliance(&mut sets, &format!("res:{}", p.as_str())),
             })
             .collect();
-        let agent_names: HashMap<String, String> =
-            self.conn.prepare("SELECT email, name FROM agents")?.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        // `data.agents` is sorted by email, so the table is too.
         let agents = per_agent
             .into_iter()
-            .map(|(email, mut a)| AgentFigures {
-                name: agent_names.get(&email).cloned().unwrap_or_default(),
-                assigned: sets.count(&format!("agent:{email}:assigned"), "assigned"),
-                solved: sets.count(&format!("agent:{email}:solved"), "solved"),
+            .zip(&data.agents)
+            .filter_map(|(a, agent)| a.map(|a| (a, agent)))
+            .map(|(mut a, agent)| AgentFigures {
+                email: agent.email.clone(),
+                name: agent.name.clone(),
+                assigned: sets.count(&format!("agent:{}:assigned", agent.email), "assigned"),
+                solved: sets.count(&format!("agent:{}:solved", agent.email), "solved"),
                 median_first_response: median(&mut a.frt),
                 median_resolution: median(&mut a.res),
                 sla_compliance: ratio(a.met, a.met + a.breached),
                 csat: ratio(a.good, a.rated),
                 rated: a.rated,
                 reopen_rate: ratio(a.solved_reopened, a.res.len() as i64),
-                email,
             })
             .collect();
         let by_type: Vec<Count> = sets.counts_under("type:").into_iter().filter(|c| c.count > 0).collect();
         let mut slowest_types: Vec<TypeSpeed> = per_type
             .into_iter()
-            .map(|(t, mut v)| TypeSpeed { solved: sets.count(&format!("type_solved:{t}"), "solved"), median_resolution: median(&mut v), ticket_type: t })
+            .zip(&data.types)
+            .filter_map(|(t, name)| t.filter(|t| !t.resolution.is_empty()).map(|t| (t, name)))
+            .map(|(mut t, name)| TypeSpeed {
+                solved: sets.count(&format!("type_solved:{name}"), "solved"),
+                median_resolution: median(&mut t.resolution),
+                ticket_type: name.clone(),
+            })
             .collect();
-        slowest_types.sort_by(|a, b| b.median_resolution.cmp(&a.median_resolution));
-        let by_tag = self.stats_tags(admitted.as_ref(), from, to, &mut sets)?;
-        let mut bottlenecks = bottlenecks(&rows, now, q.stuck_hours.unwrap_or(72) as i64, &mut sets);
+        slowest_types.sort_by(|a, b| b.median_resolution.cmp(&a.median_resolution).then(a.ticket_type.cmp(&b.ticket_type)));
+
+        // Tags of the tickets created in the period, the most frequent first (the problem families).
+        let mut tag_ids: FxHashMap<String, usize> = FxHashMap::default();
+        data.tags(&self.conn, |ix, tag| {
+            let r = &rows[ix];
+            if in_period(r.created) {
+                let id = match tag_ids.get(tag) {
+                    Some(id) => *id,
+                    None => *tag_ids.entry(tag.to_string()).or_insert_with(|| sets.id(&format!("tag:{tag}"))),
+                };
+                sets.push(id, r.number);
+            }
+        })?;
+        let mut by_tag = sets.counts_under("tag:");
+        by_tag.truncate(15);
+
+        let mut bottlenecks = bottlenecks(rows, now, q.stuck_hours.unwrap_or(72) as i64, &mut sets);
         for w in &mut bottlenecks.worst {
             w.subject = self.conn.query_row("SELECT subject FROM tickets WHERE number = ?1", [w.number], |r| r.get(0))?;
         }
@@ -732,88 +691,9 @@ impl Workspace {
         };
         Ok((stats, sets))
     }
-
-    /// Every ticket the filters admit.
-    fn stats_rows(&self, q: &StatsQuery) -> Result<Vec<Row>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT t.id, t.number, t.status, t.priority, t.type, a.email, t.created_at, t.first_response_at,
-                    t.resolved_at, t.sla_cycle_start, t.sla_cycle, coalesce(t.status_changed_at, t.created_at),
-                    t.frt_due_at, t.res_due_at, t.frt_risk_at, t.res_risk_at, t.resolution
-             FROM tickets t LEFT JOIN agents a ON a.id = t.assignee_id LEFT JOIN teams tm ON tm.id = t.team_id
-             WHERE (?1 IS NULL OR t.priority = ?1) AND (?2 IS NULL OR t.type = ?2 COLLATE NOCASE)
-               AND (?3 IS NULL OR tm.name = ?3 COLLATE NOCASE) AND (?4 IS NULL OR a.email = ?4 COLLATE NOCASE)",
-        )?;
-        let rows = stmt.query_map(
-            params![q.priority.map(|p| p.rank()), q.ticket_type.as_deref(), q.team.as_deref(), q.agent.as_deref()],
-            |r| {
-                let resolution: Option<String> = r.get(16)?;
-                Ok(Row {
-                    id: r.get(0)?,
-                    number: r.get(1)?,
-                    status: Status::parse(r.get_ref(2)?.as_str()?).unwrap_or(Status::Open),
-                    priority: Priority::from_rank(r.get(3)?),
-                    ticket_type: r.get(4)?,
-                    assignee: r.get(5)?,
-                    created: r.get(6)?,
-                    first_response: r.get(7)?,
-                    resolved: r.get(8)?,
-                    cycle_start: r.get(9)?,
-                    reopened: r.get::<_, i64>(10)? > 0,
-                    status_changed: r.get(11)?,
-                    frt_due: r.get(12)?,
-                    res_due: r.get(13)?,
-                    frt_risk: r.get(14)?,
-                    res_risk: r.get(15)?,
-                    duplicate: resolution.as_deref() == Some(Resolution::Duplicate.as_str()),
-                })
-            },
-        )?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// The pauses of tickets created since `since` (their SLA clocks).
-    fn stats_pauses(&self, since: i64) -> Result<HashMap<String, Vec<Pause>>> {
-        let mut out: HashMap<String, Vec<Pause>> = HashMap::new();
-        let mut stmt = self.conn.prepare(
-            "SELECT p.ticket_id, p.started_at, p.ended_at FROM sla_pauses p JOIN tickets t ON t.id = p.ticket_id WHERE t.created_at >= ?1",
-        )?;
-        let mut rows = stmt.query([since])?;
-        while let Some(r) = rows.next()? {
-            out.entry(r.get(0)?).or_default().push(Pause { start: from_ms(r.get(1)?), end: r.get::<_, Option<i64>>(2)?.map(from_ms) });
-        }
-        Ok(out)
-    }
-
-    /// Tags of the tickets created in the period, the most frequent first (the problem families).
-    fn stats_tags(&self, admitted: Option<&HashSet<i64>>, from: i64, to: i64, sets: &mut Sets) -> Result<Vec<Count>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT t.number, g.tag FROM tickets t JOIN ticket_tags g ON g.ticket_id = t.id WHERE t.created_at >= ?1 AND t.created_at < ?2",
-        )?;
-        let mut q = stmt.query([from, to])?;
-        let mut ids: HashMap<String, usize> = HashMap::new();
-        while let Some(r) = q.next()? {
-            let number: i64 = r.get(0)?;
-            if admitted.is_some_and(|a| !a.contains(&number)) {
-                continue;
-            }
-            let tag = r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
-            let id = match ids.get(tag) {
-                Some(id) => *id,
-                None => {
-                    let id = sets.id(&format!("tag:{tag}"));
-                    ids.insert(tag.to_string(), id);
-                    id
-                }
-            };
-            sets.push(id, number);
-        }
-        let mut tags = sets.counts_under("tag:");
-        tags.truncate(15);
-        Ok(tags)
-    }
 }
 
-fn facts(r: &Row, pauses: &HashMap<String, Vec<Pause>>) -> SlaFacts {
+fn facts(r: &Row, pauses: Option<&Vec<Pause>>) -> SlaFacts {
     SlaFacts {
         priority: r.priority,
         status: r.status,
@@ -821,7 +701,7 @@ fn facts(r: &Row, pauses: &HashMap<String, Vec<Pause>>) -> SlaFacts {
         cycle_start: from_ms(r.cycle_start),
         first_response_at: r.first_response.map(from_ms),
         resolved_at: if r.status.is_solved() { r.resolved.map(from_ms) } else { None },
-        pauses: pauses.get(&r.id).cloned().unwrap_or_default(),
+        pauses: pauses.cloned().unwrap_or_default(),
     }
 }
 
@@ -856,8 +736,9 @@ struct PeriodAcc {
     bad: i64,
 }
 
-#[derive(Default)]
 struct AgentAcc {
+    assigned_id: usize,
+    solved_id: usize,
     frt: Vec<i64>,
     res: Vec<i64>,
     met: i64,
@@ -865,6 +746,35 @@ struct AgentAcc {
     rated: i64,
     good: i64,
     solved_reopened: i64,
+}
+
+impl AgentAcc {
+    fn new(sets: &mut Sets, email: &str) -> AgentAcc {
+        AgentAcc {
+            assigned_id: sets.id(&format!("agent:{email}:assigned")),
+            solved_id: sets.id(&format!("agent:{email}:solved")),
+            frt: Vec::new(),
+            res: Vec::new(),
+            met: 0,
+            breached: 0,
+            rated: 0,
+            good: 0,
+            solved_reopened: 0,
+        }
+    }
+}
+
+struct TypeAcc {
+    created_id: usize,
+    solved_id: usize,
+    /// Resolution times (s) of the period's solved tickets.
+    resolution: Vec<i64>,
+}
+
+impl TypeAcc {
+    fn new(sets: &mut Sets, ticket_type: &str) -> TypeAcc {
+        TypeAcc { created_id: sets.id(&format!("type:{ticket_type}")), solved_id: sets.id(&format!("type_solved:{ticket_type}")), resolution: Vec::new() }
+    }
 }
 
 
