@@ -273,6 +273,8 @@ impl Workspace {
                     let tx = self.begin()?;
                     crate::tickets::refresh_all_sla(&tx, &settings)?;
                     tx.commit()?;
+                    // The repair writes no event, so the dashboard's copy cannot see it.
+                    self.forget_stats_snapshot();
                     done.push("Recomputed the SLA times of every unsolved ticket.".to_string());
                 }
                 "search" if !done.iter().any(|d: &String| d.starts_with("Rebuilt")) => {

@@ -51,6 +51,8 @@ pub struct Workspace {
     pub(crate) keywords: Arc<crate::alerts::KeywordMatcher>,
     /// The enabled rules, compiled; replaced whenever a rule is saved.
     pub(crate) rules: Arc<crate::rules::RuleBook>,
+    /// The dashboard's in-memory copy of the tickets, refreshed from the event log.
+    pub(crate) stats_cache: crate::stats::StatsCache,
 }
 
 impl Workspace {
@@ -115,6 +117,7 @@ impl Workspace {
             alert_settings,
             keywords,
             rules,
+            stats_cache: Default::default(),
         };
         ws.acting = ws.agents()?.into_iter().find(|a| a.role == Role::Admin && a.active);
         Ok(ws)

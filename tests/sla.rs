@@ -223,7 +223,7 @@ mod outcomes {
     //! `outcomes_at` (the dashboard's fast verdict) must agree with `status_at` (the full
     //! clock) on every ticket: with and without business hours, pauses, responses, reopens.
     use super::*;
-    use casebook::sla::{outcomes_at, status_at, Pause, SlaFacts};
+    use casebook::sla::{outcomes_at, outcomes_at_ms, status_at, OutcomeTimes, Pause, SlaFacts};
     use proptest::prelude::*;
 
     fn verdict(state: SlaState) -> Option<bool> {
@@ -264,10 +264,19 @@ mod outcomes {
             let mut detour = facts.clone();
             detour.pauses.insert(0, Pause { start: at(-120), end: Some(at(-60)) });
             prop_assert_eq!(status_at(&settings, &detour, at(now)), full.clone());
-            prop_assert_eq!(
-                outcomes_at(&settings, &facts, at(now)),
-                [verdict(full.first_response.state), verdict(full.resolution.state)]
-            );
+            let verdicts = [verdict(full.first_response.state), verdict(full.resolution.state)];
+            prop_assert_eq!(outcomes_at(&settings, &facts, at(now)), verdicts);
+            // The arithmetic shortcut answers exactly when the clock is the wall clock, unpaused.
+            let ms = |t: chrono::DateTime<chrono::Utc>| t.timestamp_millis();
+            let times = OutcomeTimes {
+                created: ms(facts.created_at),
+                cycle_start: ms(facts.cycle_start),
+                first_response: facts.first_response_at.map(ms),
+                resolved: facts.resolved_at.map(ms),
+            };
+            let shortcut = outcomes_at_ms(&settings, facts.priority, times, !facts.pauses.is_empty(), ms(at(now)));
+            let applies = !office_hours && facts.pauses.is_empty();
+            prop_assert_eq!(shortcut, applies.then_some(verdicts));
         }
     }
 }

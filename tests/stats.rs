@@ -200,3 +200,49 @@ fn ratings_are_for_solved_tickets_and_replace_each_other() {
     let s = e.ws.stats(&StatsQuery::default()).unwrap();
     assert_eq!((s.csat.good.count, s.csat.bad.count), (1, 0));
 }
+
+/// The dashboard keeps the tickets it read in memory and follows the event log: after every
+/// kind of change, by this workspace or by another connection to the same file, its figures
+/// must equal those of a workspace that reads everything afresh.
+#[test]
+fn the_figures_follow_every_change_made_after_they_were_read() {
+    let Week { mut e, t } = week();
+    let queries = [period(), StatsQuery { agent: Some(PIOTR.into()), ..period() }, StatsQuery { days: Some(60), ..Default::default() }];
+    let check = |e: &Env, what: &str| {
+        let fresh = casebook::Workspace::open(&e.db(), e.clock.clone()).unwrap();
+        for q in &queries {
+            assert_eq!(e.ws.stats(q).unwrap(), fresh.stats(q).unwrap(), "after {what}, for {q:?}");
+        }
+    };
+    let before = e.ws.stats(&period()).unwrap();
+    check(&e, "nothing");
+
+    let n = ticket(&mut e, "2026-03-04T10:00:00Z", "late@x.test", "Scanner jams", Priority::Urgent, None, Some("Product"));
+    check(&e, "a new ticket");
+    e.ws.set_tags(n, &["scanner".to_string(), "hardware".to_string()]).unwrap();
+    check(&e, "tags");
+    e.ws.assign(n, Some(PIOTR)).unwrap();
+    reply(&mut e, "2026-03-04T10:30:00Z", n, MessageKind::Public, "On my way.");
+    check(&e, "an assignment and a first response");
+    status(&mut e, "2026-03-04T11:00:00Z", n, Status::Pending);
+    reply(&mut e, "2026-03-05T09:00:00Z", n, MessageKind::Customer, "Still jams.");
+    check(&e, "a Pending pause");
+    status(&mut e, "2026-03-05T12:00:00Z", n, Status::Resolved);
+    e.ws.rate_ticket(n, false, "Took a day").unwrap();
+    check(&e, "a resolution and a rating");
+    e.ws.set_priority(t[2], Priority::Urgent).unwrap();
+    check(&e, "a priority change");
+    e.ws.set_sla_settings(SlaSettings::default()).unwrap();
+    check(&e, "new SLA settings");
+
+    let mut other = casebook::Workspace::open(&e.db(), e.clock.clone()).unwrap();
+    other.set_status(n, Status::Open, None).unwrap();
+    other.set_tags(t[1], &["printer".to_string()]).unwrap();
+    drop(other);
+    // This workspace's SLA settings are its own, so compare with the same ones.
+    check(&e, "changes by another connection");
+
+    let after = e.ws.stats(&period()).unwrap();
+    assert_eq!(after.headline.created, before.headline.created + 1, "the new ticket is counted");
+    assert!(after.by_tag.iter().any(|c| c.label == "scanner"), "its tags are counted: {:?}", after.by_tag);
+}

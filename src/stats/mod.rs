@@ -7,17 +7,17 @@
 //! window, the CLI and a click-through can never disagree.
 
 mod csat;
-mod load;
+mod snapshot;
 pub mod tables;
 pub use csat::Rating;
 
-use load::{Row, Tickets};
+use snapshot::{Row, Snapshot};
 use crate::clock::{from_ms, to_ms, Timestamp};
 use crate::model::{Priority, Status};
-use crate::sla::{self, Pause, SlaFacts};
+use crate::sla::{self, OutcomeTimes, SlaFacts, SlaSettings};
 use crate::{Error, Result, Workspace};
 use serde::{Deserialize, Serialize};
-use rustc_hash::FxHashMap;
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 const DAY: i64 = 86_400_000;
@@ -305,26 +305,39 @@ impl PeriodIds {
     }
 }
 
-fn percentile(sorted: &[i64], p: f64) -> Option<i64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    // Nearest rank: the smallest value with at least p of the values at or below it.
-    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    Some(sorted[rank - 1])
-}
-
-fn median(values: &mut [i64]) -> Option<i64> {
-    values.sort_unstable();
+/// The nearest-rank percentile: the smallest value with at least `p` of the values at or
+/// below it. Reorders `values` (a selection, not a sort: the dashboard takes several over
+/// 100k times).
+fn percentile(values: &mut [i64], p: f64) -> Option<i64> {
     if values.is_empty() {
         return None;
     }
+    let rank = ((p * values.len() as f64).ceil() as usize).clamp(1, values.len());
+    Some(*values.select_nth_unstable(rank - 1).1)
+}
+
+/// The middle value, or the mean of the two middle ones. Reorders `values`.
+fn median(values: &mut [i64]) -> Option<i64> {
     let n = values.len();
-    Some(if n % 2 == 1 { values[n / 2] } else { (values[n / 2 - 1] + values[n / 2]) / 2 })
+    if n == 0 {
+        return None;
+    }
+    let (below, mid, _) = values.select_nth_unstable(n / 2);
+    let mid = *mid;
+    Some(if n % 2 == 1 { mid } else { (below.iter().max().copied().unwrap_or(mid) + mid) / 2 })
 }
 
 fn average(values: &[i64]) -> Option<i64> {
     (!values.is_empty()).then(|| (values.iter().map(|v| *v as i128).sum::<i128>() / values.len() as i128) as i64)
+}
+
+/// Working seconds between two instants in ms: calendar seconds when there are no business
+/// hours, without the date arithmetic (the dashboard asks this 100k times).
+fn working_seconds(settings: &SlaSettings, from: i64, to: i64) -> i64 {
+    match settings.business_hours {
+        None => ((to - from) / 1000).max(0),
+        Some(_) => settings.working_seconds(from_ms(from), from_ms(to)),
+    }
 }
 
 fn ratio(a: i64, b: i64) -> Option<f64> {
@@ -340,18 +353,13 @@ fn durations(key: &str, items: &[(i64, i64, i64)], sets: &mut Sets) -> Durations
     let (avg, bavg) = (average(&cal), average(&biz));
     let med = median(&mut cal);
     let bmed = median(&mut biz);
-    let mut histogram = Vec::new();
-    for (i, (label, upper)) in RANGES.iter().enumerate() {
-        let lower = if i == 0 { 0 } else { RANGES[i - 1].1 };
-        let k = format!("{key}:{}", i);
-        let id = sets.id(&k);
-        for (n, ms, _) in items {
-            if *ms >= lower && *ms < *upper {
-                sets.push(id, *n);
-            }
+    let range_ids: Vec<usize> = (0..RANGES.len()).map(|i| sets.id(&format!("{key}:{i}"))).collect();
+    for (n, ms, _) in items.iter().filter(|i| i.1 >= 0) {
+        if let Some(i) = RANGES.iter().position(|(_, upper)| ms < upper) {
+            sets.push(range_ids[i], *n);
         }
-        histogram.push(sets.count(&k, *label));
     }
+    let histogram = RANGES.iter().enumerate().map(|(i, (label, _))| sets.count(&format!("{key}:{i}"), *label)).collect();
     let id = sets.id(key);
     for (n, _, _) in items {
         sets.push(id, *n);
@@ -361,10 +369,10 @@ fn durations(key: &str, items: &[(i64, i64, i64)], sets: &mut Sets) -> Durations
         count: items.len() as i64,
         median: med,
         average: avg,
-        p90: percentile(&cal, 0.9),
+        p90: percentile(&mut cal, 0.9),
         business_median: bmed,
         business_average: bavg,
-        business_p90: percentile(&biz, 0.9),
+        business_p90: percentile(&mut biz, 0.9),
         histogram,
     }
 }
@@ -375,6 +383,10 @@ fn compliance(sets: &mut Sets, prefix: &str) -> Compliance {
     let decided = met.count + breached.count;
     Compliance { rate: ratio(met.count, decided), breach_rate: ratio(breached.count, decided), met, breached }
 }
+
+/// The tickets as the dashboard last read them (see `snapshot`); one per workspace.
+#[derive(Default)]
+pub(crate) struct StatsCache(RefCell<Option<Snapshot>>);
 
 impl Workspace {
     /// The dashboard's figures for a period (see `StatsQuery`).
@@ -389,6 +401,11 @@ impl Workspace {
         numbers.sort_unstable_by(|a, b| b.cmp(a));
         numbers.dedup();
         Ok(numbers)
+    }
+
+    /// Drops the statistics' copy of the tickets, for a write that appends no event.
+    pub(crate) fn forget_stats_snapshot(&mut self) {
+        self.stats_cache.0.get_mut().take();
     }
 
     fn compute_stats(&self, q: &StatsQuery) -> Result<(Stats, Sets)> {
@@ -408,8 +425,10 @@ impl Workspace {
             Bucket::Auto => Bucket::Week,
             b => b,
         };
-        let data = Tickets::load(&self.conn, q.priority, q.ticket_type.as_deref(), q.team.as_deref(), q.agent.as_deref(), prev_from)?;
-        let rows = &data.rows;
+        let mut slot = self.stats_cache.0.borrow_mut();
+        let snap = Snapshot::current(&mut slot, &self.conn, &self.sla)?;
+        let filter = snap.filter(&self.conn, q.priority, q.ticket_type.as_deref(), q.team.as_deref(), q.agent.as_deref())?;
+        let rows: Vec<&Row> = snap.rows.iter().filter(|r| filter.admits(r)).collect();
         let settings = &self.sla;
         let mut sets = Sets::default();
         let in_period = |t: i64| t >= from && t < to;
@@ -418,7 +437,7 @@ impl Workspace {
         let status_ids: Vec<usize> = Status::ALL.iter().map(|s| sets.id(&format!("status:{}", s.as_str()))).collect();
         let age_ids: Vec<usize> = (0..5).map(|i| sets.id(&format!("age:{i}"))).collect();
         let (unassigned_id, breached_id, at_risk_id) = (sets.id("unassigned"), sets.id("breached"), sets.id("at_risk"));
-        for r in rows {
+        for r in &rows {
             sets.push(status_ids[status_index(r.status)], r.number);
             if r.unsolved() {
                 if r.agent_ix.is_none() {
@@ -452,9 +471,9 @@ impl Workspace {
         let trend_starts: Vec<i64> = (0..).map(|i| from + i * trend_step).take_while(|s| *s < to).collect();
         let mut frt_items = Vec::new();
         let mut res_items = Vec::new();
-        // Indexed like `data.agents` and `data.types`; `None` until a ticket counts there.
-        let mut per_agent: Vec<Option<AgentAcc>> = (0..data.agents.len()).map(|_| None).collect();
-        let mut per_type: Vec<Option<TypeAcc>> = (0..data.types.len()).map(|_| None).collect();
+        // Indexed like `snap.agents` and `snap.types`; `None` until a ticket counts there.
+        let mut per_agent: Vec<Option<AgentAcc>> = (0..snap.agents.len()).map(|_| None).collect();
+        let mut per_type: Vec<Option<TypeAcc>> = (0..snap.types.names.len()).map(|_| None).collect();
         let mut prev = PeriodAcc::default();
         let mut this = PeriodAcc::default();
         let ids = [PeriodIds::new(&mut sets, ""), PeriodIds::new(&mut sets, "prev:")];
@@ -469,12 +488,15 @@ impl Workspace {
         let trend_ids: Vec<[usize; 3]> = (0..trend_starts.len())
             .map(|i| [sets.id(&format!("trend:{i}:created")), sets.id(&format!("trend:{i}:solved")), sets.id(&format!("trend:{i}:reopened"))])
             .collect();
-        for (ix, r) in rows.iter().enumerate() {
+        for r in &rows {
             // SLA outcomes count for tickets created in either period (duplicates aside):
             // per target, 0 met or 1 breached.
             let counts_for_sla = r.created >= prev_from && r.created < to && !r.duplicate;
             let outcomes: [Option<usize>; 2] = if counts_for_sla {
-                sla::outcomes_at(settings, &facts(r, data.pauses.get(&ix)), from_ms(now)).map(|o| o.map(|met| if met { 0 } else { 1 }))
+                let times = OutcomeTimes { created: r.created, cycle_start: r.cycle_start, first_response: r.first_response, resolved: r.solved_resolved() };
+                sla::outcomes_at_ms(settings, r.priority, times, !r.pauses.is_empty(), now)
+                    .unwrap_or_else(|| sla::outcomes_at(settings, &facts(r), from_ms(now)))
+                    .map(|o| o.map(|met| if met { 0 } else { 1 }))
             } else {
                 [None, None]
             };
@@ -505,12 +527,12 @@ impl Workspace {
                     sets.push(ids.reopened, r.number);
                 }
             }
-            let ticket_type = &data.types[r.type_ix];
-            let agent = r.agent_ix.map(|i| (i, &data.agents[i].email));
+            let ticket_type = &snap.types.names[r.type_ix];
+            let agent = r.agent_ix.map(|i| (i, &snap.agents[i].email));
             // This period's details.
             if in_period(r.created) {
                 if let Some(fr) = r.first_response {
-                    frt_items.push((r.number, (fr - r.created).max(0), settings.working_seconds(from_ms(r.created), from_ms(fr))));
+                    frt_items.push((r.number, (fr - r.created).max(0), working_seconds(settings, r.created, fr)));
                 }
                 let t = per_type[r.type_ix].get_or_insert_with(|| TypeAcc::new(&mut sets, ticket_type));
                 sets.push(t.created_id, r.number);
@@ -535,7 +557,7 @@ impl Workspace {
                 }
             }
             if let Some(solved) = r.solved_at().filter(|t| in_period(*t)) {
-                res_items.push((r.number, solved - r.created, settings.working_seconds(from_ms(r.created), from_ms(solved))));
+                res_items.push((r.number, solved - r.created, working_seconds(settings, r.created, solved)));
                 let t = per_type[r.type_ix].get_or_insert_with(|| TypeAcc::new(&mut sets, ticket_type));
                 t.resolution.push((solved - r.created) / 1000);
                 sets.push(t.solved_id, r.number);
@@ -560,7 +582,7 @@ impl Workspace {
 
         // Ratings (of the admitted tickets only).
         let (good_id, bad_id) = (sets.id("csat:good"), sets.id("csat:bad"));
-        for (ix, good, at) in data.ratings(&self.conn, prev_from, to)? {
+        for (r, (good, at)) in rows.iter().filter_map(|r| r.rating.filter(|(_, at)| *at >= prev_from && *at < to).map(|g| (r, g))) {
             let acc = if in_period(at) { &mut this } else { &mut prev };
             if good {
                 acc.good += 1;
@@ -568,7 +590,6 @@ impl Workspace {
                 acc.bad += 1;
             }
             if in_period(at) {
-                let r = &rows[ix];
                 sets.push(if good { good_id } else { bad_id }, r.number);
                 if let Some(a) = r.agent_ix.and_then(|i| per_agent[i].as_mut()) {
                     a.rated += 1;
@@ -576,7 +597,7 @@ impl Workspace {
                 }
             }
         }
-        let comments = csat::comments_between(&self.conn, from, to, 10, |id| Ok(data.find(id)?.is_some()))?;
+        let comments = csat::comments_between(&self.conn, from, to, 10, |id| Ok(snap.find(id)?.is_some_and(|ix| filter.admits(&snap.rows[ix]))))?;
 
         let headline = |acc: &mut PeriodAcc, prefix: &str, a: i64, b: i64, sets: &mut Sets| Headline {
             from: Some(from_ms(a)),
@@ -613,10 +634,10 @@ impl Workspace {
                 resolution: compliance(&mut sets, &format!("res:{}", p.as_str())),
             })
             .collect();
-        // `data.agents` is sorted by email, so the table is too.
+        // `snap.agents` is sorted by email, so the table is too.
         let agents = per_agent
             .into_iter()
-            .zip(&data.agents)
+            .zip(&snap.agents)
             .filter_map(|(a, agent)| a.map(|a| (a, agent)))
             .map(|(mut a, agent)| AgentFigures {
                 email: agent.email.clone(),
@@ -634,7 +655,7 @@ impl Workspace {
         let by_type: Vec<Count> = sets.counts_under("type:").into_iter().filter(|c| c.count > 0).collect();
         let mut slowest_types: Vec<TypeSpeed> = per_type
             .into_iter()
-            .zip(&data.types)
+            .zip(&snap.types.names)
             .filter_map(|(t, name)| t.filter(|t| !t.resolution.is_empty()).map(|t| (t, name)))
             .map(|(mut t, name)| TypeSpeed {
                 solved: sets.count(&format!("type_solved:{name}"), "solved"),
@@ -645,21 +666,17 @@ impl Workspace {
         slowest_types.sort_by(|a, b| b.median_resolution.cmp(&a.median_resolution).then(a.ticket_type.cmp(&b.ticket_type)));
 
         // Tags of the tickets created in the period, the most frequent first (the problem families).
-        let mut tag_ids: FxHashMap<String, usize> = FxHashMap::default();
-        data.tags(&self.conn, |ix, tag| {
-            let r = &rows[ix];
-            if in_period(r.created) {
-                let id = match tag_ids.get(tag) {
-                    Some(id) => *id,
-                    None => *tag_ids.entry(tag.to_string()).or_insert_with(|| sets.id(&format!("tag:{tag}"))),
-                };
+        let mut tag_ids: Vec<Option<usize>> = vec![None; snap.tags.names.len()];
+        for r in rows.iter().filter(|r| in_period(r.created)) {
+            for t in &r.tags {
+                let id = *tag_ids[*t].get_or_insert_with(|| sets.id(&format!("tag:{}", snap.tags.names[*t])));
                 sets.push(id, r.number);
             }
-        })?;
+        }
         let mut by_tag = sets.counts_under("tag:");
         by_tag.truncate(15);
 
-        let mut bottlenecks = bottlenecks(rows, now, q.stuck_hours.unwrap_or(72) as i64, &mut sets);
+        let mut bottlenecks = bottlenecks(&rows, now, q.stuck_hours.unwrap_or(72) as i64, &mut sets);
         for w in &mut bottlenecks.worst {
             w.subject = self.conn.query_row("SELECT subject FROM tickets WHERE number = ?1", [w.number], |r| r.get(0))?;
         }
@@ -693,20 +710,20 @@ impl Workspace {
     }
 }
 
-fn facts(r: &Row, pauses: Option<&Vec<Pause>>) -> SlaFacts {
+fn facts(r: &Row) -> SlaFacts {
     SlaFacts {
         priority: r.priority,
         status: r.status,
         created_at: from_ms(r.created),
         cycle_start: from_ms(r.cycle_start),
         first_response_at: r.first_response.map(from_ms),
-        resolved_at: if r.status.is_solved() { r.resolved.map(from_ms) } else { None },
-        pauses: pauses.cloned().unwrap_or_default(),
+        resolved_at: r.solved_resolved().map(from_ms),
+        pauses: r.pauses.clone(),
     }
 }
 
-fn bottlenecks(rows: &[Row], now: i64, threshold_hours: i64, sets: &mut Sets) -> Bottlenecks {
-    let mut stuck: Vec<&Row> = rows.iter().filter(|r| r.unsolved() && now - r.status_changed >= threshold_hours * HOUR).collect();
+fn bottlenecks(rows: &[&Row], now: i64, threshold_hours: i64, sets: &mut Sets) -> Bottlenecks {
+    let mut stuck: Vec<&Row> = rows.iter().copied().filter(|r| r.unsolved() && now - r.status_changed >= threshold_hours * HOUR).collect();
     stuck.sort_by_key(|r| r.status_changed);
     for r in &stuck {
         sets.add("stuck", r.number);
@@ -787,9 +804,12 @@ mod tests {
         assert_eq!(median(&mut [5, 1, 3]), Some(3));
         assert_eq!(median(&mut [4, 1, 3, 2]), Some(2));
         assert_eq!(median(&mut []), None);
-        let sorted: Vec<i64> = (1..=10).collect();
-        assert_eq!(percentile(&sorted, 0.9), Some(9));
-        assert_eq!(percentile(&[7], 0.9), Some(7));
+        let mut shuffled: Vec<i64> = vec![7, 3, 10, 1, 9, 2, 8, 4, 6, 5];
+        assert_eq!(percentile(&mut shuffled, 0.9), Some(9));
+        assert_eq!(percentile(&mut shuffled, 0.5), Some(5));
+        assert_eq!(percentile(&mut [7], 0.9), Some(7));
+        assert_eq!(percentile(&mut [], 0.9), None);
+        assert_eq!(median(&mut [9, 1, 5, 3]), Some(4));
         assert_eq!(average(&[1, 2, 4]), Some(2));
     }
 }
