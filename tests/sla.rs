@@ -186,7 +186,8 @@ fn warsaw_dst_change_keeps_local_opening_hours() {
 fn working_hours_that_span_the_dst_switch_count_real_time() {
     let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
     let night = |weekday| WorkingHours { weekday, start: t(1, 0), end: t(4, 0) };
-    let bh = BusinessHours { time_zone: "Europe/Warsaw".into(), week: (1..=7).map(night).collect(), holidays: vec![] };
+    let mut bh = BusinessHours::weekdays("Europe/Warsaw", "09:00", "17:00").unwrap();
+    bh.week = (1..=7).map(night).collect();
     let settings = SlaSettings { business_hours: Some(bh), ..SlaSettings::default() };
     // 29 March: 02:00–03:00 does not exist, so 01:00–04:00 local holds 2 real hours.
     assert_eq!(settings.working_seconds(ts("2026-03-28T12:00:00Z"), ts("2026-03-29T12:00:00Z")), 2 * 3600);

@@ -163,7 +163,7 @@ impl Services {
 
     /// The background scheduler: one task, so an alert is never planned twice. It scans and
     /// delivers alerts on start, on a timer (the settings' interval) and right after every
-    /// change, and makes the daily backup.
+    /// change, makes the daily backup and keeps the dashboard's figures ready.
     pub fn start_alert_scheduler(self: &Arc<Self>) {
         let me = self.clone();
         tauri::async_runtime::spawn(async move {
@@ -182,6 +182,12 @@ impl Services {
                 });
                 let outcome = tauri::async_runtime::spawn_blocking(move || notifications::scan_and_deliver(&pass.workspace, Some(on_click))).await;
                 me.scheduled_backup().await;
+                // Keep the dashboard's copy of the tickets current, so opening it only counts.
+                if me.workspace.lock().unwrap().is_some() {
+                    if let Err(e) = me.read(|ws| ws.prepare_stats()).await {
+                        eprintln!("casebook: dashboard: {}", e.message);
+                    }
+                }
                 match outcome {
                     Ok(Ok(o)) => {
                         if o.changed_anything() {

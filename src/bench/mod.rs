@@ -35,6 +35,18 @@ pub(crate) fn percentiles(n: usize, mut f: impl FnMut(usize) -> Result<()>) -> R
     Ok((at(0.5), at(0.95)))
 }
 
+/// Like `percentiles`, of the part of each run that `f` timed itself (it reports that part),
+/// for runs with a set-up that is not measured.
+pub(crate) fn timed_percentiles(n: usize, mut f: impl FnMut(usize) -> Result<std::time::Duration>) -> Result<(f64, f64)> {
+    let mut times = Vec::with_capacity(n);
+    for i in 0..n {
+        times.push(f(i)?.as_secs_f64() * 1000.0);
+    }
+    times.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let at = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
+    Ok((at(0.5), at(0.95)))
+}
+
 pub(crate) fn ms(p: (f64, f64)) -> String {
     format!("p50 {:.2} ms · p95 {:.2} ms", p.0, p.1)
 }

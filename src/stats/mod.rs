@@ -403,6 +403,13 @@ impl Workspace {
         Ok(numbers)
     }
 
+    /// Brings the dashboard's copy of the tickets up to date (the first time, it reads every
+    /// ticket), so that opening the dashboard later only counts. The desktop's scheduler
+    /// calls this after each pass.
+    pub fn prepare_stats(&self) -> Result<()> {
+        Snapshot::current(&mut self.stats_cache.0.borrow_mut(), &self.conn, &self.sla).map(|_| ())
+    }
+
     /// Drops the statistics' copy of the tickets, for a write that appends no event.
     pub(crate) fn forget_stats_snapshot(&mut self) {
         self.stats_cache.0.get_mut().take();
