@@ -149,6 +149,7 @@ fn every_number_lists_exactly_its_tickets() {
     assert_eq!(behind(&s.trend[2].reopened.key), vec![t[3]]);
     assert_eq!(behind(&s.bottlenecks.stuck.key), vec![t[7], t[4]]);
     assert_eq!(behind(&s.csat.bad.key), vec![t[2]]);
+    assert_eq!(behind("created_solved"), vec![t[3], t[2], t[1]], "the resolution rate's solved half");
     let piotr = s.agents.iter().find(|a| a.email == PIOTR).unwrap();
     assert_eq!(behind(&piotr.solved.key), vec![t[3], t[2]]);
     // Every count is the length of its list.

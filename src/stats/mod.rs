@@ -287,6 +287,8 @@ fn status_index(s: Status) -> usize {
 /// The interned keys of one period ("" this one, "prev:" the one before).
 struct PeriodIds {
     created: usize,
+    /// Created in the period and solved by now (the resolution rate's tickets).
+    created_solved: usize,
     solved: usize,
     reopened: usize,
     /// [first response, resolution] × [met, breached]
@@ -298,6 +300,7 @@ impl PeriodIds {
         let mut k = |s: &str| sets.id(&format!("{prefix}{s}"));
         PeriodIds {
             created: k("created"),
+            created_solved: k("created_solved"),
             solved: k("solved"),
             reopened: k("reopened"),
             sla: [[k("frt:met"), k("frt:breached")], [k("res:met"), k("res:breached")]],
@@ -514,6 +517,7 @@ impl Workspace {
                     sets.push(ids.created, r.number);
                     if r.solved_at().is_some() {
                         acc.created_solved += 1;
+                        sets.push(ids.created_solved, r.number);
                     }
                     if let Some(fr) = r.first_response {
                         acc.frt.push((fr - r.created).max(0) / 1000);
