@@ -24,15 +24,11 @@ pub(crate) fn row(measure: impl Into<String>, casebook: impl Into<String>, alter
 
 /// Milliseconds of each run of `f`, `n` times, as (p50, p95).
 pub(crate) fn percentiles(n: usize, mut f: impl FnMut(usize) -> Result<()>) -> Result<(f64, f64)> {
-    let mut times = Vec::with_capacity(n);
-    for i in 0..n {
+    timed_percentiles(n, |i| {
         let t = Instant::now();
         f(i)?;
-        times.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
-    times.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let at = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
-    Ok((at(0.5), at(0.95)))
+        Ok(t.elapsed())
+    })
 }
 
 /// Like `percentiles`, of the part of each run that `f` timed itself (it reports that part),
