@@ -5,8 +5,8 @@
 //! with the same rows and events the one-by-one API writes.
 
 use crate::clock::{to_ms, Timestamp};
-use crate::events::{self, EventCtx};
-use crate::model::{MessageKind, Priority, Role, Status, Tier};
+use crate::events::{self, Change, EventCtx, FieldChange};
+use crate::model::{Channel, MessageKind, Priority, Resolution, Role, Status, Tier};
 use crate::people::NewAgent;
 use crate::sla::{self, Pause, SlaFacts};
 use crate::workspace::Workspace;
@@ -14,9 +14,8 @@ use crate::Result;
 use rand::distr::weighted::WeightedIndex;
 use rand::prelude::*;
 use rand_chacha::ChaCha8Rng;
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::Deserialize;
-use serde_json::json;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -185,12 +184,19 @@ pub fn generate(ws: &mut Workspace, opts: DemoOptions) -> Result<DemoReport> {
         }
     }
     {
+        let ctx = ws.ctx();
         let tx = ws.begin()?;
         for (team, backup) in TEAMS {
-            tx.execute(
-                "UPDATE teams SET backup_agent = (SELECT id FROM agents WHERE email = ?2) WHERE name = ?1 AND backup_agent IS NULL",
-                params![team, backup],
-            )?;
+            let found: Option<(String, Option<String>, String)> = tx
+                .query_row(
+                    "SELECT t.id, t.backup_agent, a.id FROM teams t, agents a WHERE t.name = ?1 AND a.email = ?2",
+                    params![team, backup],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            if let Some((id, None, agent)) = found {
+                events::record(&tx, &ctx, None, Change::TeamBackupSet { id, backup_agent_id: Some(agent) })?;
+            }
         }
         tx.commit()?;
     }
@@ -232,10 +238,8 @@ pub fn generate(ws: &mut Workspace, opts: DemoOptions) -> Result<DemoReport> {
         Ok(())
     })?;
     {
-        // The instants rules measure from, for the rows just written (with their indexes back).
         let device = ws.device_id.clone();
         let tx = ws.begin()?;
-        crate::rules::backfill_instants(&tx, first_number)?;
         rate_some(&tx, &mut rng, first_number, to_ms(now), &device)?;
         tx.commit()?;
     }
@@ -291,16 +295,16 @@ fn make_customers(tx: &Connection, ctx: &EventCtx, rng: &mut ChaCha8Rng, count: 
         let org_id = match org_ids.get(org) {
             Some(id) => id.clone(),
             None => {
-                let id = crate::people::upsert_organisation(tx, org)?;
+                let id = crate::people::upsert_organisation(tx, ctx, org)?;
                 org_ids.insert(org, id.clone());
                 id
             }
         };
         let tier = if rng.random_bool(0.08) { Tier::Vip } else { Tier::Normal };
         let id = Uuid::now_v7().to_string();
-        tx.prepare_cached("INSERT INTO customers (id, name, email, organisation_id, tier, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
-            .execute(params![id, name, email, org_id, tier.as_str(), to_ms(now) - 400 * 24 * 3600 * 1000])?;
-        events::append(tx, ctx, None, "customer.added", json!({ "id": id, "name": name, "email": email, "organisation": org, "tier": tier }))?;
+        let created_at = to_ms(now) - 400 * 24 * 3600 * 1000;
+        let change = Change::CustomerAdded { id: id.clone(), name, email: email.clone(), organisation_id: Some(org_id), tier, created_at };
+        events::record(tx, ctx, None, change)?;
         out.push(Customer { id, email, lang });
     }
     Ok(out)
@@ -372,9 +376,8 @@ fn rate_some(tx: &Connection, rng: &mut ChaCha8Rng, first_number: i64, now: i64,
             ""
         };
         let at = (resolved_at + delay(rng, 600.0)).min(now);
-        tx.execute("INSERT INTO csat (ticket_id, good, comment, rated_at) VALUES (?1, ?2, ?3, ?4)", params![id, good as i64, comment, at])?;
         let ctx = EventCtx { actor: "system".into(), device: device.to_string(), at: crate::clock::from_ms(at) };
-        events::append(tx, &ctx, Some(&id), "ticket.rated", json!({ "good": good, "comment": comment }))?;
+        events::record(tx, &ctx, Some(&id), Change::Rated { good, comment: comment.to_string(), recorded_by: None })?;
     }
     Ok(())
 }
@@ -456,11 +459,9 @@ fn write_ticket(
     let mut status_changes: Vec<(Status, Status, i64, Option<&str>, String)> = Vec::new();
     let mut first_response_at = None;
     let mut resolved_at = None;
-    let mut closed_at = None;
-    let mut resolution: Option<&str> = None;
+    let resolution: Option<&str>;
     let mut pause_start = None;
     let mut assigned_at = None;
-    let mut updated_at = created_at;
 
     if target != Status::New {
         let t1 = created_at + delay(rng, mean_response);
@@ -471,11 +472,9 @@ fn write_ticket(
             first_response_at = Some(t1);
             status_changes.push((Status::New, Status::Open, t1, None, agent_actor.clone()));
             status = Status::Open;
-            updated_at = t1;
             if rng.random_bool(0.15) {
                 let note_at = (t1 + delay(rng, 30.0)).min(now - 1);
                 msgs.push((MessageKind::Internal, cat.internal_notes[key].choose(rng).unwrap().clone(), note_at, false));
-                updated_at = updated_at.max(note_at);
             }
             let mut t = t1;
             if target.is_solved() || matches!(target, Status::OnHold) || rng.random_bool(0.5) {
@@ -483,7 +482,6 @@ fn write_ticket(
                 if t2 < now && rng.random_bool(0.6) {
                     msgs.push((MessageKind::Customer, cat.customer_followups[key].choose(rng).unwrap().clone(), t2, false));
                     t = t2;
-                    updated_at = updated_at.max(t2);
                 }
             }
             match target {
@@ -516,14 +514,11 @@ fn write_ticket(
                             t3 + 60_000
                         };
                         resolved_at = Some(r_at);
-                        updated_at = updated_at.max(r_at);
                         status = Status::Resolved;
                         let c = r_at + 4 * 24 * 3_600_000;
                         if target == Status::Closed && c < now {
-                            closed_at = Some(c);
                             status_changes.push((Status::Resolved, Status::Closed, c, resolution, "rule:auto-close-resolved".into()));
                             status = Status::Closed;
-                            updated_at = c;
                         }
                     }
                 }
@@ -544,97 +539,88 @@ fn write_ticket(
         pauses: pause_start.map(|s| vec![Pause { start: crate::clock::from_ms(s), end: None }]).unwrap_or_default(),
     };
     let inst = sla::instants(settings, &facts);
-    let ms = |t: Option<Timestamp>| t.map(to_ms);
 
-    tx.prepare_cached(
-        "INSERT INTO tickets (id, number, subject, description, type, priority, status, resolution, requester_id, assignee_id, team_id,
-                              channel, created_at, updated_at, first_response_at, resolved_at, closed_at, sla_cycle_start,
-                              frt_due_at, frt_risk_at, res_due_at, res_risk_at, sla_attention_at, sla_alert_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?13, ?18, ?19, ?20, ?21, ?22, ?23)",
-    )?
-    .execute(params![
-        id,
+    let created_actor = if channel == "email" { customer_actor.clone() } else { agent_actor.clone() };
+    tags.sort();
+    tags.dedup();
+    let created = Change::TicketCreated {
+        id: id.clone(),
         number,
         subject,
         description,
-        family.ticket_type,
-        priority.rank(),
-        status.as_str(),
-        resolution,
-        customer.id,
-        assignee.map(|a| a.id.as_str()),
+        ticket_type: family.ticket_type.clone(),
+        priority,
+        requester_id: customer.id.clone(),
+        assignee_id: None,
         team_id,
-        channel,
-        created_at,
-        updated_at,
-        first_response_at,
-        resolved_at,
-        closed_at,
-        ms(inst.frt_due_at),
-        ms(inst.frt_risk_at),
-        ms(inst.res_due_at),
-        ms(inst.res_risk_at),
-        ms(inst.attention_at),
-        // The demo's past was already alerted on: only instants still ahead will alert.
-        ms(crate::alerts::next_sla_alert_at(&inst, crate::clock::from_ms(now))),
-    ])?;
-    crate::alerts::record_past_sla_alerts(tx, &id, 0, &inst, crate::clock::from_ms(now))?;
-    {
-        let mut stmt = tx.prepare_cached("INSERT INTO ticket_tags (ticket_id, tag) VALUES (?1, ?2)")?;
-        tags.sort();
-        tags.dedup();
-        for tag in &tags {
-            stmt.execute(params![id, tag])?;
-        }
-    }
-    if let Some(s) = pause_start {
-        tx.prepare_cached("INSERT INTO sla_pauses (ticket_id, started_at) VALUES (?1, ?2)")?.execute(params![id, s])?;
-    }
-    let created_actor = if channel == "email" { customer_actor.clone() } else { agent_actor.clone() };
-    events::append(
-        tx,
-        &ev(&created_actor, created_at),
-        Some(&id),
-        "ticket.created",
-        json!({
-            "id": id, "number": number, "subject": subject, "type": family.ticket_type, "priority": priority,
-            "status": Status::New, "requester": customer.email, "assignee": null, "team": family.team, "tags": tags,
-            "channel": channel, "demo_family": family.key,
-        }),
-    )?;
+        channel: Channel::parse(channel)?,
+        tags,
+        demo_family: Some(family.key.clone()),
+    };
+    events::record(tx, &ev(&created_actor, created_at), Some(&id), created)?;
     counters.events += 1;
-    if let (Some(a), Some(at)) = (assignee, assigned_at) {
-        events::append(tx, &ev(&agent_actor, at), Some(&id), "ticket.field_changed", json!({ "field": "assignee", "from": null, "to": a.email }))?;
+    if let Some(a) = assignee {
+        let at = assigned_at.unwrap_or(created_at);
+        let change = Change::FieldChanged(FieldChange::Assignee { from: None, to: Some(a.id.clone()) });
+        events::record(tx, &ev(&agent_actor, at), Some(&id), change)?;
         counters.events += 1;
     }
     msgs.sort_by_key(|m| m.2);
     let mut changes = status_changes.into_iter().peekable();
-    let mut msg_stmt = tx.prepare_cached(
-        "INSERT INTO messages (id, ticket_id, kind, author_agent, author_customer, body, created_at, is_solution) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?;
+    let mut resolved_at = None;
+    let status_change = |from: Status, to: Status, at: i64, reason: Option<&str>, resolved_at: &mut Option<i64>| -> Result<Change> {
+        let resolution = reason.map(Resolution::parse).transpose()?;
+        if to == Status::Resolved {
+            *resolved_at = Some(at);
+        }
+        Ok(Change::StatusChanged {
+            from,
+            to,
+            resolution,
+            resolved_at: if to.is_solved() { *resolved_at } else { None },
+            closed_at: (to == Status::Closed).then_some(at),
+            new_cycle: false,
+            pause_ends: from == Status::Pending,
+            pause_starts: to == Status::Pending,
+        })
+    };
+    let mut answered = false;
     for (kind, body, at, solution) in msgs {
         while let Some((from, to, change_at, reason, actor)) = changes.next_if(|c| c.2 < at) {
-            events::append(tx, &ev(&actor, change_at), Some(&id), "ticket.status_changed", json!({ "from": from, "to": to, "resolution": reason }))?;
+            events::record(tx, &ev(&actor, change_at), Some(&id), status_change(from, to, change_at, reason, &mut resolved_at)?)?;
             counters.events += 1;
         }
         let mid = id_at(at);
         let (author_agent, author_customer, actor) = match kind {
-            MessageKind::Customer => (None, Some(customer.id.as_str()), customer_actor.as_str()),
-            _ => (Some(agent.id.as_str()), None, agent_actor.as_str()),
+            MessageKind::Customer => (None, Some(customer.id.clone()), customer_actor.as_str()),
+            _ => (Some(agent.id.clone()), None, agent_actor.as_str()),
         };
-        msg_stmt.execute(params![mid, id, kind.as_str(), author_agent, author_customer, body, at, solution as i64])?;
-        events::append(tx, &ev(actor, at), Some(&id), "message.added", json!({ "id": mid, "kind": kind, "body": body, "attachments": [] }))?;
+        let first_response = kind == MessageKind::Public && !answered;
+        answered |= first_response;
+        let change = Change::MessageAdded {
+            id: mid.clone(),
+            kind,
+            author_agent_id: author_agent,
+            author_customer_id: author_customer,
+            body,
+            attachments: vec![],
+            first_response,
+        };
+        events::record(tx, &ev(actor, at), Some(&id), change)?;
         counters.messages += 1;
         counters.events += 1;
         if solution {
-            events::append(tx, &ev(actor, at), Some(&id), "message.marked_solution", json!({ "message": mid }))?;
+            events::record(tx, &ev(actor, at), Some(&id), Change::SolutionMarked { message_id: mid })?;
             counters.events += 1;
         }
     }
     for (from, to, at, reason, actor) in changes {
-        events::append(tx, &ev(&actor, at), Some(&id), "ticket.status_changed", json!({ "from": from, "to": to, "resolution": reason }))?;
+        events::record(tx, &ev(&actor, at), Some(&id), status_change(from, to, at, reason, &mut resolved_at)?)?;
         counters.events += 1;
     }
+    events::flush_derived(tx, settings)?;
+    // The demo's past was already alerted on: only instants still ahead will alert.
+    crate::alerts::record_past_sla_alerts(tx, &id, 0, &inst, crate::clock::from_ms(now))?;
     Ok(())
 }
 

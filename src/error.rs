@@ -35,6 +35,11 @@ pub enum Error {
     #[error("{0}")]
     Conflict(String),
 
+    /// An event that cannot be applied: from a newer version, malformed, or naming an entity
+    /// that does not exist. Nothing of it was written.
+    #[error("event {id} ({kind}) cannot be applied: {message}")]
+    BadEvent { id: String, kind: String, message: String },
+
     #[error("file error: {0}")]
     Io(#[from] std::io::Error),
 
@@ -69,6 +74,7 @@ impl Error {
             Error::AlreadyExists { .. } => "already_exists",
             Error::SchemaTooNew { .. } => "schema_too_new",
             Error::Conflict(_) => "conflict",
+            Error::BadEvent { .. } => "bad_event",
             Error::Io(_) => "io",
             Error::Database(_) | Error::Migration(_) => "database",
             Error::Json(_) => "malformed",

@@ -130,7 +130,8 @@ impl Workspace {
              JOIN (SELECT ticket_id, max(seq) AS seq FROM events WHERE kind IN ('ticket.created', 'ticket.status_changed') GROUP BY ticket_id) last
                ON last.ticket_id = t.id
              JOIN events e ON e.seq = last.seq
-             WHERE coalesce(json_extract(e.payload, '$.to'), json_extract(e.payload, '$.status')) <> t.status
+             WHERE coalesce(json_extract(e.payload, '$.to'), json_extract(e.payload, '$.status'),
+                            CASE WHEN e.kind = 'ticket.created' THEN 'new' END) <> t.status
              ORDER BY t.number",
             [],
         )?;
@@ -271,7 +272,7 @@ impl Workspace {
                 "sla" if !done.iter().any(|d: &String| d.starts_with("Recomputed")) => {
                     let settings = self.sla.clone();
                     let tx = self.begin()?;
-                    crate::tickets::refresh_all_sla(&tx, &settings)?;
+                    crate::events::refresh_all_sla(&tx, &settings)?;
                     tx.commit()?;
                     // The repair writes no event, so the dashboard's copy cannot see it.
                     self.forget_stats_snapshot();
@@ -317,7 +318,7 @@ impl Workspace {
             .collect::<rusqlite::Result<_>>()?;
         let mut stale = vec![];
         for (id, number, stored) in rows {
-            let i = crate::sla::instants(&self.sla, &crate::tickets::sla_facts(&self.conn, &id)?);
+            let i = crate::sla::instants(&self.sla, &crate::events::sla_facts(&self.conn, &id)?);
             let want = [i.frt_due_at, i.frt_risk_at, i.res_due_at, i.res_risk_at, i.attention_at].map(|t| t.map(to_ms));
             if want != stored {
                 stale.push(number);

@@ -12,11 +12,10 @@
 //!   priority urgent/high/normal/low → Urgent/High/Medium/Low (none → Medium), tags kept,
 //!   the Zendesk type and id kept as tags (`zendesk`, `zd-123`, `zd-problem`).
 
-use crate::clock::{parse_instant, to_ms, Timestamp};
+use crate::clock::{parse_instant, Timestamp};
 use crate::events::EventCtx;
 use crate::model::{Channel, MessageKind, NewTicket, Priority, Role, Status};
 use crate::{people, tickets, Error, Result, Workspace};
-use rusqlite::params;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
@@ -185,7 +184,6 @@ impl Workspace {
             })?;
             let ticket_id: String = tx.query_row("SELECT id FROM tickets WHERE number = ?1", [number], |r| r.get(0))?;
             let requester_id: String = tx.query_row("SELECT requester_id FROM tickets WHERE number = ?1", [number], |r| r.get(0))?;
-            let mut first_response: Option<Timestamp> = None;
             for c in comments.iter().skip(1) {
                 let when = at("comments.created_at", &c.created_at)?;
                 let cctx = EventCtx { at: when, ..ctx.clone() };
@@ -193,17 +191,11 @@ impl Workspace {
                     Some((id, _)) => (if c.public { MessageKind::Public } else { MessageKind::Internal }, Some(id.as_str()), None),
                     None => (MessageKind::Customer, None, Some(requester_id.as_str())),
                 };
-                if kind == MessageKind::Public && first_response.is_none() {
-                    first_response = Some(when);
-                }
                 if c.body.trim().is_empty() {
                     return Err(bad(format!("ticket {}, comments: a comment at {} is empty", t.id, c.created_at)));
                 }
                 tickets::insert_message(&tx, &cctx, &data_dir, &ticket_id, kind, agent, customer, &c.body, &[])?;
                 report.messages += 1;
-            }
-            if let Some(fr) = first_response {
-                tx.execute("UPDATE tickets SET first_response_at = ?2 WHERE id = ?1", params![ticket_id, to_ms(fr)])?;
             }
             // The status it has in Zendesk, reached the way our status machine allows.
             let updated = match &t.updated_at {
@@ -225,12 +217,10 @@ impl Workspace {
                     tickets::change_status(&tx, &sctx, &current, *to, None)?;
                 }
             }
-            tickets::touch(&tx, &ticket_id, updated)?;
-            tickets::refresh_sla(&tx, &settings, &ticket_id)?;
             report.tickets += 1;
             report.numbers.push(number);
         }
-        tx.commit()?;
+        crate::events::commit(tx, &settings)?;
         Ok(report)
     }
 }

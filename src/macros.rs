@@ -3,7 +3,7 @@
 use crate::model::Ticket;
 use crate::workspace::Workspace;
 use crate::{validate, Error, Result};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -114,18 +114,12 @@ impl Workspace {
         check_placeholders(&body)?;
         let ctx = self.ctx();
         let tx = self.begin()?;
-        let id: String = match tx.query_row("SELECT id FROM macros WHERE name = ?1", [&name], |r| r.get(0)).optional()? {
-            Some(id) => {
-                tx.execute("UPDATE macros SET body = ?2 WHERE id = ?1", params![id, body])?;
-                id
-            }
-            None => {
-                let id = Uuid::now_v7().to_string();
-                tx.execute("INSERT INTO macros (id, name, body) VALUES (?1, ?2, ?3)", params![id, name, body])?;
-                id
-            }
-        };
-        crate::events::append(&tx, &ctx, None, "macro.saved", serde_json::json!({ "id": id, "name": name, "body": body }))?;
+        let existing: Option<(String, String)> =
+            tx.query_row("SELECT id, name FROM macros WHERE name = ?1", [&name], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+        // Replacing keeps the name as first spelled (names ignore case).
+        let (id, name) = existing.unwrap_or_else(|| (Uuid::now_v7().to_string(), name));
+        let change = crate::events::Change::MacroSaved { id: id.clone(), name: name.clone(), body: body.clone() };
+        crate::events::record(&tx, &ctx, None, change)?;
         tx.commit()?;
         Ok(Macro { id: Uuid::parse_str(&id).unwrap_or_default(), name, body })
     }

@@ -1,13 +1,12 @@
 //! Agents, teams, customers and organisations (PRODUCT T1, O3).
 
 use crate::clock::to_ms;
-use crate::events::{self, EventCtx};
+use crate::events::{self, Change, EventCtx};
 use crate::model::{Agent, Customer, Role, Team, Tier};
 use crate::workspace::Workspace;
 use crate::{validate, Error, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -27,11 +26,8 @@ pub(crate) fn insert_agent(conn: &Connection, ctx: &EventCtx, name: &str, email:
         return Err(Error::Conflict(format!("an agent with the email {email} already exists")));
     }
     let id = Uuid::now_v7();
-    conn.execute(
-        "INSERT INTO agents (id, name, email, role, skills, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![id.to_string(), name, email, role.as_str(), serde_json::to_string(skills)?, to_ms(ctx.at)],
-    )?;
-    events::append(conn, ctx, None, "agent.added", json!({ "id": id, "name": name, "email": email, "role": role, "skills": skills }))?;
+    let change = Change::AgentAdded { id: id.to_string(), name: name.into(), email: email.into(), role, skills: skills.to_vec() };
+    events::record(conn, ctx, None, change)?;
     Ok(id)
 }
 
@@ -65,24 +61,21 @@ pub(crate) fn upsert_customer(
         None => email.split('@').next().unwrap_or(&email).to_string(),
     };
     let org_id = match organisation.map(str::trim).filter(|o| !o.is_empty()) {
-        Some(org) => Some(upsert_organisation(conn, &validate::name("organisation", org)?)?),
+        Some(org) => Some(upsert_organisation(conn, ctx, &validate::name("organisation", org)?)?),
         None => None,
     };
     let id = Uuid::now_v7().to_string();
-    conn.execute(
-        "INSERT INTO customers (id, name, email, organisation_id, tier, created_at) VALUES (?1, ?2, ?3, ?4, 'normal', ?5)",
-        params![id, name, email, org_id, to_ms(ctx.at)],
-    )?;
-    events::append(conn, ctx, None, "customer.added", json!({ "id": id, "name": name, "email": email, "organisation": organisation }))?;
+    let change = Change::CustomerAdded { id: id.clone(), name, email, organisation_id: org_id, tier: Tier::Normal, created_at: to_ms(ctx.at) };
+    events::record(conn, ctx, None, change)?;
     Ok(id)
 }
 
-pub(crate) fn upsert_organisation(conn: &Connection, name: &str) -> Result<String> {
+pub(crate) fn upsert_organisation(conn: &Connection, ctx: &EventCtx, name: &str) -> Result<String> {
     if let Some(id) = conn.query_row("SELECT id FROM organisations WHERE name = ?1", [name], |r| r.get(0)).optional()? {
         return Ok(id);
     }
     let id = Uuid::now_v7().to_string();
-    conn.execute("INSERT INTO organisations (id, name) VALUES (?1, ?2)", params![id, name])?;
+    events::record(conn, ctx, None, Change::OrganisationAdded { id: id.clone(), name: name.to_string() })?;
     Ok(id)
 }
 
@@ -129,8 +122,7 @@ impl Workspace {
         let id = insert_agent(&tx, &ctx, &name, &email, new.role, &new.skills)?;
         for team in &new.teams {
             let team_id = team_id(&tx, team)?;
-            tx.execute("INSERT INTO agent_teams (agent_id, team_id) VALUES (?1, ?2)", params![id.to_string(), team_id])?;
-            events::append(&tx, &ctx, None, "agent.joined_team", json!({ "agent": email, "team": team }))?;
+            events::record(&tx, &ctx, None, Change::AgentJoinedTeam { agent_id: id.to_string(), team_id })?;
         }
         tx.commit()?;
         if self.acting.is_none() {
@@ -161,8 +153,7 @@ impl Workspace {
         }
         let backup = backup_agent.map(|e| agent_id(&tx, e)).transpose()?;
         let id = Uuid::now_v7();
-        tx.execute("INSERT INTO teams (id, name, backup_agent) VALUES (?1, ?2, ?3)", params![id.to_string(), name, backup])?;
-        events::append(&tx, &ctx, None, "team.added", json!({ "id": id, "name": name, "backup_agent": backup_agent }))?;
+        events::record(&tx, &ctx, None, Change::TeamAdded { id: id.to_string(), name: name.clone(), backup_agent_id: backup })?;
         tx.commit()?;
         Ok(Team { id, name, backup_agent: backup_agent.map(str::to_string) })
     }
@@ -181,9 +172,11 @@ impl Workspace {
     pub fn join_team(&mut self, agent_email: &str, team: &str) -> Result<()> {
         let ctx = self.ctx();
         let tx = self.begin()?;
-        let (a, t) = (agent_id(&tx, agent_email)?, team_id(&tx, team)?);
-        tx.execute("INSERT OR IGNORE INTO agent_teams (agent_id, team_id) VALUES (?1, ?2)", params![a, t])?;
-        events::append(&tx, &ctx, None, "agent.joined_team", json!({ "agent": agent_email, "team": team }))?;
+        let (agent_id, team_id) = (agent_id(&tx, agent_email)?, team_id(&tx, team)?);
+        let member: bool = tx.query_row("SELECT count(*) FROM agent_teams WHERE agent_id = ?1 AND team_id = ?2", params![agent_id, team_id], |r| r.get::<_, i64>(0))? > 0;
+        if !member {
+            events::record(&tx, &ctx, None, Change::AgentJoinedTeam { agent_id, team_id })?;
+        }
         tx.commit()?;
         Ok(())
     }
@@ -204,12 +197,8 @@ impl Workspace {
         let ctx = self.ctx();
         let tx = self.begin()?;
         let id = upsert_customer(&tx, &ctx, &email, Some(&name), organisation)?;
-        let org_id = organisation.map(str::trim).filter(|o| !o.is_empty()).map(|o| upsert_organisation(&tx, o)).transpose()?;
-        tx.execute(
-            "UPDATE customers SET name = ?2, organisation_id = ?3, tier = ?4 WHERE id = ?1",
-            params![id, name, org_id, tier.as_str()],
-        )?;
-        events::append(&tx, &ctx, None, "customer.updated", json!({ "id": id, "name": name, "email": email, "organisation": organisation, "tier": tier }))?;
+        let org_id = organisation.map(str::trim).filter(|o| !o.is_empty()).map(|o| upsert_organisation(&tx, &ctx, o)).transpose()?;
+        events::record(&tx, &ctx, None, Change::CustomerUpdated { id: id.clone(), name, organisation_id: org_id, tier })?;
         tx.commit()?;
         customer_by_id(&self.conn, &id)
     }

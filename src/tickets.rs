@@ -4,16 +4,16 @@
 
 use crate::alerts::{self, AlertSettings, KeywordMatcher};
 use crate::clock::{from_ms, to_ms, Timestamp};
-use crate::events::{self, EventCtx};
+use crate::events::{self, AttachmentRef, Change, EventCtx, FieldChange};
 use crate::model::*;
 use crate::people;
 use crate::rules::{self, TriggerEvent};
-use crate::sla::{self, Pause, SlaFacts, SlaSettings, SlaStatus};
+use crate::events::sla_facts;
+use crate::sla::{self, SlaSettings, SlaStatus};
 use crate::workspace::Workspace;
 use crate::{attachments, validate, Error, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use uuid::Uuid;
 
 /// A ticket with everything its page shows.
@@ -123,57 +123,6 @@ pub(crate) fn load_writable(conn: &Connection, number: i64) -> Result<Ticket> {
     Ok(t)
 }
 
-pub(crate) fn sla_facts(conn: &Connection, ticket_id: &str) -> Result<SlaFacts> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT priority, status, created_at, sla_cycle_start, first_response_at, resolved_at FROM tickets WHERE id = ?1",
-    )?;
-    let mut facts = stmt.query_row([ticket_id], |r| {
-        Ok(SlaFacts {
-            priority: Priority::from_rank(r.get(0)?),
-            status: Status::parse(&r.get::<_, String>(1)?).unwrap_or(Status::Open),
-            created_at: from_ms(r.get(2)?),
-            cycle_start: from_ms(r.get(3)?),
-            first_response_at: r.get::<_, Option<i64>>(4)?.map(from_ms),
-            resolved_at: r.get::<_, Option<i64>>(5)?.map(from_ms),
-            pauses: vec![],
-        })
-    })?;
-    let mut stmt = conn.prepare_cached("SELECT started_at, ended_at FROM sla_pauses WHERE ticket_id = ?1 ORDER BY started_at")?;
-    facts.pauses = stmt
-        .query_map([ticket_id], |r| Ok(Pause { start: from_ms(r.get(0)?), end: r.get::<_, Option<i64>>(1)?.map(from_ms) }))?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(facts)
-}
-
-/// Recomputes the stored SLA instants of one ticket from its facts.
-pub(crate) fn refresh_sla(conn: &Connection, settings: &SlaSettings, ticket_id: &str) -> Result<()> {
-    let facts = sla_facts(conn, ticket_id)?;
-    let i = sla::instants(settings, &facts);
-    let ms = |t: Option<Timestamp>| t.map(to_ms);
-    conn.prepare_cached(
-        "UPDATE tickets SET frt_due_at = ?2, frt_risk_at = ?3, res_due_at = ?4, res_risk_at = ?5, sla_attention_at = ?6,
-                            sla_alert_at = ?6 WHERE id = ?1",
-    )?
-    .execute(params![ticket_id, ms(i.frt_due_at), ms(i.frt_risk_at), ms(i.res_due_at), ms(i.res_risk_at), ms(i.attention_at)])?;
-    Ok(())
-}
-
-pub(crate) fn refresh_all_sla(conn: &Connection, settings: &SlaSettings) -> Result<()> {
-    let ids: Vec<String> = conn
-        .prepare("SELECT id FROM tickets WHERE status NOT IN ('resolved', 'closed')")?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    for id in ids {
-        refresh_sla(conn, settings, &id)?;
-    }
-    Ok(())
-}
-
-pub(crate) fn touch(conn: &Connection, ticket_id: &str, at: Timestamp) -> Result<()> {
-    conn.prepare_cached("UPDATE tickets SET updated_at = max(updated_at, ?2) WHERE id = ?1")?.execute(params![ticket_id, to_ms(at)])?;
-    Ok(())
-}
-
 /// Moves a ticket to `to`, with the side effects the status machine implies: pauses of the
 /// SLA clock, resolution and close times, a new resolution cycle on reopen.
 pub(crate) fn change_status(conn: &Connection, ctx: &EventCtx, t: &Ticket, to: Status, reason: Option<Resolution>) -> Result<()> {
@@ -186,60 +135,35 @@ pub(crate) fn change_status(conn: &Connection, ctx: &EventCtx, t: &Ticket, to: S
     if reason.is_some() && !to.is_solved() {
         return Err(Error::validation("resolution", format!("a resolution reason only applies when resolving or closing, not to {to}")));
     }
-    let id = t.id.to_string();
     let now = to_ms(ctx.at);
-    if t.status == Status::Pending {
-        conn.execute("UPDATE sla_pauses SET ended_at = ?2 WHERE ticket_id = ?1 AND ended_at IS NULL", params![id, now])?;
-    }
-    if to == Status::Pending {
-        conn.execute("INSERT OR IGNORE INTO sla_pauses (ticket_id, started_at) VALUES (?1, ?2)", params![id, now])?;
-    }
     let resolution = match to {
         Status::Resolved => Some(reason.unwrap_or(Resolution::Solved)),
         Status::Closed => Some(reason.or(t.resolution).unwrap_or(Resolution::Solved)),
         _ => None,
     };
-    match to {
-        Status::Resolved => {
-            conn.execute(
-                "UPDATE tickets SET status = 'resolved', resolution = ?2, resolved_at = ?3 WHERE id = ?1",
-                params![id, resolution.map(Resolution::as_str), now],
-            )?;
-        }
-        Status::Closed => {
-            conn.execute(
-                "UPDATE tickets SET status = 'closed', resolution = ?2, resolved_at = coalesce(resolved_at, ?3), closed_at = ?3 WHERE id = ?1",
-                params![id, resolution.map(Resolution::as_str), now],
-            )?;
-        }
-        _ if t.status == Status::Resolved => {
-            // Reopened: the resolution clock starts a new cycle.
-            conn.execute(
-                "UPDATE tickets SET status = ?2, resolution = NULL, resolved_at = NULL, sla_cycle = sla_cycle + 1, sla_cycle_start = ?3 WHERE id = ?1",
-                params![id, to.as_str(), now],
-            )?;
-        }
-        _ => {
-            conn.execute("UPDATE tickets SET status = ?2 WHERE id = ?1", params![id, to.as_str()])?;
-        }
-    }
-    conn.execute("UPDATE tickets SET status_changed_at = ?2 WHERE id = ?1", params![id, now])?;
-    events::append(conn, ctx, Some(&id), "ticket.status_changed", json!({ "from": t.status, "to": to, "resolution": resolution }))?;
-    touch(conn, &id, ctx.at)?;
+    let change = Change::StatusChanged {
+        from: t.status,
+        to,
+        resolution,
+        resolved_at: match to {
+            Status::Resolved => Some(now),
+            Status::Closed => Some(t.resolved_at.map(to_ms).unwrap_or(now)),
+            _ => None,
+        },
+        closed_at: (to == Status::Closed).then_some(now),
+        // Reopened: the resolution clock starts a new cycle.
+        new_cycle: t.status == Status::Resolved && !to.is_solved(),
+        pause_ends: t.status == Status::Pending,
+        pause_starts: to == Status::Pending,
+    };
+    events::record(conn, ctx, Some(&t.id.to_string()), change)?;
     Ok(())
 }
 
-/// Records a changed field: its event (old and new value) and the ticket's update time.
-pub(crate) fn record_field_change(
-    conn: &Connection,
-    ctx: &EventCtx,
-    ticket_id: &str,
-    field: &str,
-    from: serde_json::Value,
-    to: serde_json::Value,
-) -> Result<()> {
-    events::append(conn, ctx, Some(ticket_id), "ticket.field_changed", json!({ "field": field, "from": from, "to": to }))?;
-    touch(conn, ticket_id, ctx.at)
+/// Records a changed field (old and new value): the change, its event and the update time.
+pub(crate) fn record_field_change(conn: &Connection, ctx: &EventCtx, ticket_id: &str, change: FieldChange) -> Result<()> {
+    events::record(conn, ctx, Some(ticket_id), Change::FieldChanged(change))?;
+    Ok(())
 }
 
 /// Closes `dup` as a duplicate of `orig`, links them and shows its messages in the original's
@@ -250,17 +174,15 @@ pub(crate) fn merge_into(conn: &Connection, ctx: &EventCtx, data_dir: &std::path
     }
     let (dup_id, orig_id) = (dup.id.to_string(), orig.id.to_string());
     change_status(conn, ctx, dup, Status::Closed, Some(Resolution::Duplicate))?;
-    conn.execute("UPDATE tickets SET duplicate_of = ?2 WHERE id = ?1", params![dup_id, orig_id])?;
-    conn.execute("UPDATE tickets SET duplicate_of = ?2 WHERE duplicate_of = ?1", params![dup_id, orig_id])?;
-    conn.execute(
-        "INSERT OR IGNORE INTO ticket_links (from_ticket, to_ticket, kind, created_at) VALUES (?1, ?2, 'duplicate', ?3)",
-        params![dup_id, orig_id, to_ms(ctx.at)],
-    )?;
-    events::append(conn, ctx, Some(&dup_id), "ticket.merged", json!({ "into": orig.number }))?;
-    events::append(conn, ctx, Some(&orig_id), "ticket.merge_received", json!({ "from": dup.number }))?;
+    let repointed: Vec<String> = conn
+        .prepare_cached("SELECT id FROM tickets WHERE duplicate_of = ?1 ORDER BY number")?
+        .query_map([&dup_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let merged = Change::Merged { duplicate_id: dup_id.clone(), original_id: orig_id.clone(), original_number: orig.number, repointed };
+    events::record(conn, ctx, Some(&dup_id), merged)?;
+    events::record(conn, ctx, Some(&orig_id), Change::MergeReceived { duplicate_id: dup_id.clone(), duplicate_number: dup.number })?;
     let note = format!("Ticket #{} \"{}\" was merged into this ticket.", dup.number, dup.subject);
     insert_message(conn, &ctx.with_actor("system"), data_dir, &orig_id, MessageKind::System, None, None, &note, &[])?;
-    touch(conn, &orig_id, ctx.at)?;
     Ok(())
 }
 
@@ -280,46 +202,26 @@ pub(crate) fn insert_message(
     files: &[std::path::PathBuf],
 ) -> Result<Uuid> {
     let id = Uuid::now_v7();
-    conn.prepare_cached(
-        "INSERT INTO messages (id, ticket_id, kind, author_agent, author_customer, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?
-    .execute(params![id.to_string(), ticket_id, kind.as_str(), author_agent, author_customer, body, to_ms(ctx.at)])?;
     let mut stored = Vec::new();
     for f in files {
         let s = attachments::store(data_dir, f)?;
-        conn.execute(
-            "INSERT INTO attachments (id, message_id, filename, sha256, size, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![Uuid::now_v7().to_string(), id.to_string(), s.filename, s.sha256, s.size, to_ms(ctx.at)],
-        )?;
-        stored.push(json!({ "filename": s.filename, "sha256": s.sha256, "size": s.size }));
+        stored.push(AttachmentRef { id: Uuid::now_v7().to_string(), filename: s.filename, sha256: s.sha256, size: s.size });
     }
-    events::append(conn, ctx, Some(ticket_id), "message.added", json!({ "id": id, "kind": kind, "body": body, "attachments": stored }))?;
-    // The instants rules measure from: a reply by a person answers everything before it; an
-    // automatic reply (a rule's, with no author) answers nothing.
-    match kind {
-        MessageKind::Customer => conn
-            .prepare_cached(
-                "UPDATE tickets SET last_customer_at = max(coalesce(last_customer_at, ?2), ?2),
-                                    awaiting_reply_since = coalesce(awaiting_reply_since, ?2) WHERE id = ?1",
-            )?
-            .execute(params![ticket_id, to_ms(ctx.at)])?,
-        MessageKind::Public if author_agent.is_some() => conn
-            .prepare_cached(
-                "UPDATE tickets SET last_agent_reply_at = max(coalesce(last_agent_reply_at, ?2), ?2), awaiting_reply_since = NULL WHERE id = ?1",
-            )?
-            .execute(params![ticket_id, to_ms(ctx.at)])?,
-        _ => 0,
+    // The ticket's first response: a person's first public reply.
+    let first_response = kind == MessageKind::Public
+        && author_agent.is_some()
+        && conn.prepare_cached("SELECT first_response_at IS NULL FROM tickets WHERE id = ?1")?.query_row([ticket_id], |r| r.get::<_, bool>(0))?;
+    let change = Change::MessageAdded {
+        id: id.to_string(),
+        kind,
+        author_agent_id: author_agent.map(str::to_string),
+        author_customer_id: author_customer.map(str::to_string),
+        body: body.to_string(),
+        attachments: stored,
+        first_response,
     };
+    events::record(conn, ctx, Some(ticket_id), change)?;
     Ok(id)
-}
-
-pub(crate) fn set_tags_in(conn: &Connection, ticket_id: &str, tags: &[String]) -> Result<()> {
-    conn.execute("DELETE FROM ticket_tags WHERE ticket_id = ?1", [ticket_id])?;
-    let mut stmt = conn.prepare_cached("INSERT INTO ticket_tags (ticket_id, tag) VALUES (?1, ?2)")?;
-    for tag in tags {
-        stmt.execute(params![ticket_id, tag])?;
-    }
-    Ok(())
 }
 
 fn load_messages(conn: &Connection, ticket_id: &str) -> Result<Vec<Message>> {
@@ -411,29 +313,26 @@ pub(crate) fn insert_ticket(
     let requester = people::upsert_customer(tx, ctx, &requester_email, new.requester_name.as_deref(), new.organisation.as_deref())?;
     let number = next_number(tx)?;
     let id = Uuid::now_v7().to_string();
-    let now = to_ms(ctx.at);
-    tx.execute(
-        "INSERT INTO tickets (id, number, subject, description, type, priority, status, requester_id, assignee_id, team_id, channel,
-                              created_at, updated_at, sla_cycle_start, status_changed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'new', ?7, ?8, ?9, ?10, ?11, ?11, ?11, ?11)",
-        params![id, number, subject, description, ticket_type, priority.rank(), requester, assignee, team, channel.as_str(), now],
-    )?;
-    set_tags_in(tx, &id, &tags)?;
-    events::append(
-        tx,
-        ctx,
-        Some(&id),
-        "ticket.created",
-        json!({
-            "id": id, "number": number, "subject": subject, "type": ticket_type, "priority": priority, "status": Status::New,
-            "requester": requester_email, "assignee": new.assignee_email, "team": new.team, "tags": tags, "channel": channel,
-        }),
-    )?;
+    let created = Change::TicketCreated {
+        id: id.clone(),
+        number,
+        subject,
+        description: description.clone(),
+        ticket_type,
+        priority,
+        requester_id: requester.clone(),
+        assignee_id: assignee,
+        team_id: team,
+        channel,
+        tags,
+        demo_family: None,
+    };
+    events::record(tx, ctx, Some(&id), created)?;
     let message_id = insert_message(tx, &customer_ctx, data_dir, &id, MessageKind::Customer, None, Some(&requester), &description, &[])?;
     if let Some((alert_settings, matcher)) = keywords {
         alerts::raise_for_message(tx, alert_settings, matcher, &id, &message_id.to_string(), &description, ctx.at)?;
     }
-    refresh_sla(tx, settings, &id)?;
+    events::flush_derived(tx, settings)?;
     Ok(number)
 }
 
@@ -449,7 +348,7 @@ impl Workspace {
         let number = insert_ticket(&tx, &ctx, &settings, Some((&*alert_settings, &*matcher)), &data_dir, new)?;
         let id: String = tx.query_row("SELECT id FROM tickets WHERE number = ?1", [number], |r| r.get(0))?;
         rules::after_change(&tx, &book, writer, &id, TriggerEvent::Created)?;
-        tx.commit()?;
+        events::commit(tx, &settings)?;
         self.ticket(number)
     }
 
@@ -476,7 +375,7 @@ impl Workspace {
             })?;
             numbers.push(number);
         }
-        tx.commit()?;
+        events::commit(tx, &settings)?;
         Ok(numbers)
     }
 
@@ -501,9 +400,31 @@ impl Workspace {
         Ok(sla::status_at(&self.sla, &sla_facts(&self.conn, &ticket.id.to_string())?, self.now()))
     }
 
+    /// The ticket's history as people read it: the changes, oldest first, with agents and
+    /// teams named (the log names them by id); the rules' bookkeeping of when they acted is
+    /// left out.
     pub fn history(&self, number: i64) -> Result<Vec<Event>> {
         let ticket = load_ticket(&self.conn, number)?;
-        events::for_ticket(&self.conn, &ticket.id.to_string())
+        let mut history = events::for_ticket(&self.conn, &ticket.id.to_string())?;
+        history.retain(|e| e.kind != "rule.fired");
+        let name = |sql: &str, v: &serde_json::Value| -> Result<serde_json::Value> {
+            Ok(match v.as_str() {
+                Some(id) => self.conn.query_row(sql, [id], |r| r.get::<_, String>(0)).optional()?.map(Into::into).unwrap_or_else(|| v.clone()),
+                None => v.clone(),
+            })
+        };
+        for e in history.iter_mut().filter(|e| e.kind == "ticket.field_changed") {
+            let sql = match e.payload["field"].as_str() {
+                Some("assignee") => "SELECT email FROM agents WHERE id = ?1",
+                Some("team") => "SELECT name FROM teams WHERE id = ?1",
+                _ => continue,
+            };
+            for side in ["from", "to"] {
+                let shown = name(sql, &e.payload[side])?;
+                e.payload[side] = shown;
+            }
+        }
+        Ok(history)
     }
 
     /// Adds a message. An agent's first public reply is the first response and opens a New
@@ -527,13 +448,8 @@ impl Workspace {
             MessageKind::Public | MessageKind::Internal => {
                 let agent_id = agent.as_ref().map(|a| a.id.to_string());
                 let id_ = insert_message(&tx, &ctx, &data_dir, &id, msg.kind, agent_id.as_deref(), None, &body, &msg.attachments)?;
-                if msg.kind == MessageKind::Public {
-                    if t.first_response_at.is_none() {
-                        tx.execute("UPDATE tickets SET first_response_at = ?2 WHERE id = ?1", params![id, to_ms(ctx.at)])?;
-                    }
-                    if t.status == Status::New {
-                        change_status(&tx, &ctx, &t, Status::Open, None)?;
-                    }
+                if msg.kind == MessageKind::Public && t.status == Status::New {
+                    change_status(&tx, &ctx, &t, Status::Open, None)?;
                 }
                 id_
             }
@@ -550,8 +466,7 @@ impl Workspace {
                 insert_message(&tx, &ctx.with_actor("system"), &data_dir, &id, msg.kind, None, None, &body, &msg.attachments)?
             }
         };
-        touch(&tx, &id, ctx.at)?;
-        refresh_sla(&tx, &settings, &id)?;
+        events::flush_derived(&tx, &settings)?;
         let happened = match msg.kind {
             MessageKind::Customer => Some(TriggerEvent::CustomerMessage),
             MessageKind::Public => Some(TriggerEvent::AgentReply),
@@ -561,7 +476,7 @@ impl Workspace {
         if let Some(happened) = happened {
             rules::after_change(&tx, &book, writer, &id, happened)?;
         }
-        tx.commit()?;
+        events::commit(tx, &settings)?;
         load_messages(&self.conn, &id)?
             .into_iter()
             .find(|m| m.id == msg_id)
@@ -575,45 +490,29 @@ impl Workspace {
         let tx = self.begin()?;
         let t = load_ticket(&tx, number)?;
         change_status(&tx, &ctx, &t, to, reason)?;
-        refresh_sla(&tx, &settings, &t.id.to_string())?;
+        events::flush_derived(&tx, &settings)?;
         rules::after_change(&tx, &book, writer, &t.id.to_string(), TriggerEvent::StatusChanged)?;
-        tx.commit()?;
+        events::commit(tx, &settings)?;
         self.ticket(number)
     }
 
     pub fn set_priority(&mut self, number: i64, priority: Priority) -> Result<Ticket> {
-        self.change_field(number, "priority", |tx, t| {
-            if t.priority == priority {
-                return Ok(None);
-            }
-            tx.execute("UPDATE tickets SET priority = ?2 WHERE id = ?1", params![t.id.to_string(), priority.rank()])?;
-            Ok(Some((json!(t.priority), json!(priority))))
-        })
+        self.change_field(number, |_, t| Ok((t.priority != priority).then_some(FieldChange::Priority { from: t.priority, to: priority })))
     }
 
     pub fn set_type(&mut self, number: i64, ticket_type: &str) -> Result<Ticket> {
-        self.change_field(number, "type", |tx, t| {
+        self.change_field(number, |tx, t| {
             let new = Workspace::resolve_type(tx, ticket_type)?;
-            if t.ticket_type == new {
-                return Ok(None);
-            }
-            tx.execute("UPDATE tickets SET type = ?2 WHERE id = ?1", params![t.id.to_string(), new])?;
-            Ok(Some((json!(t.ticket_type), json!(new))))
+            Ok((t.ticket_type != new).then(|| FieldChange::Type { from: t.ticket_type.clone(), to: new }))
         })
     }
 
     /// Assigns to the agent with this email, or unassigns with `None`.
     pub fn assign(&mut self, number: i64, agent_email: Option<&str>) -> Result<Ticket> {
-        self.change_field(number, "assignee", |tx, t| {
+        self.change_field(number, |tx, t| {
             let new = agent_email.map(|e| people::agent_id(tx, e)).transpose()?;
             let old = t.assignee.as_ref().map(|a| a.id.to_string());
-            if old == new {
-                return Ok(None);
-            }
-            tx.execute("UPDATE tickets SET assignee_id = ?2 WHERE id = ?1", params![t.id.to_string(), new])?;
-            let new_email: Option<String> =
-                new.as_ref().map(|id| tx.query_row("SELECT email FROM agents WHERE id = ?1", [id], |r| r.get(0))).transpose()?;
-            Ok(Some((json!(t.assignee.as_ref().map(|a| &a.email)), json!(new_email))))
+            Ok((old != new).then_some(FieldChange::Assignee { from: old, to: new }))
         })
     }
 
@@ -624,26 +523,16 @@ impl Workspace {
     }
 
     pub fn set_team(&mut self, number: i64, team: Option<&str>) -> Result<Ticket> {
-        self.change_field(number, "team", |tx, t| {
+        self.change_field(number, |tx, t| {
             let new = team.map(|name| people::team_id(tx, name)).transpose()?;
             let old: Option<String> = t.team.as_ref().map(|n| people::team_id(tx, n)).transpose()?;
-            if old == new {
-                return Ok(None);
-            }
-            tx.execute("UPDATE tickets SET team_id = ?2 WHERE id = ?1", params![t.id.to_string(), new])?;
-            Ok(Some((json!(t.team), json!(team.map(str::trim)))))
+            Ok((old != new).then_some(FieldChange::Team { from: old, to: new }))
         })
     }
 
     pub fn set_tags(&mut self, number: i64, tags: &[String]) -> Result<Ticket> {
         let tags = validate::tags(tags)?;
-        self.change_field(number, "tags", |tx, t| {
-            if t.tags == tags {
-                return Ok(None);
-            }
-            set_tags_in(tx, &t.id.to_string(), &tags)?;
-            Ok(Some((json!(t.tags), json!(tags))))
-        })
+        self.change_field(number, |_, t| Ok((t.tags != tags).then(|| FieldChange::Tags { from: t.tags.clone(), to: tags.clone() })))
     }
 
     /// Sets a field from its text form, as the CLI and simple forms give it.
@@ -670,23 +559,18 @@ impl Workspace {
 
     /// One field change: refuses Closed tickets, writes nothing when the value is the same,
     /// otherwise records `ticket.field_changed` with old and new values.
-    fn change_field(
-        &mut self,
-        number: i64,
-        field: &str,
-        apply: impl FnOnce(&Connection, &Ticket) -> Result<Option<(serde_json::Value, serde_json::Value)>>,
-    ) -> Result<Ticket> {
+    fn change_field(&mut self, number: i64, decide: impl FnOnce(&Connection, &Ticket) -> Result<Option<FieldChange>>) -> Result<Ticket> {
         let ctx = self.ctx();
         let settings = self.sla.clone();
         let (book, writer) = (self.rules.clone(), self.rule_writer(&ctx));
         let tx = self.begin()?;
         let t = load_writable(&tx, number)?;
-        if let Some((from, to)) = apply(&tx, &t)? {
+        if let Some(change) = decide(&tx, &t)? {
             let id = t.id.to_string();
-            record_field_change(&tx, &ctx, &id, field, from, to)?;
-            refresh_sla(&tx, &settings, &id)?;
+            record_field_change(&tx, &ctx, &id, change)?;
+            events::flush_derived(&tx, &settings)?;
             rules::after_change(&tx, &book, writer, &id, TriggerEvent::FieldChanged)?;
-            tx.commit()?;
+            events::commit(tx, &settings)?;
         } else {
             drop(tx);
         }
@@ -706,8 +590,7 @@ impl Workspace {
         let dup = load_writable(&tx, duplicate)?;
         let orig = load_writable(&tx, original)?;
         merge_into(&tx, &ctx, &data_dir, &dup, &orig)?;
-        refresh_sla(&tx, &settings, &dup.id.to_string())?;
-        tx.commit()?;
+        events::commit(tx, &settings)?;
         self.ticket(original)
     }
 
@@ -717,6 +600,7 @@ impl Workspace {
             return Err(Error::validation("link", "a ticket cannot be linked to itself"));
         }
         let ctx = self.ctx();
+        let settings = self.sla.clone();
         let tx = self.begin()?;
         let a = load_writable(&tx, number)?;
         let b = load_ticket(&tx, related)?;
@@ -731,13 +615,8 @@ impl Workspace {
         if exists.is_some() {
             return Ok(());
         }
-        tx.execute(
-            "INSERT INTO ticket_links (from_ticket, to_ticket, kind, created_at) VALUES (?1, ?2, 'related', ?3)",
-            params![a_id, b_id, to_ms(ctx.at)],
-        )?;
-        events::append(&tx, &ctx, Some(&a_id), "ticket.linked", json!({ "kind": LinkKind::Related, "to": related }))?;
-        touch(&tx, &a_id, ctx.at)?;
-        tx.commit()?;
+        events::record(&tx, &ctx, Some(&a_id), Change::Linked { to_id: b_id, to_number: related })?;
+        events::commit(tx, &settings)?;
         Ok(())
     }
 
@@ -745,6 +624,7 @@ impl Workspace {
     /// Allowed on solved tickets too (except Closed): the fix is often chosen afterwards.
     pub fn mark_solution(&mut self, number: i64, message_id: Uuid) -> Result<()> {
         let ctx = self.ctx();
+        let settings = self.sla.clone();
         let tx = self.begin()?;
         let t = load_writable(&tx, number)?;
         let id = t.id.to_string();
@@ -756,10 +636,8 @@ impl Workspace {
             Some("public") | Some("internal") => {}
             Some(_) => return Err(Error::validation("message", "only an agent's reply or note can be marked as the fix")),
         }
-        tx.execute("UPDATE messages SET is_solution = (id = ?2) WHERE ticket_id = ?1", params![id, message_id.to_string()])?;
-        events::append(&tx, &ctx, Some(&id), "message.marked_solution", json!({ "message": message_id }))?;
-        touch(&tx, &id, ctx.at)?;
-        tx.commit()?;
+        events::record(&tx, &ctx, Some(&id), Change::SolutionMarked { message_id: message_id.to_string() })?;
+        events::commit(tx, &settings)?;
         Ok(())
     }
 }

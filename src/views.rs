@@ -496,12 +496,8 @@ impl Workspace {
             .query_row("SELECT id FROM saved_views WHERE name = ?1 AND owner_id IS ?2", params![name, owner], |r| r.get(0))
             .optional()?;
         let id = existing.unwrap_or_else(|| Uuid::now_v7().to_string());
-        let q = serde_json::to_string(query)?;
-        tx.execute(
-            "INSERT INTO saved_views (id, name, owner_id, query) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(id) DO UPDATE SET query = excluded.query",
-            params![id, name, owner, q],
-        )?;
-        events::append(&tx, &ctx, None, "view.saved", serde_json::json!({ "id": id, "name": name, "shared": shared, "query": query }))?;
+        let change = events::Change::ViewSaved { id: id.clone(), name: name.clone(), owner_id: owner, query: serde_json::to_value(query)? };
+        events::record(&tx, &ctx, None, change)?;
         tx.commit()?;
         Ok(SavedView { id: Uuid::parse_str(&id).unwrap_or_default(), name, shared, query: query.clone() })
     }
@@ -510,11 +506,16 @@ impl Workspace {
         let me = self.acting.as_ref().map(|a| a.id.to_string());
         let ctx = self.ctx();
         let tx = self.begin()?;
-        let n = tx.execute("DELETE FROM saved_views WHERE name = ?1 AND (owner_id IS NULL OR owner_id = ?2)", params![name.trim(), me])?;
-        if n == 0 {
+        let ids: Vec<String> = tx
+            .prepare("SELECT id FROM saved_views WHERE name = ?1 AND (owner_id IS NULL OR owner_id = ?2) ORDER BY id")?
+            .query_map(params![name.trim(), me], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if ids.is_empty() {
             return Err(Error::NotFound { what: "view", key: name.trim().to_string() });
         }
-        events::append(&tx, &ctx, None, "view.deleted", serde_json::json!({ "name": name.trim() }))?;
+        for id in ids {
+            events::record(&tx, &ctx, None, events::Change::ViewDeleted { id })?;
+        }
         tx.commit()?;
         Ok(())
     }

@@ -3,11 +3,11 @@
 //! module (`tickets`, `people`, `views`, …).
 
 use crate::clock::{Clock, Timestamp};
-use crate::events::EventCtx;
+use crate::events::{self, Change, EventCtx};
 use crate::model::{Agent, Role};
 use crate::sla::SlaSettings;
 use crate::{store, validate, Error, Result};
-use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -32,6 +32,9 @@ impl Default for WorkspaceInit {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct WorkspaceInfo {
+    /// The same on every laptop that shares this workspace (a copy of its first event).
+    #[serde(default)]
+    pub workspace_id: String,
     pub name: String,
     pub device_id: String,
     pub created_at: Timestamp,
@@ -69,18 +72,23 @@ impl Workspace {
         let device_id = Uuid::new_v4().to_string();
         let result = (|| -> Result<()> {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let info = WorkspaceInfo { name, device_id: device_id.clone(), created_at: now, schema_version: store::schema_version() };
-            put_setting(&tx, "workspace", &info)?;
-            put_setting(&tx, "sla", &SlaSettings::default())?;
-            for (i, t) in DEFAULT_TICKET_TYPES.iter().enumerate() {
-                tx.execute("INSERT INTO ticket_types (name, position) VALUES (?1, ?2)", params![t, i as i64])?;
+            let info = WorkspaceInfo {
+                workspace_id: Uuid::now_v7().to_string(),
+                name,
+                device_id: device_id.clone(),
+                created_at: now,
+                schema_version: store::schema_version(),
+            };
+            let ctx = EventCtx { actor: "system".into(), device: device_id.clone(), at: now };
+            events::record(&tx, &ctx, None, Change::WorkspaceCreated(info))?;
+            events::record(&tx, &ctx, None, Change::SlaChanged(SlaSettings::default()))?;
+            for t in DEFAULT_TICKET_TYPES {
+                events::record(&tx, &ctx, None, Change::TypeAdded { name: t.to_string() })?;
             }
             for (name, body) in crate::macros::DEFAULT_MACROS {
-                tx.execute("INSERT INTO macros (id, name, body) VALUES (?1, ?2, ?3)", params![Uuid::now_v7().to_string(), name, body])?;
+                events::record(&tx, &ctx, None, Change::MacroSaved { id: seeded_id("macro", name), name: name.to_string(), body: body.to_string() })?;
             }
-            let ctx = EventCtx { actor: "system".into(), device: device_id.clone(), at: now };
             crate::people::insert_agent(&tx, &ctx, &admin_name, &admin_email, Role::Admin, &[])?;
-            crate::events::append(&tx, &ctx, None, "workspace.created", serde_json::to_value(&info)?)?;
             tx.commit()?;
             Ok(())
         })();
@@ -103,7 +111,13 @@ impl Workspace {
         let keywords = Arc::new(crate::alerts::KeywordMatcher::new(&alert_settings.keywords));
         {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            crate::rules::seed_builtins(&tx)?;
+            let ctx = EventCtx { actor: "system".into(), device: info.device_id.clone(), at: clock.now() };
+            // A workspace from before typed events: its state becomes the start of its log.
+            if events::replay::baseline_if_needed(&tx, &ctx)? > 0 && info.workspace_id.is_empty() {
+                let upgraded = WorkspaceInfo { workspace_id: Uuid::now_v7().to_string(), ..info.clone() };
+                events::record(&tx, &ctx, None, Change::SettingChanged { key: "workspace".into(), value: serde_json::to_value(&upgraded)? })?;
+            }
+            crate::rules::seed_builtins(&tx, &ctx)?;
             tx.commit()?;
         }
         let rules = Arc::new(crate::rules::load_book(&conn)?);
@@ -189,10 +203,8 @@ impl Workspace {
         settings.validate()?;
         let ctx = self.ctx();
         let tx = self.begin()?;
-        put_setting(&tx, "sla", &settings)?;
-        crate::events::append(&tx, &ctx, None, "settings.sla_changed", serde_json::to_value(&settings)?)?;
-        crate::tickets::refresh_all_sla(&tx, &settings)?;
-        tx.commit()?;
+        events::record(&tx, &ctx, None, Change::SlaChanged(settings.clone()))?;
+        events::commit(tx, &settings)?;
         self.sla = settings;
         Ok(())
     }
@@ -207,21 +219,15 @@ impl Workspace {
         let name = validate::name("type", name)?;
         let ctx = self.ctx();
         let tx = self.begin()?;
-        let existing: Option<i64> =
-            tx.query_row("SELECT active FROM ticket_types WHERE name = ?1", [&name], |r| r.get(0)).optional()?;
-        match existing {
-            Some(1) => return Err(Error::Conflict(format!("the type '{name}' already exists"))),
-            Some(_) => {
-                tx.execute("UPDATE ticket_types SET active = 1 WHERE name = ?1", [&name])?;
-            }
-            None => {
-                tx.execute(
-                    "INSERT INTO ticket_types (name, position) VALUES (?1, (SELECT coalesce(max(position), -1) + 1 FROM ticket_types))",
-                    [&name],
-                )?;
-            }
-        }
-        crate::events::append(&tx, &ctx, None, "settings.type_added", serde_json::json!({ "name": name }))?;
+        let existing: Option<(String, i64)> =
+            tx.query_row("SELECT name, active FROM ticket_types WHERE name = ?1", [&name], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+        let name = match existing {
+            Some((_, 1)) => return Err(Error::Conflict(format!("the type '{name}' already exists"))),
+            // Revived under the spelling it had (the key ignores case).
+            Some((old, _)) => old,
+            None => name,
+        };
+        events::record(&tx, &ctx, None, Change::TypeAdded { name })?;
         tx.commit()?;
         Ok(())
     }
@@ -230,11 +236,12 @@ impl Workspace {
     pub fn remove_ticket_type(&mut self, name: &str) -> Result<()> {
         let ctx = self.ctx();
         let tx = self.begin()?;
-        let n = tx.execute("UPDATE ticket_types SET active = 0 WHERE name = ?1 AND active = 1", [name])?;
-        if n == 0 {
+        let found: Option<String> =
+            tx.query_row("SELECT name FROM ticket_types WHERE name = ?1 AND active = 1", [name.trim()], |r| r.get(0)).optional()?;
+        let Some(name) = found else {
             return Err(Error::NotFound { what: "type", key: name.to_string() });
-        }
-        crate::events::append(&tx, &ctx, None, "settings.type_removed", serde_json::json!({ "name": name }))?;
+        };
+        events::record(&tx, &ctx, None, Change::TypeRemoved { name })?;
         tx.commit()?;
         Ok(())
     }
@@ -254,12 +261,17 @@ impl Workspace {
     }
 }
 
-pub(crate) fn put_setting<T: Serialize>(conn: &Connection, key: &str, value: &T) -> Result<()> {
-    conn.execute(
-        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        params![key, serde_json::to_string(value)?],
-    )?;
+/// Records a new value of a setting (an event, applied by the one writer).
+pub(crate) fn put_setting<T: Serialize>(conn: &Connection, ctx: &EventCtx, key: &str, value: &T) -> Result<()> {
+    events::record(conn, ctx, None, Change::SettingChanged { key: key.to_string(), value: serde_json::to_value(value)? })?;
     Ok(())
+}
+
+/// The id of something every workspace seeds (a built-in rule, a default macro): the same in
+/// every workspace, so that two of them agree on it.
+pub(crate) fn seeded_id(kind: &str, key: &str) -> String {
+    const NAMESPACE: Uuid = Uuid::from_u128(0x6361_7365_626f_6f6b_0000_0000_0000_0001);
+    Uuid::new_v5(&NAMESPACE, format!("{kind}:{key}").as_bytes()).to_string()
 }
 
 pub(crate) fn get_setting<T: for<'de> Deserialize<'de>>(conn: &Connection, key: &str) -> Result<Option<T>> {

@@ -188,6 +188,8 @@ pub(crate) fn record_past_sla_alerts(conn: &Connection, ticket_id: &str, cycle: 
         )?
         .execute(params![ticket_id, kind.as_str(), cycle, serde_json::to_string(&detail)?, to_ms(at)])?;
     }
+    // This desktop's scan starts after them: only instants still ahead will alert.
+    conn.prepare_cached("UPDATE tickets SET sla_alert_at = ?2 WHERE id = ?1")?.execute(params![ticket_id, next_sla_alert_at(i, now).map(to_ms)])?;
     Ok(())
 }
 
@@ -281,8 +283,7 @@ impl Workspace {
         let settings = settings.validated()?;
         let ctx = self.ctx();
         let tx = self.begin()?;
-        put_setting(&tx, "alerts", &settings)?;
-        crate::events::append(&tx, &ctx, None, "settings.alerts_changed", serde_json::to_value(&settings)?)?;
+        put_setting(&tx, &ctx, "alerts", &settings)?;
         tx.commit()?;
         self.keywords = std::sync::Arc::new(KeywordMatcher::new(&settings.keywords));
         self.alert_settings = std::sync::Arc::new(settings);

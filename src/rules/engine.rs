@@ -7,7 +7,7 @@ use super::definition::*;
 use super::facts::{self, Facts};
 use crate::alerts::KeywordMatcher;
 use crate::clock::{to_ms, Timestamp};
-use crate::events::{self, EventCtx};
+use crate::events::{self, Change, EventCtx, FieldChange};
 use crate::model::{MessageKind, Priority, Resolution, Status};
 use crate::sla::SlaSettings;
 use crate::{tickets, Result};
@@ -257,13 +257,8 @@ impl<'c> Runner<'c> {
         }
         let reason = format!("rules still changing the ticket after {MAX_ROUNDS} rounds (last round: {}); stopped", fired_last.join(", "));
         if let Some(w) = &self.writer {
-            events::append(
-                self.conn,
-                &w.ctx.with_actor("system"),
-                Some(&f.id),
-                "rules.stopped",
-                json!({ "rounds": MAX_ROUNDS, "rules": fired_last, "reason": reason }),
-            )?;
+            let stopped = Change::RulesStopped { rounds: MAX_ROUNDS as u32, rules: fired_last, reason: reason.clone() };
+            events::record(self.conn, &w.ctx.with_actor("system"), Some(&f.id), stopped)?;
         }
         self.report.stopped.push(StoppedTicket { ticket_number: f.number, reason });
         Ok(())
@@ -271,10 +266,18 @@ impl<'c> Runner<'c> {
 
     /// Saves the round-robin positions the pass moved (written runs only).
     pub fn finish(self) -> Result<RulePassReport> {
-        if let (Some(_), Some(dir)) = (&self.writer, &self.directory) {
-            let mut stmt = self.conn.prepare_cached("UPDATE rules SET state = json_set(state, '$.last_assigned', ?2) WHERE id = ?1")?;
+        if let (Some(w), Some(dir)) = (&self.writer, &self.directory) {
             for (rule, agent) in &dir.cursors {
-                stmt.execute(params![rule, agent])?;
+                let state: Option<String> = self.conn.query_row("SELECT state FROM rules WHERE id = ?1", [rule], |r| r.get(0)).optional()?;
+                let mut state: serde_json::Value = state.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_else(|| json!({}));
+                if state.get("last_assigned").and_then(|v| v.as_str()) == Some(agent.as_str()) {
+                    continue;
+                }
+                if !state.is_object() {
+                    state = json!({});
+                }
+                state["last_assigned"] = json!(agent);
+                events::record(self.conn, &w.ctx.with_actor("system"), None, Change::RuleStateChanged { id: rule.clone(), state })?;
             }
         }
         Ok(self.report)
@@ -312,13 +315,9 @@ impl<'c> Runner<'c> {
         }
         self.fired.insert((rule.id.clone(), f.id.clone()), window.clone());
         if let Some(w) = &self.writer {
-            tickets::refresh_sla(self.conn, &w.sla, &f.id)?;
-            self.conn
-                .prepare_cached(
-                    "INSERT INTO rule_firings (rule_id, ticket_id, window_key, fired_at) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (rule_id, ticket_id) DO UPDATE SET window_key = excluded.window_key, fired_at = excluded.fired_at",
-                )?
-                .execute(params![rule.id, f.id, window, self.now])?;
+            let ctx = w.ctx.with_actor(format!("rule:{}", rule.def.name));
+            events::record(self.conn, &ctx, Some(&f.id), Change::RuleFired { rule_id: rule.id.clone(), window: window.clone() })?;
+            events::flush_derived(self.conn, &w.sla)?;
             // Read back what the writes did (SLA instants, times), keeping what was loaded.
             if let Some(mut fresh) = facts::load_one(self.conn, &f.id)? {
                 fresh.inherit_texts(f);
@@ -719,39 +718,25 @@ fn apply(f: &mut Facts, e: &Effect, now: i64) {
 
 /// The database side of an effect: the change and its event, in the caller's transaction.
 fn write(conn: &Connection, w: &Writer, ctx: &EventCtx, rule_id: &str, window: &str, f: &Facts, e: &Effect) -> Result<()> {
-    let field = |name: &str, from: serde_json::Value, to: serde_json::Value| tickets::record_field_change(conn, ctx, &f.id, name, from, to);
+    let field = |change: FieldChange| tickets::record_field_change(conn, ctx, &f.id, change);
     match e {
         Effect::Status { to, reason } => {
             let t = tickets::load_ticket(conn, f.number)?;
             tickets::change_status(conn, ctx, &t, *to, *reason)?;
         }
-        Effect::Priority(p) => {
-            conn.execute("UPDATE tickets SET priority = ?2 WHERE id = ?1", params![f.id, p.rank()])?;
-            field("priority", json!(f.priority), json!(p))?;
-        }
-        Effect::Type(t) => {
-            conn.execute("UPDATE tickets SET type = ?2 WHERE id = ?1", params![f.id, t])?;
-            field("type", json!(f.ticket_type), json!(t))?;
-        }
-        Effect::Team(t) => {
-            conn.execute("UPDATE tickets SET team_id = ?2 WHERE id = ?1", params![f.id, t.as_ref().map(|t| &t.0)])?;
-            field("team", json!(f.team), json!(t.as_ref().map(|t| &t.1)))?;
-        }
-        Effect::Assignee(a) => {
-            conn.execute("UPDATE tickets SET assignee_id = ?2 WHERE id = ?1", params![f.id, a.as_ref().map(|a| &a.0)])?;
-            field("assignee", json!(f.assignee_email), json!(a.as_ref().map(|a| &a.1)))?;
-        }
+        Effect::Priority(p) => field(FieldChange::Priority { from: f.priority, to: *p })?,
+        Effect::Type(t) => field(FieldChange::Type { from: f.ticket_type.clone(), to: t.clone() })?,
+        Effect::Team(t) => field(FieldChange::Team { from: f.team_id.clone(), to: t.as_ref().map(|t| t.0.clone()) })?,
+        Effect::Assignee(a) => field(FieldChange::Assignee { from: f.assignee_id.clone(), to: a.as_ref().map(|a| a.0.clone()) })?,
         Effect::Tags(tags) => {
             let before: Vec<String> = conn
                 .prepare_cached("SELECT tag FROM ticket_tags WHERE ticket_id = ?1 ORDER BY tag")?
                 .query_map([&f.id], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
-            tickets::set_tags_in(conn, &f.id, tags)?;
-            field("tags", json!(before), json!(tags))?;
+            field(FieldChange::Tags { from: before, to: tags.clone() })?;
         }
         Effect::Note(body) => {
             tickets::insert_message(conn, ctx, &w.data_dir, &f.id, MessageKind::Internal, None, None, body, &[])?;
-            tickets::touch(conn, &f.id, ctx.at)?;
         }
         Effect::Reply(name) => {
             let body: String = conn.query_row("SELECT body FROM macros WHERE name = ?1", [name], |r| r.get(0)).optional()?.ok_or_else(|| {
@@ -761,7 +746,6 @@ fn write(conn: &Connection, w: &Writer, ctx: &EventCtx, rule_id: &str, window: &
             let signature = crate::workspace::get_setting::<crate::workspace::WorkspaceInfo>(conn, "workspace")?.map(|i| i.name).unwrap_or_default();
             let text = crate::macros::render(&body, &t, &signature, "")?;
             tickets::insert_message(conn, ctx, &w.data_dir, &f.id, MessageKind::Public, None, None, &text, &[])?;
-            tickets::touch(conn, &f.id, ctx.at)?;
         }
         Effect::Merge(original) => {
             let dup = tickets::load_ticket(conn, f.number)?;
@@ -771,7 +755,7 @@ fn write(conn: &Connection, w: &Writer, ctx: &EventCtx, rule_id: &str, window: &
         Effect::Notify { to, message, index } => {
             let rule_name = ctx.actor.trim_start_matches("rule:").to_string();
             crate::alerts::raise_for_rule(conn, &f.id, &format!("{rule_id}:{index}:{window}"), &rule_name, message, to, ctx.at)?;
-            events::append(conn, ctx, Some(&f.id), "rule.notified", json!({ "to": to, "message": message }))?;
+            events::record(conn, ctx, Some(&f.id), Change::RuleNotified { to: json!(to), message: message.clone() })?;
         }
     }
     Ok(())

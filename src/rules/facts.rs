@@ -5,7 +5,7 @@
 use crate::model::{Channel, Priority, Status, Tier};
 use crate::sla::SlaState;
 use crate::Result;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension};
 
 /// A ticket as the rules see it. Times are Unix milliseconds.
 #[derive(Debug, Clone)]
@@ -260,26 +260,6 @@ pub fn affected_people(text: &str) -> Option<u32> {
         }
     }
     best
-}
-
-/// Brings the rule instants of tickets numbered `from` and up in line with their messages
-/// and history: for rows written in bulk (the demo), the same as migration 003 does.
-pub(crate) fn backfill_instants(conn: &Connection, from: i64) -> Result<()> {
-    conn.execute(
-        "UPDATE tickets SET
-            last_customer_at = (SELECT max(created_at) FROM messages m WHERE m.ticket_id = tickets.id AND m.kind = 'customer'),
-            last_agent_reply_at = (SELECT max(created_at) FROM messages m WHERE m.ticket_id = tickets.id AND m.kind = 'public' AND m.author_agent IS NOT NULL),
-            status_changed_at = coalesce((SELECT max(at) FROM events e WHERE e.ticket_id = tickets.id AND e.kind = 'ticket.status_changed'), created_at)
-         WHERE number >= ?1",
-        params![from],
-    )?;
-    conn.execute(
-        "UPDATE tickets SET awaiting_reply_since = (SELECT min(created_at) FROM messages m WHERE m.ticket_id = tickets.id AND m.kind = 'customer'
-                                                    AND m.created_at > coalesce(tickets.last_agent_reply_at, -1))
-         WHERE number >= ?1",
-        params![from],
-    )?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -16,11 +16,11 @@ pub use facts::{affected_people, subject_similarity};
 pub(crate) use engine::{after_change, RuleBook, Writer};
 
 use crate::clock::to_ms;
-use crate::events;
-use crate::workspace::{get_setting, put_setting};
+use crate::events::{self, Change, EventCtx};
+use crate::workspace::{get_setting, put_setting, seeded_id};
 use crate::{Error, Result, Workspace};
 use engine::{CompiledRule, Happened, Runner};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -58,23 +58,37 @@ pub enum TryTarget {
 const SEEDED: &str = "rules_seeded";
 
 /// Adds the built-in rules (and the macros they send) to a workspace that never had them.
-pub(crate) fn seed_builtins(conn: &Connection) -> Result<()> {
+pub(crate) fn seed_builtins(conn: &Connection, ctx: &EventCtx) -> Result<()> {
     if get_setting::<bool>(conn, SEEDED)?.unwrap_or(false) {
         return Ok(());
     }
+    let taken = |sql: &str, key: &str| -> Result<bool> { Ok(conn.query_row(sql, [key], |_| Ok(())).optional()?.is_some()) };
     for (name, body) in BUILTIN_MACROS {
-        conn.execute("INSERT OR IGNORE INTO macros (id, name, body) VALUES (?1, ?2, ?3)", params![Uuid::now_v7().to_string(), name, body])?;
+        if !taken("SELECT 1 FROM macros WHERE name = ?1", name)? {
+            let change = Change::MacroSaved { id: seeded_id("macro", name), name: name.to_string(), body: body.to_string() };
+            events::record(conn, ctx, None, change)?;
+        }
     }
-    let mut position: i64 = conn.query_row("SELECT coalesce(max(position), 0) FROM rules", [], |r| r.get(0))?;
     for (key, def) in builtins() {
-        position += 1;
-        conn.execute(
-            "INSERT OR IGNORE INTO rules (id, name, kind, enabled, position, builtin, definition) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![Uuid::now_v7().to_string(), def.name, kind_str(def.kind), def.enabled as i64, position, key, serde_json::to_string(&def)?],
-        )?;
+        if taken("SELECT 1 FROM rules WHERE builtin = ?1", key)? || taken("SELECT 1 FROM rules WHERE name = ?1", &def.name)? {
+            continue;
+        }
+        events::record(conn, ctx, None, rule_saved(&seeded_id("rule", key), Some(key.to_string()), &def)?)?;
     }
-    put_setting(conn, SEEDED, &true)?;
+    put_setting(conn, ctx, SEEDED, &true)?;
     Ok(())
+}
+
+/// The event that stores `def` as rule `id`.
+fn rule_saved(id: &str, builtin: Option<String>, def: &RuleDefinition) -> Result<Change> {
+    Ok(Change::RuleSaved {
+        id: id.to_string(),
+        name: def.name.clone(),
+        kind: kind_str(def.kind).to_string(),
+        enabled: def.enabled,
+        builtin,
+        definition: serde_json::to_value(def)?,
+    })
 }
 
 fn kind_str(k: RuleKind) -> &'static str {
@@ -148,29 +162,15 @@ impl Workspace {
         if taken.is_some() && taken != id.map(|i| i.to_string()) {
             return Err(Error::validation("name", format!("there is already a rule called '{}'", def.name)));
         }
-        let json = serde_json::to_string(&def)?;
-        let id = match id {
+        let (id, builtin) = match id {
             Some(id) => {
-                let n = tx.execute(
-                    "UPDATE rules SET name = ?2, kind = ?3, enabled = ?4, definition = ?5 WHERE id = ?1",
-                    params![id.to_string(), def.name, kind_str(def.kind), def.enabled as i64, json],
-                )?;
-                if n == 0 {
-                    return Err(Error::NotFound { what: "rule", key: id.to_string() });
-                }
-                id
+                let builtin: Option<Option<String>> =
+                    tx.query_row("SELECT builtin FROM rules WHERE id = ?1", [id.to_string()], |r| r.get(0)).optional()?;
+                (id, builtin.ok_or_else(|| Error::NotFound { what: "rule", key: id.to_string() })?)
             }
-            None => {
-                let id = Uuid::now_v7();
-                tx.execute(
-                    "INSERT INTO rules (id, name, kind, enabled, position, definition)
-                     VALUES (?1, ?2, ?3, ?4, (SELECT coalesce(max(position), 0) + 1 FROM rules), ?5)",
-                    params![id.to_string(), def.name, kind_str(def.kind), def.enabled as i64, json],
-                )?;
-                id
-            }
+            None => (Uuid::now_v7(), None),
         };
-        events::append(&tx, &ctx, None, "rule.saved", serde_json::json!({ "id": id, "definition": def }))?;
+        events::record(&tx, &ctx, None, rule_saved(&id.to_string(), builtin, &def)?)?;
         tx.commit()?;
         self.reload_rules()?;
         self.rule(&id.to_string())
@@ -191,10 +191,7 @@ impl Workspace {
         ids.insert(at, rule.id);
         let ctx = self.ctx();
         let tx = self.begin()?;
-        for (i, id) in ids.iter().enumerate() {
-            tx.execute("UPDATE rules SET position = ?2 WHERE id = ?1", params![id.to_string(), i as i64 + 1])?;
-        }
-        events::append(&tx, &ctx, None, "rule.moved", serde_json::json!({ "id": rule.id, "position": at + 1 }))?;
+        events::record(&tx, &ctx, None, Change::RulesOrdered { ids: ids.iter().map(Uuid::to_string).collect() })?;
         tx.commit()?;
         self.reload_rules()?;
         self.rules()
@@ -206,8 +203,7 @@ impl Workspace {
         let rule = self.rule(name_or_id)?;
         let ctx = self.ctx();
         let tx = self.begin()?;
-        tx.execute("DELETE FROM rules WHERE id = ?1", [rule.id.to_string()])?;
-        events::append(&tx, &ctx, None, "rule.deleted", serde_json::json!({ "id": rule.id, "name": rule.definition.name }))?;
+        events::record(&tx, &ctx, None, Change::RuleDeleted { id: rule.id.to_string() })?;
         tx.commit()?;
         self.reload_rules()
     }
@@ -274,6 +270,7 @@ impl Workspace {
     pub fn run_time_rules(&mut self) -> Result<RulePassReport> {
         let book = self.rules.clone();
         let ctx = self.ctx();
+        let settings = self.sla.clone();
         let writer = self.rule_writer(&ctx);
         let tx = self.begin()?;
         let report = {
@@ -289,7 +286,7 @@ impl Workspace {
             }
             runner.finish()?
         };
-        tx.commit()?;
+        events::commit(tx, &settings)?;
         Ok(report)
     }
 }
@@ -298,4 +295,3 @@ fn split(rules: Vec<Arc<CompiledRule>>) -> (Vec<Arc<CompiledRule>>, Vec<Arc<Comp
     rules.into_iter().partition(|r| r.def.kind == RuleKind::Trigger)
 }
 
-pub(crate) use facts::backfill_instants;

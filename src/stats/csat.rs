@@ -1,12 +1,11 @@
 //! Customer satisfaction (PRODUCT D4): a good/bad rating with an optional comment on a solved
 //! ticket, entered by the agent from the customer's answer (or later, from mail).
 
-use crate::clock::{from_ms, to_ms, Timestamp};
+use crate::clock::{from_ms, Timestamp};
 use crate::{events, tickets, validate, Error, Result, Workspace};
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -62,13 +61,7 @@ impl Workspace {
             return Err(Error::validation("rating", format!("#{number} is {}: only a solved ticket can be rated", t.status.label())));
         }
         let id = t.id.to_string();
-        tx.execute(
-            "INSERT INTO csat (ticket_id, good, comment, rated_at, recorded_by) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (ticket_id) DO UPDATE SET good = excluded.good, comment = excluded.comment, rated_at = excluded.rated_at,
-                                                 recorded_by = excluded.recorded_by",
-            params![id, good as i64, comment, to_ms(ctx.at), by],
-        )?;
-        events::append(&tx, &ctx, Some(&id), "ticket.rated", json!({ "good": good, "comment": comment }))?;
+        events::record(&tx, &ctx, Some(&id), events::Change::Rated { good, comment, recorded_by: by })?;
         tx.commit()?;
         self.rating(number)?.ok_or_else(|| Error::Conflict("the rating vanished after it was written".into()))
     }

@@ -13,6 +13,7 @@ pub const APPLICATION_ID: i32 = 0x4342_4B31;
 const MIGRATION_SQL: &[&str] = &[include_str!("migrations/001_initial.sql"), include_str!("migrations/002_alerts.sql"),
     include_str!("migrations/003_rules.sql"),
     include_str!("migrations/004_csat.sql"),
+    include_str!("migrations/005_typed_events.sql"),
 ];
 
 pub fn migrations() -> Migrations<'static> {
@@ -40,6 +41,9 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "cache_size", -65536)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.set_prepared_statement_cache_capacity(64);
+    // The tickets a unit of work changed whose SLA instants are still to be recomputed
+    // (events::apply). Per connection and transactional, so a rollback forgets them too.
+    conn.execute_batch("CREATE TEMP TABLE IF NOT EXISTS derived_pending (ticket_id TEXT PRIMARY KEY) WITHOUT ROWID;")?;
     Ok(())
 }
 

@@ -1,6 +1,16 @@
-//! The event log (PRODUCT T4, DESIGN "events"): every change is a row written in the same
-//! transaction as the change, carrying the new values so the log can be replayed. The
-//! history page, the rules, the alerts and later sync all read this one log.
+//! The event log (PRODUCT T4, DESIGN "One writer, a replayable log"): every change is a typed
+//! event (`vocabulary`), appended and applied in the same transaction by `record`, the one
+//! path that writes the state tables (`apply`). The history page, the rules, the alerts, the
+//! dashboard's cache and later sync all read this one log; `replay` rebuilds the state from it
+//! alone and proves that it can.
+
+mod apply;
+pub mod replay;
+mod vocabulary;
+
+pub use vocabulary::{AttachmentRef, Change, FieldChange, FORMAT};
+
+pub(crate) use apply::{commit, flush_derived, refresh_all_sla, sla_facts};
 
 use crate::clock::{from_ms, to_ms, Timestamp};
 use crate::model::Event;
@@ -22,20 +32,20 @@ impl EventCtx {
     }
 }
 
-/// Appends one event; returns its sequence number.
-pub fn append(conn: &Connection, ctx: &EventCtx, ticket_id: Option<&str>, kind: &str, payload: serde_json::Value) -> Result<i64> {
+/// Applies one change and appends its event, in the caller's transaction; returns the event's
+/// sequence number. The change is applied first, so the event can name the ticket it creates.
+pub(crate) fn record(conn: &Connection, ctx: &EventCtx, ticket_id: Option<&str>, change: Change) -> Result<i64> {
+    apply::apply(conn, ticket_id, to_ms(ctx.at), &change)?;
+    append(conn, ctx, ticket_id, &change)
+}
+
+/// Appends an event without applying it: only for a baseline of state that is already there.
+fn append(conn: &Connection, ctx: &EventCtx, ticket_id: Option<&str>, change: &Change) -> Result<i64> {
+    let (kind, payload) = change.to_parts()?;
     let mut stmt = conn.prepare_cached(
-        "INSERT INTO events (id, ticket_id, actor, kind, payload, at, device) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO events (id, ticket_id, actor, kind, payload, at, device, format) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
-    stmt.execute(params![
-        Uuid::now_v7().to_string(),
-        ticket_id,
-        ctx.actor,
-        kind,
-        payload.to_string(),
-        to_ms(ctx.at),
-        ctx.device
-    ])?;
+    stmt.execute(params![Uuid::now_v7().to_string(), ticket_id, ctx.actor, kind, payload, to_ms(ctx.at), ctx.device, FORMAT])?;
     Ok(conn.last_insert_rowid())
 }
 

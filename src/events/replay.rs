@@ -1,0 +1,265 @@
+//! Replay: the state tables rebuilt from the event log alone, and compared row by row with
+//! the live ones (`casebook replay --check`). What replay does not rebuild, and why:
+//! - `events` is the log itself (copied as it is);
+//! - `alerts` and `tickets.sla_alert_at` are this desktop's alerting: raised by its own scans,
+//!   delivered to its own notification server, read by the person at it;
+//! - the search index and the dashboard's cache live outside the database and are derived.
+//!
+//! A workspace from before typed events is upgraded once, on open: every row of its state
+//! tables is appended as a `log.baseline` event (`baseline`), so its log starts from the
+//! state it had; the older events stay as history (format 0) and are never applied.
+
+use super::apply::{self, DEVICE_COLUMNS, STATE_TABLES};
+use super::{Change, EventCtx, FORMAT};
+use crate::sla::SlaSettings;
+use crate::{store, Error, Result};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use serde::Serialize;
+use std::path::Path;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplayReport {
+    /// Typed events applied.
+    pub applied: u64,
+    /// Events from before typed events, copied as history.
+    pub kept: u64,
+    pub seconds: f64,
+}
+
+/// One way the live state and the replayed one differ.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Difference {
+    pub table: String,
+    /// The row's key, as `column=value` pairs.
+    pub key: String,
+    /// The column that differs; `None` when the row is on one side only.
+    pub column: Option<String>,
+    pub live: String,
+    pub replayed: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplayCheck {
+    pub replay: ReplayReport,
+    pub tables: usize,
+    pub rows: u64,
+    /// Rows that differ (all of them counted; the first few described in `differences`).
+    pub rows_differing: u64,
+    pub differences: Vec<Difference>,
+}
+
+impl ReplayCheck {
+    pub fn ok(&self) -> bool {
+        self.rows_differing == 0
+    }
+}
+
+/// How many differing rows are described.
+const DESCRIBED: usize = 20;
+
+/// Appends a baseline of every state row to a log that has only untyped history, in the
+/// caller's transaction. Returns how many rows it recorded (0 when not needed).
+pub(crate) fn baseline_if_needed(conn: &Connection, ctx: &EventCtx) -> Result<u64> {
+    let last: Option<i64> = conn.query_row("SELECT format FROM events ORDER BY seq DESC LIMIT 1", [], |r| r.get(0)).optional()?;
+    if last != Some(0) {
+        return Ok(0);
+    }
+    let mut n = 0;
+    for (table, keys) in STATE_TABLES {
+        // A merged ticket's original comes before it (an original is never itself merged).
+        let order = if *table == "tickets" { "duplicate_of IS NOT NULL, number".to_string() } else { keys.join(", ") };
+        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\" ORDER BY {order}"))?;
+        let names: Vec<String> = stmt.column_names().iter().map(|s| s.to_string()).collect();
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let mut row = serde_json::Map::new();
+            for (i, name) in names.iter().enumerate() {
+                let v = match r.get_ref(i)? {
+                    rusqlite::types::ValueRef::Null => serde_json::Value::Null,
+                    rusqlite::types::ValueRef::Integer(i) => i.into(),
+                    rusqlite::types::ValueRef::Real(f) => f.into(),
+                    rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned().into(),
+                    rusqlite::types::ValueRef::Blob(b) => hex::encode(b).into(),
+                };
+                row.insert(name.clone(), v);
+            }
+            super::append(conn, ctx, None, &Change::Baseline { table: table.to_string(), row })?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// Rebuilds the workspace from the log of `live` into a new database file at `target`.
+pub fn replay_into(live: &Connection, target: &Path) -> Result<ReplayReport> {
+    let started = std::time::Instant::now();
+    let mut out = store::create(target)?;
+    let result = (|| -> Result<ReplayReport> {
+        let tx = out.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut report = ReplayReport { applied: 0, kept: 0, seconds: 0.0 };
+        let mut read = live.prepare("SELECT seq, id, ticket_id, actor, kind, payload, at, device, format FROM events ORDER BY seq")?;
+        let mut rows = read.query([])?;
+        let mut copy = tx.prepare(
+            "INSERT INTO events (seq, id, ticket_id, actor, kind, payload, at, device, format) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        let mut history = Vec::new();
+        while let Some(r) = rows.next()? {
+            let (seq, id, ticket_id, actor, kind, payload, at, device, format): (i64, String, Option<String>, String, String, String, i64, String, i64) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?);
+            let refuse = |message: String| Error::BadEvent { id: id.clone(), kind: kind.clone(), message };
+            if format == 0 {
+                // Older history: its tickets exist only once the baseline has run, so it is
+                // copied after everything else.
+                history.push((seq, id, ticket_id, actor, kind, payload, at, device));
+                continue;
+            }
+            if format > FORMAT {
+                return Err(refuse(format!("format {format} was written by a newer Casebook (this one reads up to {FORMAT})")));
+            }
+            let change = Change::from_parts(&kind, &payload).map_err(refuse)?;
+            apply::apply(&tx, ticket_id.as_deref(), at, &change).map_err(|e| refuse(e.to_string()))?;
+            copy.execute(params![seq, id, ticket_id, actor, kind, payload, at, device, format])?;
+            report.applied += 1;
+        }
+        for (seq, id, ticket_id, actor, kind, payload, at, device) in history {
+            copy.execute(params![seq, id, ticket_id, actor, kind, payload, at, device, 0])?;
+            report.kept += 1;
+        }
+        drop(copy);
+        let sla: SlaSettings = crate::workspace::get_setting(&tx, "sla")?.unwrap_or_default();
+        apply::flush_derived(&tx, &sla)?;
+        tx.commit()?;
+        report.seconds = started.elapsed().as_secs_f64();
+        Ok(report)
+    })();
+    if result.is_err() {
+        drop(out);
+        crate::workspace::remove_database_files(target);
+    }
+    result
+}
+
+/// Replays the log of the database at `live_path` into a temporary file and compares every
+/// state table with the live one.
+pub fn check(live_path: &Path) -> Result<ReplayCheck> {
+    let dir = tempfile::tempdir()?;
+    let target = dir.path().join("replayed.db");
+    let live = Connection::open_with_flags(live_path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    live.busy_timeout(std::time::Duration::from_secs(5))?;
+    // One read transaction: the log and the tables compared are of the same moment.
+    live.execute_batch("BEGIN")?;
+    let result = replay_into(&live, &target).and_then(|replay| compare(&live, &target, replay));
+    live.execute_batch("COMMIT")?;
+    result
+}
+
+fn compare(live: &Connection, replayed: &Path, replay: ReplayReport) -> Result<ReplayCheck> {
+    use rusqlite::types::Value;
+    use std::cmp::Ordering;
+    let other = Connection::open_with_flags(replayed, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    let mut check = ReplayCheck { replay, tables: 0, rows: 0, rows_differing: 0, differences: vec![] };
+    for (table, keys) in STATE_TABLES {
+        let cols: Vec<String> = live
+            .prepare(&format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid"))?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?
+            .into_iter()
+            .filter(|c| !DEVICE_COLUMNS.contains(&(*table, c.as_str())))
+            .collect();
+        // The key first, then the other columns; both sides in the same (byte) order.
+        let key_idx: Vec<usize> = keys.iter().map(|k| cols.iter().position(|c| c == k).expect("a key is a column")).collect();
+        let list = cols.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
+        let order = keys.iter().map(|k| format!("\"{k}\" COLLATE BINARY")).collect::<Vec<_>>().join(", ");
+        let sql = format!("SELECT {list} FROM \"{table}\" ORDER BY {order}");
+        check.tables += 1;
+        let (mut a_stmt, mut b_stmt) = (live.prepare(&sql)?, other.prepare(&sql)?);
+        let read = |r: &rusqlite::Row<'_>| -> rusqlite::Result<Vec<Value>> { (0..cols.len()).map(|i| r.get(i)).collect() };
+        let (mut a_rows, mut b_rows) = (a_stmt.query([])?, b_stmt.query([])?);
+        let next = |rows: &mut rusqlite::Rows<'_>| -> Result<Option<Vec<Value>>> { Ok(match rows.next()? { Some(r) => Some(read(r)?), None => None }) };
+        let (mut a, mut b) = (next(&mut a_rows)?, next(&mut b_rows)?);
+        let key_of = |row: &[Value]| -> Vec<Value> { key_idx.iter().map(|&i| row[i].clone()).collect() };
+        let key_text = |row: &[Value]| keys.iter().zip(&key_idx).map(|(k, &i)| format!("{k}={}", show(&row[i]))).collect::<Vec<_>>().join(", ");
+        loop {
+            let ord = match (&a, &b) {
+                (None, None) => break,
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (Some(x), Some(y)) => cmp_key(&key_of(x), &key_of(y)),
+            };
+            let describe = |d: Difference, check: &mut ReplayCheck| {
+                if check.differences.len() < DESCRIBED {
+                    check.differences.push(d);
+                }
+            };
+            match ord {
+                Ordering::Equal => {
+                    check.rows += 1;
+                    let (x, y) = (a.take().unwrap(), b.take().unwrap());
+                    if x != y {
+                        check.rows_differing += 1;
+                        for (i, c) in cols.iter().enumerate() {
+                            if x[i] != y[i] {
+                                let d = Difference { table: table.to_string(), key: key_text(&x), column: Some(c.clone()), live: show(&x[i]), replayed: show(&y[i]) };
+                                describe(d, &mut check);
+                            }
+                        }
+                    }
+                    a = next(&mut a_rows)?;
+                    b = next(&mut b_rows)?;
+                }
+                Ordering::Less => {
+                    let x = a.take().unwrap();
+                    check.rows += 1;
+                    check.rows_differing += 1;
+                    describe(Difference { table: table.to_string(), key: key_text(&x), column: None, live: "present".into(), replayed: "missing".into() }, &mut check);
+                    a = next(&mut a_rows)?;
+                }
+                Ordering::Greater => {
+                    let y = b.take().unwrap();
+                    check.rows_differing += 1;
+                    describe(Difference { table: table.to_string(), key: key_text(&y), column: None, live: "missing".into(), replayed: "present".into() }, &mut check);
+                    b = next(&mut b_rows)?;
+                }
+            }
+        }
+    }
+    Ok(check)
+}
+
+/// SQLite's order of values of one column: NULL, numbers, text (bytes), blobs.
+fn cmp_key(a: &[rusqlite::types::Value], b: &[rusqlite::types::Value]) -> std::cmp::Ordering {
+    use rusqlite::types::Value;
+    fn rank(v: &Value) -> u8 {
+        match v {
+            Value::Null => 0,
+            Value::Integer(_) | Value::Real(_) => 1,
+            Value::Text(_) => 2,
+            Value::Blob(_) => 3,
+        }
+    }
+    for (x, y) in a.iter().zip(b) {
+        let o = match (x, y) {
+            (Value::Integer(p), Value::Integer(q)) => p.cmp(q),
+            (Value::Text(p), Value::Text(q)) => p.as_bytes().cmp(q.as_bytes()),
+            (Value::Blob(p), Value::Blob(q)) => p.cmp(q),
+            (Value::Real(p), Value::Real(q)) => p.total_cmp(q),
+            _ => rank(x).cmp(&rank(y)),
+        };
+        if o != std::cmp::Ordering::Equal {
+            return o;
+        }
+    }
+    std::cmp::Ordering::Equal
+}
+
+fn show(v: &rusqlite::types::Value) -> String {
+    use rusqlite::types::Value;
+    match v {
+        Value::Null => "NULL".into(),
+        Value::Integer(i) => i.to_string(),
+        Value::Real(f) => f.to_string(),
+        Value::Text(t) if t.chars().count() > 80 => format!("{:?}…", t.chars().take(80).collect::<String>()),
+        Value::Text(t) => format!("{t:?}"),
+        Value::Blob(b) => format!("<{} bytes>", b.len()),
+    }
+}
