@@ -28,8 +28,7 @@ pub fn store(data_dir: &Path, source: &Path) -> Result<StoredFile> {
         .and_then(|n| n.to_str())
         .map(str::to_string)
         .ok_or_else(|| Error::validation("attachments", format!("{} is not a file name", source.display())))?;
-    let meta = std::fs::metadata(source)
-        .map_err(|e| Error::validation("attachments", format!("cannot read {}: {e}", source.display())))?;
+    let meta = std::fs::metadata(source).map_err(|e| Error::validation("attachments", format!("cannot read {}: {e}", source.display())))?;
     if !meta.is_file() {
         return Err(Error::validation("attachments", format!("{} is not a file", source.display())));
     }

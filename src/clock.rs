@@ -1,9 +1,9 @@
 //! Time is a parameter: engine logic asks the `Clock` it was given, never the system clock,
 //! so SLA and rule behaviour can be tested at any instant.
 
-use chrono::{DateTime, TimeZone, Utc};
 /// Lengths of time between `Timestamp`s.
 pub use chrono::Duration;
+use chrono::{DateTime, TimeZone, Utc};
 use std::sync::Mutex;
 
 pub type Timestamp = DateTime<Utc>;

@@ -98,20 +98,19 @@ const AGENTS: [(&str, &str, Role, &[&str]); 8] = [
     ("Priya Shah", "priya.shah@casebook-demo.com", Role::Agent, &["Billing"]),
     ("Tomasz Wiśniewski", "tomasz.wisniewski@casebook-demo.com", Role::Admin, &["Technical"]),
 ];
-const TEAMS: [(&str, &str); 3] = [
-    ("Support", "sam.taylor@casebook-demo.com"),
-    ("Technical", "piotr.nowak@casebook-demo.com"),
-    ("Billing", "priya.shah@casebook-demo.com"),
-];
+const TEAMS: [(&str, &str); 3] =
+    [("Support", "sam.taylor@casebook-demo.com"), ("Technical", "piotr.nowak@casebook-demo.com"), ("Billing", "priya.shah@casebook-demo.com")];
 
 const EN_FIRST: [&str; 12] = ["James", "Emma", "Oliver", "Sophie", "Daniel", "Grace", "Ethan", "Chloe", "Lucas", "Mia", "Noah", "Ava"];
 const EN_LAST: [&str; 10] = ["Smith", "Johnson", "Brown", "Taylor", "Wilson", "Davies", "Clarke", "Walker", "Wright", "Hughes"];
-const EN_ORGS: [&str; 8] = ["Acme Corp", "Northwind Traders", "Blue Harbor Ltd", "Brightline Media", "Summit Health", "Oakridge Legal", "Pioneer Freight", "Nimbus Labs"];
+const EN_ORGS: [&str; 8] =
+    ["Acme Corp", "Northwind Traders", "Blue Harbor Ltd", "Brightline Media", "Summit Health", "Oakridge Legal", "Pioneer Freight", "Nimbus Labs"];
 const KO_FAMILY: [&str; 10] = ["김", "이", "박", "최", "정", "강", "조", "윤", "장", "임"];
 const KO_GIVEN: [&str; 12] = ["지호", "서연", "민준", "하은", "도윤", "수아", "예준", "지우", "시우", "서윤", "현우", "유진"];
 const KO_ORGS: [&str; 6] = ["한빛소프트", "누리물산", "세종테크", "바다로지스틱스", "푸른은행", "하늘전자"];
 const PL_FIRST: [&str; 10] = ["Jan", "Anna", "Piotr", "Katarzyna", "Michał", "Agnieszka", "Paweł", "Magdalena", "Krzysztof", "Joanna"];
-const PL_LAST: [&str; 10] = ["Nowak", "Kowalski", "Wiśniewski", "Wójcik", "Kamiński", "Lewandowski", "Zieliński", "Szymański", "Woźniak", "Dąbrowski"];
+const PL_LAST: [&str; 10] =
+    ["Nowak", "Kowalski", "Wiśniewski", "Wójcik", "Kamiński", "Lewandowski", "Zieliński", "Szymański", "Woźniak", "Dąbrowski"];
 const PL_ORGS: [&str; 6] = ["Serwery.app", "Kowalski i Synowie sp. z o.o.", "Polmark S.A.", "Wisła Logistyka", "Baltic Software", "Mazowsze Media"];
 const HOSTS: [&str; 6] = ["app01.acme.local", "db-prod-2", "web-eu-1", "erp.hanbit.kr", "crm.serwery.app", "mail-gw-3"];
 const APPS: [&str; 4] = ["FleetTrack", "Ledgerly", "OfficeSuite", "DeskPilot"];
@@ -223,7 +222,8 @@ pub fn generate(ws: &mut Workspace, opts: DemoOptions) -> Result<DemoReport> {
     created.sort_unstable();
 
     let settings = ws.sla_settings().clone();
-    let family_weights = WeightedIndex::new(cat.families.iter().map(|f| if f.key.contains("security") || f.key.contains("outage") { 1 } else { 4 })).unwrap();
+    let family_weights =
+        WeightedIndex::new(cat.families.iter().map(|f| if f.key.contains("security") || f.key.contains("outage") { 1 } else { 4 })).unwrap();
     let mut counters = Counters { messages: 0, events: 0 };
     let first_number: i64 = ws.connection().query_row("SELECT coalesce(max(number), 0) + 1 FROM tickets", [], |r| r.get(0))?;
     let device = ws.device_id.clone();
@@ -233,7 +233,22 @@ pub fn generate(ws: &mut Workspace, opts: DemoOptions) -> Result<DemoReport> {
             let family = &cat.families[family_weights.sample(&mut rng)];
             let customer = &customers[rng.random_range(0..customers.len())];
             let number = first_number + i as i64;
-            write_ticket(tx, &ctx, &cat, &settings, &mut rng, &mut counters, family, customer, &agents, &team_ids, number, created_at, to_ms(now), all_unsolved)?;
+            write_ticket(
+                tx,
+                &ctx,
+                &cat,
+                &settings,
+                &mut rng,
+                &mut counters,
+                family,
+                customer,
+                &agents,
+                &team_ids,
+                number,
+                created_at,
+                to_ms(now),
+                all_unsolved,
+            )?;
         }
         Ok(())
     })?;
@@ -260,13 +275,7 @@ pub fn generate(ws: &mut Workspace, opts: DemoOptions) -> Result<DemoReport> {
         }
         ws.conn.execute("UPDATE alerts SET delivered_at = raised_at, read_at = raised_at WHERE kind = 'rule' AND delivered_at IS NULL", [])?;
     }
-    Ok(DemoReport {
-        tickets,
-        messages: counters.messages,
-        events: counters.events,
-        customers: customers.len(),
-        seconds,
-    })
+    Ok(DemoReport { tickets, messages: counters.messages, events: counters.events, customers: customers.len(), seconds })
 }
 
 fn make_customers(tx: &Connection, ctx: &EventCtx, rng: &mut ChaCha8Rng, count: usize, now: Timestamp) -> Result<Vec<Customer>> {
@@ -438,13 +447,27 @@ fn write_ticket(
     let age_h = (now - created_at) as f64 / 3_600_000.0;
     let roll: f64 = rng.random();
     let target = match age_h {
-        a if a < 4.0 => pick(roll, &[(Status::New, 0.5), (Status::Open, 0.3), (Status::Pending, 0.1), (Status::OnHold, 0.05), (Status::Resolved, 0.05)]),
-        a if a < 48.0 => pick(roll, &[(Status::New, 0.15), (Status::Open, 0.35), (Status::Pending, 0.15), (Status::OnHold, 0.07), (Status::Resolved, 0.28)]),
+        a if a < 4.0 => {
+            pick(roll, &[(Status::New, 0.5), (Status::Open, 0.3), (Status::Pending, 0.1), (Status::OnHold, 0.05), (Status::Resolved, 0.05)])
+        }
+        a if a < 48.0 => {
+            pick(roll, &[(Status::New, 0.15), (Status::Open, 0.35), (Status::Pending, 0.15), (Status::OnHold, 0.07), (Status::Resolved, 0.28)])
+        }
         a if a < 14.0 * 24.0 => pick(
             roll,
-            &[(Status::New, 0.02), (Status::Open, 0.12), (Status::Pending, 0.08), (Status::OnHold, 0.04), (Status::Resolved, 0.3), (Status::Closed, 0.44)],
+            &[
+                (Status::New, 0.02),
+                (Status::Open, 0.12),
+                (Status::Pending, 0.08),
+                (Status::OnHold, 0.04),
+                (Status::Resolved, 0.3),
+                (Status::Closed, 0.44),
+            ],
         ),
-        _ => pick(roll, &[(Status::Open, 0.006), (Status::Pending, 0.003), (Status::OnHold, 0.003), (Status::Resolved, 0.006), (Status::Closed, 0.982)]),
+        _ => pick(
+            roll,
+            &[(Status::Open, 0.006), (Status::Pending, 0.003), (Status::OnHold, 0.003), (Status::Resolved, 0.006), (Status::Closed, 0.982)],
+        ),
     };
     let target = if all_unsolved && target.is_solved() { Status::Open } else { target };
     let mean_response = [10.0, 60.0, 6.0 * 60.0, 24.0 * 60.0][priority.rank() as usize];

@@ -28,8 +28,10 @@ fn tables(conn: &Connection) -> Result<Vec<(String, Vec<String>)>> {
     names
         .into_iter()
         .map(|t| {
-            let cols: Vec<String> =
-                conn.prepare(&format!("SELECT name FROM pragma_table_info('{t}') ORDER BY cid"))?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+            let cols: Vec<String> = conn
+                .prepare(&format!("SELECT name FROM pragma_table_info('{t}') ORDER BY cid"))?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
             Ok((t, cols))
         })
         .collect()
@@ -164,8 +166,7 @@ pub fn import(file: &Path, db: &Path) -> Result<TransferReport> {
                     let v = obj.get(c).unwrap_or(&serde_json::Value::Null);
                     values.push(from_json(v).map_err(|e| bad(format!("{table} record {}, field {c}: {e}", i + 1)))?);
                 }
-                stmt.execute(rusqlite::params_from_iter(values.iter()))
-                    .map_err(|e| bad(format!("{table} record {}: {e}", i + 1)))?;
+                stmt.execute(rusqlite::params_from_iter(values.iter())).map_err(|e| bad(format!("{table} record {}: {e}", i + 1)))?;
             }
             rows_total += rows.len();
             if table == "tickets" {
@@ -207,7 +208,9 @@ pub fn import(file: &Path, db: &Path) -> Result<TransferReport> {
 /// Names the first record that refers to something missing.
 fn first_dangling_reference(tx: &rusqlite::Transaction<'_>) -> std::result::Result<(), String> {
     let first: Option<(String, i64, String)> = tx
-        .query_row("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check LIMIT 1", [], |r| Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?.unwrap_or(0), r.get(2)?)))
+        .query_row("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?.unwrap_or(0), r.get(2)?))
+        })
         .ok();
     match first {
         Some((table, rowid, parent)) => Err(format!("a {table} record (row {rowid}) refers to a {parent} record that is not in the file")),

@@ -149,7 +149,9 @@ impl Workspace {
         checked.push("attachment files".to_string());
         let data_dir = self.data_dir();
         let referenced: Vec<(String, i64)> = conn
-            .prepare("SELECT DISTINCT a.sha256, t.number FROM attachments a JOIN messages m ON m.id = a.message_id JOIN tickets t ON t.id = m.ticket_id")?
+            .prepare(
+                "SELECT DISTINCT a.sha256, t.number FROM attachments a JOIN messages m ON m.id = a.message_id JOIN tickets t ON t.id = m.ticket_id",
+            )?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         let missing: BTreeSet<i64> =
@@ -286,8 +288,11 @@ impl Workspace {
                 }
                 "attachments" => {
                     let data_dir = self.data_dir();
-                    let known: HashSet<String> =
-                        self.conn.prepare("SELECT DISTINCT sha256 FROM attachments")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+                    let known: HashSet<String> = self
+                        .conn
+                        .prepare("SELECT DISTINCT sha256 FROM attachments")?
+                        .query_map([], |r| r.get(0))?
+                        .collect::<rusqlite::Result<_>>()?;
                     let aside = data_dir.join("attachments-unreferenced");
                     let mut moved = 0;
                     for sha in stored_attachments(&data_dir).into_iter().filter(|s| !known.contains(s)) {

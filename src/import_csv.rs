@@ -15,9 +15,7 @@ pub const FIELDS: &[&str] = &["subject", "body", "requester", "requester_name", 
 pub fn parse_mapping(pairs: &[String]) -> Result<HashMap<String, String>> {
     let mut map = HashMap::new();
     for p in pairs {
-        let (field, column) = p
-            .split_once('=')
-            .ok_or_else(|| Error::validation("map", format!("'{p}' is not field=Column (e.g. subject=Title)")))?;
+        let (field, column) = p.split_once('=').ok_or_else(|| Error::validation("map", format!("'{p}' is not field=Column (e.g. subject=Title)")))?;
         let field = field.trim().to_lowercase();
         if !FIELDS.contains(&field.as_str()) {
             return Err(Error::validation("map", format!("'{field}' is not a ticket field ({})", FIELDS.join(", "))));
@@ -53,10 +51,7 @@ pub fn read(file: &Path, mapping: &HashMap<String, String>) -> Result<Vec<NewTic
         let line = i + 2;
         let record = record.map_err(|e| bad(format!("line {line}: {e}")))?;
         let get = |f: &str| cols.get(f).and_then(|c| record.get(*c)).map(str::to_string).filter(|s| !s.is_empty());
-        let priority = get("priority")
-            .map(|p| Priority::parse(&p))
-            .transpose()
-            .map_err(|e| bad(format!("line {line}, priority: {e}")))?;
+        let priority = get("priority").map(|p| Priority::parse(&p)).transpose().map_err(|e| bad(format!("line {line}, priority: {e}")))?;
         tickets.push(NewTicket {
             subject: get("subject").unwrap_or_default(),
             description: get("body").unwrap_or_default(),

@@ -146,8 +146,11 @@ impl Workspace {
             };
             let created = at("created_at", &t.created_at)?;
             let ctx = EventCtx { actor: "import:zendesk".into(), device: base.device.clone(), at: created };
-            let requester = users.get(&t.requester_id).ok_or_else(|| bad(format!("ticket {}, requester_id: user {} is not in the file", t.id, t.requester_id)))?;
-            let requester_email = requester.email.clone().ok_or_else(|| bad(format!("ticket {}, requester_id: user {} has no email", t.id, t.requester_id)))?;
+            let requester = users
+                .get(&t.requester_id)
+                .ok_or_else(|| bad(format!("ticket {}, requester_id: user {} is not in the file", t.id, t.requester_id)))?;
+            let requester_email =
+                requester.email.clone().ok_or_else(|| bad(format!("ticket {}, requester_id: user {} has no email", t.id, t.requester_id)))?;
             let priority = match t.priority.as_deref() {
                 None => None,
                 Some(p) => Some(priority_of(p).ok_or_else(|| bad(format!("ticket {}, priority: '{p}' is not a Zendesk priority", t.id)))?),

@@ -71,12 +71,7 @@ pub fn render(body: &str, ticket: &Ticket, agent_name: &str, agent_email: &str) 
             "ticket.duplicate_of" => ticket.duplicate_of.map(|n| n.to_string()).unwrap_or_default(),
             "agent.name" => agent_name.to_string(),
             "agent.email" => agent_email.to_string(),
-            other => {
-                return Err(Error::validation(
-                    "body",
-                    format!("unknown placeholder {{{{{other}}}}} (known: {})", PLACEHOLDERS.join(", ")),
-                ))
-            }
+            other => return Err(Error::validation("body", format!("unknown placeholder {{{{{other}}}}} (known: {})", PLACEHOLDERS.join(", ")))),
         };
         out.push_str(&value);
         rest = &after[end + 2..];

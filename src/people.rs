@@ -45,13 +45,7 @@ pub(crate) fn agent_id(conn: &Connection, email: &str) -> Result<String> {
 
 /// Finds the customer with this email, creating them (and their organisation) if new.
 /// An existing customer keeps their name unless they had none.
-pub(crate) fn upsert_customer(
-    conn: &Connection,
-    ctx: &EventCtx,
-    email: &str,
-    name: Option<&str>,
-    organisation: Option<&str>,
-) -> Result<String> {
+pub(crate) fn upsert_customer(conn: &Connection, ctx: &EventCtx, email: &str, name: Option<&str>, organisation: Option<&str>) -> Result<String> {
     let email = validate::email("requester", email)?;
     if let Some(id) = conn.query_row("SELECT id FROM customers WHERE email = ?1", [&email], |r| r.get::<_, String>(0)).optional()? {
         return Ok(id);
@@ -83,7 +77,8 @@ fn row_to_agent(conn: &Connection, row: &rusqlite::Row<'_>) -> rusqlite::Result<
     let id: String = row.get(0)?;
     let role: String = row.get(3)?;
     let skills: String = row.get(4)?;
-    let mut stmt = conn.prepare_cached("SELECT t.name FROM agent_teams at JOIN teams t ON t.id = at.team_id WHERE at.agent_id = ?1 ORDER BY t.name")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT t.name FROM agent_teams at JOIN teams t ON t.id = at.team_id WHERE at.agent_id = ?1 ORDER BY t.name")?;
     let teams = stmt.query_map([&id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
     Ok(Agent {
         id: Uuid::parse_str(&id).unwrap_or_default(),
@@ -159,9 +154,8 @@ impl Workspace {
     }
 
     pub fn teams(&self) -> Result<Vec<Team>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT t.id, t.name, a.email FROM teams t LEFT JOIN agents a ON a.id = t.backup_agent ORDER BY t.name",
-        )?;
+        let mut stmt =
+            self.conn.prepare_cached("SELECT t.id, t.name, a.email FROM teams t LEFT JOIN agents a ON a.id = t.backup_agent ORDER BY t.name")?;
         let rows = stmt.query_map([], |r| {
             let id: String = r.get(0)?;
             Ok(Team { id: Uuid::parse_str(&id).unwrap_or_default(), name: r.get(1)?, backup_agent: r.get(2)? })
@@ -173,7 +167,10 @@ impl Workspace {
         let ctx = self.ctx();
         let tx = self.begin()?;
         let (agent_id, team_id) = (agent_id(&tx, agent_email)?, team_id(&tx, team)?);
-        let member: bool = tx.query_row("SELECT count(*) FROM agent_teams WHERE agent_id = ?1 AND team_id = ?2", params![agent_id, team_id], |r| r.get::<_, i64>(0))? > 0;
+        let member: bool =
+            tx.query_row("SELECT count(*) FROM agent_teams WHERE agent_id = ?1 AND team_id = ?2", params![agent_id, team_id], |r| {
+                r.get::<_, i64>(0)
+            })? > 0;
         if !member {
             events::record(&tx, &ctx, None, Change::AgentJoinedTeam { agent_id, team_id })?;
         }

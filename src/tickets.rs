@@ -4,11 +4,11 @@
 
 use crate::alerts::{self, AlertSettings, KeywordMatcher};
 use crate::clock::{from_ms, to_ms, Timestamp};
+use crate::events::sla_facts;
 use crate::events::{self, AttachmentRef, Change, EventCtx, FieldChange};
 use crate::model::*;
 use crate::people;
 use crate::rules::{self, TriggerEvent};
-use crate::events::sla_facts;
 use crate::sla::{self, SlaSettings, SlaStatus};
 use crate::workspace::Workspace;
 use crate::{attachments, validate, Error, Result};
@@ -462,9 +462,7 @@ impl Workspace {
                 }
                 id_
             }
-            MessageKind::System => {
-                insert_message(&tx, &ctx.with_actor("system"), &data_dir, &id, msg.kind, None, None, &body, &msg.attachments)?
-            }
+            MessageKind::System => insert_message(&tx, &ctx.with_actor("system"), &data_dir, &id, msg.kind, None, None, &body, &msg.attachments)?,
         };
         events::flush_derived(&tx, &settings)?;
         let happened = match msg.kind {

@@ -291,19 +291,13 @@ impl Workspace {
         let now = self.now();
         let mut sql = Sql { clauses: vec![], params: vec![] };
         if !f.statuses.is_empty() {
-            sql.push(
-                format!("t.status IN ({})", placeholders(f.statuses.len())),
-                f.statuses.iter().map(|s| Value::Text(s.as_str().into())),
-            );
+            sql.push(format!("t.status IN ({})", placeholders(f.statuses.len())), f.statuses.iter().map(|s| Value::Text(s.as_str().into())));
         }
         if !f.priorities.is_empty() {
             sql.push(format!("t.priority IN ({})", placeholders(f.priorities.len())), f.priorities.iter().map(|p| Value::Integer(p.rank())));
         }
         if !f.types.is_empty() {
-            sql.push(
-                format!("t.type COLLATE NOCASE IN ({})", placeholders(f.types.len())),
-                f.types.iter().map(|t| Value::Text(t.trim().into())),
-            );
+            sql.push(format!("t.type COLLATE NOCASE IN ({})", placeholders(f.types.len())), f.types.iter().map(|t| Value::Text(t.trim().into())));
         }
         match &f.assignee {
             None => {}
@@ -351,10 +345,9 @@ impl Workspace {
             None => {}
             Some(SlaFilter::NeedsAttention) => sql.push("t.sla_attention_at <= ?", [n]),
             Some(SlaFilter::Breached) => sql.push("(t.frt_due_at <= ? OR t.res_due_at <= ?)", [n.clone(), n]),
-            Some(SlaFilter::AtRisk) => sql.push(
-                "t.sla_attention_at <= ? AND coalesce(t.frt_due_at > ?, 1) AND coalesce(t.res_due_at > ?, 1)",
-                [n.clone(), n.clone(), n],
-            ),
+            Some(SlaFilter::AtRisk) => {
+                sql.push("t.sla_attention_at <= ? AND coalesce(t.frt_due_at > ?, 1) AND coalesce(t.res_due_at > ?, 1)", [n.clone(), n.clone(), n])
+            }
             Some(SlaFilter::Paused) => sql.push("t.status = 'pending'", []),
         }
         Ok(sql)
@@ -372,11 +365,7 @@ impl Workspace {
         }
         // Two steps: pick the page's tickets from `tickets` alone (filter, sort, limit),
         // then join the people for those few rows; joining first would join every match.
-        let text = format!(
-            "SELECT t.number, {key} FROM tickets t {} ORDER BY {key} {dir}, t.number {dir} LIMIT {}",
-            sql.where_clause(),
-            limit + 1
-        );
+        let text = format!("SELECT t.number, {key} FROM tickets t {} ORDER BY {key} {dir}, t.number {dir} LIMIT {}", sql.where_clause(), limit + 1);
         let mut stmt = self.conn.prepare_cached(&text)?;
         let mut keys: Vec<(i64, i64)> =
             stmt.query_map(params_from_iter(sql.params.iter()), |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
@@ -440,14 +429,10 @@ impl Workspace {
         if let Some(v) = BuiltinView::parse(name) {
             return Ok(v.query());
         }
-        self.saved_views()?
-            .into_iter()
-            .find(|v| v.name.eq_ignore_ascii_case(name.trim()))
-            .map(|v| v.query)
-            .ok_or_else(|| {
-                let builtins: Vec<&str> = BuiltinView::ALL.iter().map(|v| v.name()).collect();
-                Error::NotFound { what: "view", key: format!("'{}' (built-in views: {})", name.trim(), builtins.join(", ")) }
-            })
+        self.saved_views()?.into_iter().find(|v| v.name.eq_ignore_ascii_case(name.trim())).map(|v| v.query).ok_or_else(|| {
+            let builtins: Vec<&str> = BuiltinView::ALL.iter().map(|v| v.name()).collect();
+            Error::NotFound { what: "view", key: format!("'{}' (built-in views: {})", name.trim(), builtins.join(", ")) }
+        })
     }
 
     /// Built-in views and my saved views with the number of tickets in each.
@@ -492,9 +477,8 @@ impl Workspace {
         let owner = if shared { None } else { Some(self.acting_agent_required()?.id.to_string()) };
         let ctx = self.ctx();
         let tx = self.begin()?;
-        let existing: Option<String> = tx
-            .query_row("SELECT id FROM saved_views WHERE name = ?1 AND owner_id IS ?2", params![name, owner], |r| r.get(0))
-            .optional()?;
+        let existing: Option<String> =
+            tx.query_row("SELECT id FROM saved_views WHERE name = ?1 AND owner_id IS ?2", params![name, owner], |r| r.get(0)).optional()?;
         let id = existing.unwrap_or_else(|| Uuid::now_v7().to_string());
         let change = events::Change::ViewSaved { id: id.clone(), name: name.clone(), owner_id: owner, query: serde_json::to_value(query)? };
         events::record(&tx, &ctx, None, change)?;

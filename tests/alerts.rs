@@ -13,13 +13,12 @@ use common::{env, fingerprint, ts, Env};
 use std::collections::BTreeMap;
 
 fn kinds(e: &Env, number: i64) -> Vec<(AlertKind, String)> {
-    let mut all: Vec<_> = e
-        .ws
-        .alerts(&AlertQuery { ticket_number: Some(number), ..Default::default() })
-        .unwrap()
-        .into_iter()
-        .map(|a| (a.kind, a.raised_at.format("%d %H:%M").to_string()))
-        .collect();
+    let mut all: Vec<_> =
+        e.ws.alerts(&AlertQuery { ticket_number: Some(number), ..Default::default() })
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.kind, a.raised_at.format("%d %H:%M").to_string()))
+            .collect();
     all.reverse();
     all
 }
@@ -150,9 +149,8 @@ fn keywords_in_customer_messages_raise_alerts_with_the_terms() {
     assert_eq!(e.ws.ticket_detail(n).unwrap().alerts.len(), 4);
 
     // A new ticket whose first message has a keyword alerts in the same transaction.
-    let m = e
-        .ws
-        .create_ticket(&NewTicket {
+    let m =
+        e.ws.create_ticket(&NewTicket {
             subject: "Refund".into(),
             description: "I want a refund, my lawyer says so.".into(),
             requester_email: "anna@firma.pl".into(),
@@ -274,8 +272,7 @@ fn quiet_hours_only_mine_and_storms_shape_the_notifications() {
     s.quiet_hours = None;
     s.only_mine = true;
     e.ws.set_alert_settings(s).unwrap();
-    e.ws.add_agent(&NewAgent { name: "Piotr".into(), email: "piotr@acme.test".into(), role: Role::Agent, teams: vec![], skills: vec![] })
-        .unwrap();
+    e.ws.add_agent(&NewAgent { name: "Piotr".into(), email: "piotr@acme.test".into(), role: Role::Agent, teams: vec![], skills: vec![] }).unwrap();
     let mine = e.ticket("Mine", Priority::Low);
     e.ws.claim(mine).unwrap();
     let theirs = e.ticket("Theirs", Priority::Low);
@@ -295,9 +292,8 @@ fn quiet_hours_only_mine_and_storms_shape_the_notifications() {
     for i in 0..(MAX_SEPARATE_NOTICES + 3) {
         // From different customers: one customer's third "Storm" would be escalated as a
         // recurring problem (a rule alert of its own).
-        let t = e
-            .ws
-            .create_ticket(&NewTicket {
+        let t =
+            e.ws.create_ticket(&NewTicket {
                 subject: format!("Storm {i}"),
                 description: "It is raining in the server room.".into(),
                 requester_email: format!("storm{i}@acme.test"),

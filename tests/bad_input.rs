@@ -9,12 +9,7 @@ use common::{env, fingerprint};
 use std::sync::Arc;
 
 fn valid() -> NewTicket {
-    NewTicket {
-        subject: "VPN drops".into(),
-        description: "Since Monday".into(),
-        requester_email: "kim.jiho@acme.kr".into(),
-        ..Default::default()
-    }
+    NewTicket { subject: "VPN drops".into(), description: "Since Monday".into(), requester_email: "kim.jiho@acme.kr".into(), ..Default::default() }
 }
 
 #[test]
@@ -32,7 +27,11 @@ fn each_bad_input_is_refused_in_words_and_the_database_is_unchanged() {
         ("bad email", e.ws.create_ticket(&NewTicket { requester_email: "kim at acme".into(), ..valid() }).map(|_| ()), "not an email address"),
         ("unknown type", e.ws.create_ticket(&NewTicket { ticket_type: Some("Gardening".into()), ..valid() }).map(|_| ()), "not a ticket type"),
         ("bad tag", e.ws.create_ticket(&NewTicket { tags: vec!["two words".into()], ..valid() }).map(|_| ()), "not a tag"),
-        ("unknown assignee", e.ws.create_ticket(&NewTicket { assignee_email: Some("ghost@acme.test".into()), ..valid() }).map(|_| ()), "does not exist"),
+        (
+            "unknown assignee",
+            e.ws.create_ticket(&NewTicket { assignee_email: Some("ghost@acme.test".into()), ..valid() }).map(|_| ()),
+            "does not exist",
+        ),
         ("body over 1 MiB", e.ws.create_ticket(&NewTicket { description: huge.clone(), ..valid() }).map(|_| ()), "limit is 1 MiB"),
         ("reply over 1 MiB", e.ws.add_message(n, &NewMessage::new(MessageKind::Public, huge.clone())).map(|_| ()), "limit is 1 MiB"),
         ("empty reply", e.ws.add_message(n, &NewMessage::new(MessageKind::Public, " \n ")).map(|_| ()), "can't be empty"),

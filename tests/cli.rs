@@ -39,7 +39,19 @@ fn the_worked_example() {
 
     let t = ok_json(
         &db,
-        &with_now(&["new", "--subject", "VPN drops every 10 minutes", "--body", "Since Monday.", "--requester", "kim.jiho@acme.kr", "--priority", "urgent", "--tag", "vpn"]),
+        &with_now(&[
+            "new",
+            "--subject",
+            "VPN drops every 10 minutes",
+            "--body",
+            "Since Monday.",
+            "--requester",
+            "kim.jiho@acme.kr",
+            "--priority",
+            "urgent",
+            "--tag",
+            "vpn",
+        ]),
     );
     assert_eq!((t["number"].as_i64(), t["status"].as_str(), t["priority"].as_str()), (Some(1), Some("new"), Some("urgent")));
     assert_eq!(t["subject"], "VPN drops every 10 minutes");
@@ -139,7 +151,11 @@ fn import_is_all_or_nothing_and_names_the_bad_record() {
     let r = ok_json(&db, &["import", good.to_str().unwrap()]);
     assert_eq!(r["imported"], 2);
     let bad = dir.path().join("bad.json");
-    std::fs::write(&bad, r#"[{"subject":"ok","description":"x","requester_email":"a@b.co"},{"subject":"","description":"x","requester_email":"a@b.co"}]"#).unwrap();
+    std::fs::write(
+        &bad,
+        r#"[{"subject":"ok","description":"x","requester_email":"a@b.co"},{"subject":"","description":"x","requester_email":"a@b.co"}]"#,
+    )
+    .unwrap();
     fails(&db, &["import", bad.to_str().unwrap()], "record 2");
     let truncated = dir.path().join("cut.json");
     std::fs::write(&truncated, r#"[{"subject":"ok","description":"x","requester_e"#).unwrap();
@@ -201,7 +217,13 @@ fn alerts_scan_at_a_time_list_the_same_twice_and_can_be_read() {
     let db = dir.path().join("ws.db");
     let at = |t: &'static str, args: &[&'static str]| [&["--now", t][..], args].concat();
     ok_json(&db, &at("2026-03-02T09:00:00Z", &["init"]));
-    ok_json(&db, &at("2026-03-02T09:00:00Z", &["new", "--subject", "VPN drops", "--body", "Since Monday.", "--requester", "kim@acme.kr", "--priority", "urgent"]));
+    ok_json(
+        &db,
+        &at(
+            "2026-03-02T09:00:00Z",
+            &["new", "--subject", "VPN drops", "--body", "Since Monday.", "--requester", "kim@acme.kr", "--priority", "urgent"],
+        ),
+    );
     ok_json(&db, &at("2026-03-02T09:01:00Z", &["reply", "1", "--customer", "--body", "지금 서버 다운이에요. ASAP!"]));
     ok_json(&db, &at("2026-03-02T09:02:00Z", &["reply", "1", "--internal", "--body", "asap noted"]));
 
@@ -210,12 +232,8 @@ fn alerts_scan_at_a_time_list_the_same_twice_and_can_be_read() {
     assert_eq!(first["raised"].as_array().unwrap().len(), 1, "{first}");
     assert_eq!(again["raised"].as_array().unwrap().len(), 0);
     assert_eq!(first["alerts"], again["alerts"]);
-    let listed: Vec<(i64, String)> = first["alerts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| (a["ticket_number"].as_i64().unwrap(), a["kind"].as_str().unwrap().to_string()))
-        .collect();
+    let listed: Vec<(i64, String)> =
+        first["alerts"].as_array().unwrap().iter().map(|a| (a["ticket_number"].as_i64().unwrap(), a["kind"].as_str().unwrap().to_string())).collect();
     // The outage also escalated the ticket (the complexity rule's alert).
     assert_eq!(listed, vec![(1, "sla_first_response_breached".to_string()), (1, "rule".to_string()), (1, "keyword".to_string())]);
     assert_eq!(first["alerts"][2]["terms"], serde_json::json!(["asap", "서버 다운"]));
@@ -263,7 +281,11 @@ fn rules_are_listed_shown_tried_without_writing_and_run() {
     assert_eq!(ok_json(&db, &["rules", "show", "Close duplicate requests"])["definition"]["enabled"], false);
     fails(&db, &["rules", "show", "No such rule"], "rule No such rule does not exist");
     let bad = dir.path().join("bad.json");
-    std::fs::write(&bad, r#"{"name":"Bad","kind":"time","enabled":true,"all":[{"if":"team","values":["Ghosts"]}],"actions":[{"do":"raise_priority"}]}"#).unwrap();
+    std::fs::write(
+        &bad,
+        r#"{"name":"Bad","kind":"time","enabled":true,"all":[{"if":"team","values":["Ghosts"]}],"actions":[{"do":"raise_priority"}]}"#,
+    )
+    .unwrap();
     fails(&db, &["rules", "save", bad.to_str().unwrap()], "there is no team 'Ghosts'");
     fails(&db, &["rules", "test", "--file", bad.to_str().unwrap()], "there is no team 'Ghosts'");
 }
@@ -292,7 +314,8 @@ fn stats_print_write_csv_and_list_the_tickets_behind_a_number() {
     assert_eq!(behind["tickets"], serde_json::json!([1]));
 
     let out = dir.path().join("tables");
-    let written = ok_json(&db, &["--now", "2026-03-03T09:00:00Z", "stats", "--from", "2026-03-02", "--to", "2026-03-03", "--csv", out.to_str().unwrap()]);
+    let written =
+        ok_json(&db, &["--now", "2026-03-03T09:00:00Z", "stats", "--from", "2026-03-02", "--to", "2026-03-03", "--csv", out.to_str().unwrap()]);
     assert!(written["files"].as_array().unwrap().len() >= 10);
     let headline = std::fs::read_to_string(out.join("headline.csv")).unwrap();
     assert!(headline.starts_with("measure,this period,previous period\ntickets created,1,0\n"), "{headline}");

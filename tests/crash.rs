@@ -112,7 +112,9 @@ fn crash_cycles_lose_nothing_and_leave_nothing_half_written() {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
-        let reader = std::thread::spawn(move || BufReader::new(stdout).lines().map_while(Result::ok).filter_map(|l| l.strip_prefix("ok ").map(str::to_string)).collect::<Vec<_>>());
+        let reader = std::thread::spawn(move || {
+            BufReader::new(stdout).lines().map_while(Result::ok).filter_map(|l| l.strip_prefix("ok ").map(str::to_string)).collect::<Vec<_>>()
+        });
         std::thread::sleep(Duration::from_millis(rng.random_range(30..250)));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
@@ -126,10 +128,22 @@ fn crash_cycles_lose_nothing_and_leave_nothing_half_written() {
         assert_eq!(integrity, "ok", "cycle {cycle}");
         assert_eq!(count(conn, "SELECT count(*) FROM pragma_foreign_key_check"), 0, "cycle {cycle}");
         // The log and the tables agree: one creation event per ticket, one event per message.
-        assert_eq!(count(conn, "SELECT count(*) FROM tickets"), count(conn, "SELECT count(*) FROM events WHERE kind = 'ticket.created'"), "cycle {cycle}");
-        assert_eq!(count(conn, "SELECT count(*) FROM messages"), count(conn, "SELECT count(*) FROM events WHERE kind = 'message.added'"), "cycle {cycle}");
+        assert_eq!(
+            count(conn, "SELECT count(*) FROM tickets"),
+            count(conn, "SELECT count(*) FROM events WHERE kind = 'ticket.created'"),
+            "cycle {cycle}"
+        );
+        assert_eq!(
+            count(conn, "SELECT count(*) FROM messages"),
+            count(conn, "SELECT count(*) FROM events WHERE kind = 'message.added'"),
+            "cycle {cycle}"
+        );
         // No ticket without its first message.
-        assert_eq!(count(conn, "SELECT count(*) FROM tickets t WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id)"), 0, "cycle {cycle}");
+        assert_eq!(
+            count(conn, "SELECT count(*) FROM tickets t WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id)"),
+            0,
+            "cycle {cycle}"
+        );
         // The search index is repaired on open and agrees with the database.
         let index = SearchIndex::open(&ws.data_dir()).unwrap_or_else(|e| panic!("cycle {cycle}: index: {e}"));
         index.sync(conn).unwrap();
@@ -141,7 +155,8 @@ fn crash_cycles_lose_nothing_and_leave_nothing_half_written() {
     // Every change the child saw committed is there.
     let ws = Workspace::open(&db, Arc::new(SystemClock)).unwrap();
     let conn = ws.connection();
-    let messages: HashSet<String> = conn.prepare("SELECT id FROM messages").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    let messages: HashSet<String> =
+        conn.prepare("SELECT id FROM messages").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
     let mut checked = 0;
     for line in &reported {
         let parts: Vec<&str> = line.split(' ').collect();

@@ -29,7 +29,10 @@ fn a_spreadsheet_becomes_tickets_through_the_mapping() {
     let numbers = e.ws.import_csv(&file, &mapping()).unwrap();
     assert_eq!(numbers, vec![1, 2, 3]);
     let t = e.ws.ticket(1).unwrap();
-    assert_eq!((t.subject.as_str(), t.priority.as_str(), t.tags.clone()), ("VPN drops every 10 minutes", "high", vec!["network".to_string(), "vpn".into()]));
+    assert_eq!(
+        (t.subject.as_str(), t.priority.as_str(), t.tags.clone()),
+        ("VPN drops every 10 minutes", "high", vec!["network".to_string(), "vpn".into()])
+    );
     assert_eq!(t.description, "Since Monday, every 10 minutes.");
     assert_eq!(e.ws.ticket(2).unwrap().requester.name, "이수진");
     assert_eq!(e.ws.ticket(3).unwrap().requester.organisation.as_deref(), Some("Firma"));

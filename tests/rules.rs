@@ -23,21 +23,14 @@ fn team_env(at: &str) -> Env {
     for (name, email, skills) in [("Piotr Nowak", "piotr@acme.test", vec![]), ("Soo-ah Lee", "sooah@acme.test", vec!["senior".to_string()])] {
         e.ws.add_agent(&NewAgent { name: name.into(), email: email.into(), role: Role::Agent, teams: vec!["Network".into()], skills }).unwrap();
     }
-    e.ws.connection()
-        .execute("UPDATE teams SET backup_agent = (SELECT id FROM agents WHERE email = 'piotr@acme.test')", [])
-        .unwrap();
+    e.ws.connection().execute("UPDATE teams SET backup_agent = (SELECT id FROM agents WHERE email = 'piotr@acme.test')", []).unwrap();
     e
 }
 
 fn new_ticket(e: &mut Env, requester: &str, subject: &str, body: &str) -> i64 {
-    e.ws.create_ticket(&NewTicket {
-        subject: subject.into(),
-        description: body.into(),
-        requester_email: requester.into(),
-        ..Default::default()
-    })
-    .unwrap()
-    .number
+    e.ws.create_ticket(&NewTicket { subject: subject.into(), description: body.into(), requester_email: requester.into(), ..Default::default() })
+        .unwrap()
+        .number
 }
 
 fn say(e: &mut Env, n: i64, kind: MessageKind, body: &str) {
@@ -152,9 +145,8 @@ fn duplicates_from_the_same_requester_are_merged_in_english_and_korean() {
     let other = new_ticket(&mut e, "park@acme.kr", "VPN drops every 10 minutes", "Me too.");
     e.minutes(13 * 60);
     let late = new_ticket(&mut e, "kim@acme.kr", "VPN drops every 10 minutes", "Still.");
-    let typed = e
-        .ws
-        .create_ticket(&NewTicket {
+    let typed =
+        e.ws.create_ticket(&NewTicket {
             subject: "VPN drops every 10 minutes".into(),
             description: "billing?".into(),
             requester_email: "kim@acme.kr".into(),
@@ -172,9 +164,8 @@ fn duplicates_from_the_same_requester_are_merged_in_english_and_korean() {
 #[test]
 fn no_reply_escalates_at_two_four_and_eight_hours_once_each_and_stops_when_answered_or_resolved() {
     let mut e = team_env("2026-03-02T09:00:00Z");
-    let n = e
-        .ws
-        .create_ticket(&NewTicket {
+    let n =
+        e.ws.create_ticket(&NewTicket {
             subject: "Office Wi-Fi keeps dropping".into(),
             description: "Every few minutes.".into(),
             requester_email: "kim@acme.kr".into(),
@@ -296,18 +287,22 @@ fn resolved_tickets_close_after_four_days_unless_reopened() {
 fn auto_assign_and_vip_are_off_until_switched_on() {
     let mut e = team_env("2026-03-02T09:00:00Z");
     e.ws.save_customer("vip@bigco.test", "Big Co", None, Tier::Vip).unwrap();
-    let before = e
-        .ws
-        .create_ticket(&NewTicket { subject: "Hello".into(), description: "x".into(), requester_email: "vip@bigco.test".into(), team: Some("Network".into()), ..Default::default() })
+    let before =
+        e.ws.create_ticket(&NewTicket {
+            subject: "Hello".into(),
+            description: "x".into(),
+            requester_email: "vip@bigco.test".into(),
+            team: Some("Network".into()),
+            ..Default::default()
+        })
         .unwrap();
     assert_eq!((before.priority, before.assignee), (Priority::Medium, None));
     e.ws.set_rule_enabled("Assign new tickets in turn", true).unwrap();
     e.ws.set_rule_enabled("VIP customers start one priority up", true).unwrap();
     let mut assignees = vec![];
     for i in 0..4 {
-        let t = e
-            .ws
-            .create_ticket(&NewTicket {
+        let t =
+            e.ws.create_ticket(&NewTicket {
                 subject: ["Printer jam", "Password reset", "Invoice copy", "Slow laptop"][i].into(),
                 description: "x".into(),
                 requester_email: "vip@bigco.test".into(),
@@ -333,9 +328,24 @@ fn tagged(tag: &str) -> Condition {
 #[test]
 fn rules_run_in_order_and_a_later_rule_sees_what_an_earlier_one_did() {
     let mut e = env("2026-03-02T09:00:00Z");
-    let high = e.ws.save_rule(None, rule("Callback is High", RuleKind::Trigger, vec![tagged("callback")], vec![Action::SetPriority { priority: Priority::High }])).unwrap();
-    e.ws.save_rule(None, rule("Callback is Low", RuleKind::Trigger, vec![tagged("callback")], vec![Action::SetPriority { priority: Priority::Low }])).unwrap();
-    e.ws.save_rule(None, rule("Low gets a look", RuleKind::Trigger, vec![Condition::Priority { values: vec![Priority::Low], not: false }], vec![Action::AddTags { tags: vec!["look".into()] }])).unwrap();
+    let high =
+        e.ws.save_rule(
+            None,
+            rule("Callback is High", RuleKind::Trigger, vec![tagged("callback")], vec![Action::SetPriority { priority: Priority::High }]),
+        )
+        .unwrap();
+    e.ws.save_rule(None, rule("Callback is Low", RuleKind::Trigger, vec![tagged("callback")], vec![Action::SetPriority { priority: Priority::Low }]))
+        .unwrap();
+    e.ws.save_rule(
+        None,
+        rule(
+            "Low gets a look",
+            RuleKind::Trigger,
+            vec![Condition::Priority { values: vec![Priority::Low], not: false }],
+            vec![Action::AddTags { tags: vec!["look".into()] }],
+        ),
+    )
+    .unwrap();
     let a = new_ticket(&mut e, "kim@acme.kr", "Call me back", "x");
     e.ws.set_tags(a, &["callback".into()]).unwrap();
     let t = e.ws.ticket(a).unwrap();
@@ -359,8 +369,26 @@ fn rules_that_keep_undoing_each_other_stop_after_the_round_limit_and_say_why() {
     let sla = |values: Vec<SlaState>| Condition::Sla { values, not: false };
     let status = |s: Status| Condition::Status { values: vec![s], not: false };
     let running = vec![SlaState::Ok, SlaState::AtRisk, SlaState::Breached];
-    e.ws.save_rule(None, rule("Resolve it", RuleKind::Trigger, vec![status(Status::Open), sla(running)], vec![Action::SetStatus { status: Status::Resolved, reason: None }])).unwrap();
-    e.ws.save_rule(None, rule("Reopen it", RuleKind::Trigger, vec![status(Status::Resolved), sla(vec![SlaState::Met])], vec![Action::SetStatus { status: Status::Open, reason: None }])).unwrap();
+    e.ws.save_rule(
+        None,
+        rule(
+            "Resolve it",
+            RuleKind::Trigger,
+            vec![status(Status::Open), sla(running)],
+            vec![Action::SetStatus { status: Status::Resolved, reason: None }],
+        ),
+    )
+    .unwrap();
+    e.ws.save_rule(
+        None,
+        rule(
+            "Reopen it",
+            RuleKind::Trigger,
+            vec![status(Status::Resolved), sla(vec![SlaState::Met])],
+            vec![Action::SetStatus { status: Status::Open, reason: None }],
+        ),
+    )
+    .unwrap();
     let n = new_ticket(&mut e, "kim@acme.kr", "Ping pong", "x");
     e.minutes(1);
     e.ws.set_status(n, Status::Open, None).unwrap();
@@ -374,7 +402,16 @@ fn rules_that_keep_undoing_each_other_stop_after_the_round_limit_and_say_why() {
 #[test]
 fn closed_tickets_are_never_touched() {
     let mut e = env("2026-03-02T09:00:00Z");
-    e.ws.save_rule(None, rule("Tag everything", RuleKind::Time, vec![Condition::Status { values: vec![Status::New], not: true }], vec![Action::AddTags { tags: vec!["seen".into()] }])).unwrap();
+    e.ws.save_rule(
+        None,
+        rule(
+            "Tag everything",
+            RuleKind::Time,
+            vec![Condition::Status { values: vec![Status::New], not: true }],
+            vec![Action::AddTags { tags: vec!["seen".into()] }],
+        ),
+    )
+    .unwrap();
     let n = new_ticket(&mut e, "kim@acme.kr", "Spam", "buy now");
     e.ws.set_status(n, Status::Closed, Some(Resolution::NoActionNeeded)).unwrap();
     let before = fingerprint(&e.db());
@@ -401,10 +438,14 @@ fn a_dry_run_lists_what_a_run_would_do_and_writes_nothing() {
     let before = (fingerprint(&db), file_hash(&db), file_hash(&wal));
     let all = e.ws.try_rules(&TryTarget::AllEnabled).unwrap();
     let one = e.ws.try_rules(&TryTarget::Saved { name: "No reply for 8 hours: Urgent and tell the admin".into() }).unwrap();
-    let draft = e
-        .ws
-        .try_rules(&TryTarget::Draft {
-            definition: rule("Draft: tag the waiting", RuleKind::Time, vec![Condition::HoursSince { since: Since::AwaitingReply, at_least: Some(1.0), less_than: None }], vec![Action::AddTags { tags: vec!["waiting".into()] }]),
+    let draft =
+        e.ws.try_rules(&TryTarget::Draft {
+            definition: rule(
+                "Draft: tag the waiting",
+                RuleKind::Time,
+                vec![Condition::HoursSince { since: Since::AwaitingReply, at_least: Some(1.0), less_than: None }],
+                vec![Action::AddTags { tags: vec!["waiting".into()] }],
+            ),
             id: None,
         })
         .unwrap();
@@ -440,12 +481,39 @@ fn a_rule_that_cannot_work_is_refused_in_words_and_nothing_changes() {
     let cases: Vec<(RuleDefinition, &str)> = vec![
         (rule("No conditions", RuleKind::Trigger, vec![], vec![Action::RaisePriority]), "at least one condition"),
         (rule("No actions", RuleKind::Trigger, vec![tagged("x")], vec![]), "at least one action"),
-        (rule("Ghost team", RuleKind::Trigger, vec![Condition::Team { values: vec!["Ghosts".into()], not: false }], vec![Action::RaisePriority]), "condition 1 (team): there is no team 'Ghosts'"),
-        (rule("Timed event", RuleKind::Time, vec![Condition::Event { events: vec![casebook::rules::TriggerEvent::Created] }], vec![Action::RaisePriority]), "use a trigger"),
+        (
+            rule("Ghost team", RuleKind::Trigger, vec![Condition::Team { values: vec!["Ghosts".into()], not: false }], vec![Action::RaisePriority]),
+            "condition 1 (team): there is no team 'Ghosts'",
+        ),
+        (
+            rule(
+                "Timed event",
+                RuleKind::Time,
+                vec![Condition::Event { events: vec![casebook::rules::TriggerEvent::Created] }],
+                vec![Action::RaisePriority],
+            ),
+            "use a trigger",
+        ),
         (rule("Merge what", RuleKind::Trigger, vec![tagged("x")], vec![Action::MergeIntoOriginal]), "action 1 (merge_into_original)"),
         (rule("No macro", RuleKind::Trigger, vec![tagged("x")], vec![Action::SendMacro { macro_name: "Nope".into() }]), "there is no macro 'Nope'"),
-        (rule("Backwards", RuleKind::Time, vec![Condition::HoursSince { since: Since::Created, at_least: Some(5.0), less_than: Some(2.0) }], vec![Action::RaisePriority]), "must be below"),
-        (rule("Auto-close Resolved after 4 days", RuleKind::Time, vec![tagged("x")], vec![Action::SetStatus { status: Status::New, reason: None }]), "nothing returns to New"),
+        (
+            rule(
+                "Backwards",
+                RuleKind::Time,
+                vec![Condition::HoursSince { since: Since::Created, at_least: Some(5.0), less_than: Some(2.0) }],
+                vec![Action::RaisePriority],
+            ),
+            "must be below",
+        ),
+        (
+            rule(
+                "Auto-close Resolved after 4 days",
+                RuleKind::Time,
+                vec![tagged("x")],
+                vec![Action::SetStatus { status: Status::New, reason: None }],
+            ),
+            "nothing returns to New",
+        ),
     ];
     for (def, words) in cases {
         match e.ws.save_rule(None, def.clone()) {

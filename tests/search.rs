@@ -115,7 +115,29 @@ fn results_carry_highlights_from_the_text_in_sqlite() {
 fn odd_queries_answer_and_never_fail() {
     let (e, index) = sample();
     let long = "vpn ".repeat(3000);
-    for q in ["", "   ", "the a of", "\"", "\"vpn", "vpn\"", "a:b:c", "colour:blue", ":::", "-", "--vpn", "🙂🙃", "서버 vpn hasło", "\u{0000}\u{0007}", long.as_str(), "status:", "tag:\"", "((vpn", "vpn AND OR NOT", "*", "?"] {
+    for q in [
+        "",
+        "   ",
+        "the a of",
+        "\"",
+        "\"vpn",
+        "vpn\"",
+        "a:b:c",
+        "colour:blue",
+        ":::",
+        "-",
+        "--vpn",
+        "🙂🙃",
+        "서버 vpn hasło",
+        "\u{0000}\u{0007}",
+        long.as_str(),
+        "status:",
+        "tag:\"",
+        "((vpn",
+        "vpn AND OR NOT",
+        "*",
+        "?",
+    ] {
         let r = index.search(e.ws.connection(), q, &SearchFilters::default(), 10);
         assert!(r.is_ok(), "{q:?}: {r:?}");
     }

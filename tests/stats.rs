@@ -47,7 +47,8 @@ struct Week {
 /// The week of 2 March 2026 (a Monday), seen on Tuesday 10 March 09:00.
 fn week() -> Week {
     let mut e = env("2026-02-20T09:00:00Z");
-    e.ws.set_sla_settings(SlaSettings { business_hours: Some(BusinessHours::weekdays("UTC", "09:00", "17:00").unwrap()), ..SlaSettings::default() }).unwrap();
+    e.ws.set_sla_settings(SlaSettings { business_hours: Some(BusinessHours::weekdays("UTC", "09:00", "17:00").unwrap()), ..SlaSettings::default() })
+        .unwrap();
     e.ws.add_agent(&NewAgent { name: "Piotr Nowak".into(), email: PIOTR.into(), role: Role::Agent, teams: vec![], skills: vec![] }).unwrap();
     let mut t = [0; 8];
     // Sunday, the period before: created, answered Monday 09:30, solved Monday 12:00.

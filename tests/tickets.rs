@@ -304,7 +304,8 @@ fn views_filter_sort_page_and_count() {
     let rows = e.ws.list(&q, None, 50).unwrap().rows;
     assert_eq!(rows.iter().map(|r| r.number).collect::<Vec<_>>(), vec![1, 21]);
 
-    let q = ViewQuery { filters: Filters { assignee: Some(AssigneeFilter::Agent("jiho@acme.test".into())), ..Default::default() }, ..Default::default() };
+    let q =
+        ViewQuery { filters: Filters { assignee: Some(AssigneeFilter::Agent("jiho@acme.test".into())), ..Default::default() }, ..Default::default() };
     assert_eq!(e.ws.list(&q, None, 50).unwrap().rows.len(), 0);
 
     // Breaching soon: urgent tickets are at risk after 11¼ minutes without a reply.
@@ -317,8 +318,14 @@ fn views_filter_sort_page_and_count() {
     assert!(breached >= 1 && breached <= breaching.len() as i64);
 
     // Saved views: personal ones stay with their owner, shared ones are seen by all.
-    e.ws.save_view("Urgent VPN", &ViewQuery { filters: Filters { tags: vec!["vpn".into()], ..Default::default() }, ..Default::default() }, false).unwrap();
-    e.ws.save_view("All urgent", &ViewQuery { filters: Filters { priorities: vec![Priority::Urgent], ..Default::default() }, ..Default::default() }, true).unwrap();
+    e.ws.save_view("Urgent VPN", &ViewQuery { filters: Filters { tags: vec!["vpn".into()], ..Default::default() }, ..Default::default() }, false)
+        .unwrap();
+    e.ws.save_view(
+        "All urgent",
+        &ViewQuery { filters: Filters { priorities: vec![Priority::Urgent], ..Default::default() }, ..Default::default() },
+        true,
+    )
+    .unwrap();
     assert_eq!(e.ws.view_query("urgent vpn").unwrap().filters.tags, vec!["vpn"]);
     e.ws.act_as("jiho@acme.test").unwrap();
     let names: Vec<String> = e.ws.saved_views().unwrap().into_iter().map(|v| v.name).collect();

@@ -276,7 +276,13 @@ impl Services {
             // Try again in an hour, not on every pass (which would notify every 30 s).
             *self.last_backup.lock().unwrap() = Some(self.clock.now() - casebook::clock::Duration::hours(BACKUP_EVERY_HOURS - 1));
             let message = format!("The daily backup failed: {}", e.message);
-            let notice = casebook::alerts::Notice { alert_ids: vec![], ticket_number: None, summary: "Casebook backup failed".into(), body: message.clone(), critical: true };
+            let notice = casebook::alerts::Notice {
+                alert_ids: vec![],
+                ticket_number: None,
+                summary: "Casebook backup failed".into(),
+                body: message.clone(),
+                critical: true,
+            };
             let _ = notifications::show(&notice, false, None);
             let _ = self.app.emit("background_error", message);
         }
@@ -288,10 +294,7 @@ impl Services {
     }
 
     /// Runs `f` on the workspace (on a blocking thread: callers are async commands).
-    pub async fn read<T: Send + 'static>(
-        self: &Arc<Self>,
-        f: impl FnOnce(&mut Workspace) -> casebook::Result<T> + Send + 'static,
-    ) -> CmdResult<T> {
+    pub async fn read<T: Send + 'static>(self: &Arc<Self>, f: impl FnOnce(&mut Workspace) -> casebook::Result<T> + Send + 'static) -> CmdResult<T> {
         let me = self.clone();
         tauri::async_runtime::spawn_blocking(move || {
             let mut guard = me.workspace.lock().unwrap();

@@ -67,7 +67,12 @@ fn private_display() -> Option<Process> {
         return None;
     }
     let display = ":97";
-    let p = Command::new("Xvfb").args([display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("Xvfb");
+    let p = Command::new("Xvfb")
+        .args([display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Xvfb");
     std::env::set_var("DISPLAY", display);
     std::thread::sleep(Duration::from_millis(500));
     Some(Process(p))
@@ -103,7 +108,13 @@ impl Harness {
     async fn start(data_dir: &Path, extra_args: &[&str]) -> Harness {
         let xvfb = private_display();
         let dunst = notification_daemon();
-        let driver = Process(Command::new(find_tauri_driver()).stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().expect("tauri-driver (cargo install tauri-driver)"));
+        let driver = Process(
+            Command::new(find_tauri_driver())
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .expect("tauri-driver (cargo install tauri-driver)"),
+        );
         wait_for_port(4444);
         wait_for_port(4445);
         let mut args = vec!["--data-dir".to_string(), data_dir.display().to_string()];
@@ -225,7 +236,11 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     h.wait_text("article.ticket .thread", "<a href=\"javascript:").await;
     h.wait_text("article.ticket .side", "<script>window.__xss=2</script>Mallory").await;
     // Nothing ran, and no element was made of the text.
-    let xss: bool = h.script("return window.__xss === undefined && !document.querySelector('article.ticket img, article.ticket .thread a, article.ticket .thread b')").await;
+    let xss: bool = h
+        .script(
+            "return window.__xss === undefined && !document.querySelector('article.ticket img, article.ticket .thread a, article.ticket .thread b')",
+        )
+        .await;
     if !xss {
         return Err("hostile ticket text was interpreted as HTML".into());
     }
@@ -285,7 +300,10 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     h.wait_text("article.ticket h1", &ticket_number).await;
     // Opening it marked it read.
     h.css("[data-testid=alerts-nav]").await.click().await.unwrap();
-    h.xpath(&format!("//ul[@data-testid='alert-list']/li[@data-kind='keyword' and not(contains(@class, 'unread')) and contains(., '{ticket_number}')]")).await;
+    h.xpath(&format!(
+        "//ul[@data-testid='alert-list']/li[@data-kind='keyword' and not(contains(@class, 'unread')) and contains(., '{ticket_number}')]"
+    ))
+    .await;
 
     // Search from the palette (Ctrl+K), results as you type, Enter opens.
     h.keys(&format!("{}k", char::from(Key::Control))).await;
@@ -356,7 +374,8 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     }
     h.xpath("//section[@aria-label='Rules']//button[contains(., 'Run time rules now')]").await.click().await.unwrap();
     h.wait_text("section[aria-label=Rules] > [data-testid=try-results]", "Done.").await;
-    let changed: usize = h.script("return document.querySelectorAll('section[aria-label=Rules] > [data-testid=try-results] [data-testid=try-change]').length").await;
+    let changed: usize =
+        h.script("return document.querySelectorAll('section[aria-label=Rules] > [data-testid=try-results] [data-testid=try-change]').length").await;
     if changed == 0 {
         let shown: String = h.script("return document.querySelector('section[aria-label=Rules] > [data-testid=try-results]').textContent").await;
         return Err(format!("'Run time rules now' changed no ticket after the dry run listed {would}: {shown}"));
@@ -413,7 +432,8 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     h.css("[data-testid=restore-confirm]").await.click().await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let gone: bool = h.script("return document.querySelector('section.health') === null && document.querySelector('[data-view=all]') !== null").await;
+        let gone: bool =
+            h.script("return document.querySelector('section.health') === null && document.querySelector('[data-view=all]') !== null").await;
         if gone {
             break;
         }
@@ -440,7 +460,8 @@ fn pss_kib_of_tree(root: u32) -> u64 {
     let mut stack = vec![root];
     while let Some(pid) = stack.pop() {
         if let Ok(s) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) {
-            total += s.lines().find(|l| l.starts_with("Pss:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+            total +=
+                s.lines().find(|l| l.starts_with("Pss:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
         }
         if let Ok(children) = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")) {
             stack.extend(children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
@@ -466,7 +487,13 @@ async fn perf_figures() {
     let tickets: usize = std::env::var("CASEBOOK_PERF_TICKETS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
     let data = tempfile::tempdir().unwrap();
     let cli = target_dir().join(if target_dir().join("release/casebook").exists() { "release/casebook" } else { "debug/casebook" });
-    let status = Command::new(&cli).arg("--db").arg(data.path().join("casebook.db")).args(["demo", "--tickets", &tickets.to_string()]).stdout(Stdio::null()).status().unwrap();
+    let status = Command::new(&cli)
+        .arg("--db")
+        .arg(data.path().join("casebook.db"))
+        .args(["demo", "--tickets", &tickets.to_string()])
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
     assert!(status.success());
     let _display = private_display(); // one display for every run
     let mut starts = vec![];

@@ -37,10 +37,7 @@ fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
 }
 
 fn start_daemons() -> Daemons {
-    assert!(
-        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
-        "run this test inside `dbus-run-session --` so it has a private session bus"
-    );
+    assert!(std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(), "run this test inside `dbus-run-session --` so it has a private session bus");
     let xvfb = Command::new("Xvfb").args([DISPLAY, "-screen", "0", "1280x800x24", "-nolisten", "tcp"]).stderr(Stdio::null()).spawn().expect("Xvfb");
     let mut daemons = Daemons(vec![xvfb]);
     // Accepting connections, not just a socket file: a killed Xvfb leaves its socket behind,
@@ -50,15 +47,10 @@ fn start_daemons() -> Daemons {
     // and a timeout per urgency so the history
     // (which does not list urgency) shows which one a notification had: critical ones stay.
     let config = std::env::temp_dir().join(format!("casebook-dunstrc-{}", std::process::id()));
-    std::fs::write(&config, "[global]\nmarkup = full\n[urgency_low]\ntimeout = 4\n[urgency_normal]\ntimeout = 6\n[urgency_critical]\ntimeout = 0\n").unwrap();
-    let dunst = Command::new("dunst")
-        .arg("-config")
-        .arg(&config)
-        .env("DISPLAY", DISPLAY)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("dunst");
+    std::fs::write(&config, "[global]\nmarkup = full\n[urgency_low]\ntimeout = 4\n[urgency_normal]\ntimeout = 6\n[urgency_critical]\ntimeout = 0\n")
+        .unwrap();
+    let dunst =
+        Command::new("dunst").arg("-config").arg(&config).env("DISPLAY", DISPLAY).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("dunst");
     daemons.0.push(dunst);
     wait_for("dunst on the session bus", || dunstctl(&["count", "displayed"]).is_some());
     daemons

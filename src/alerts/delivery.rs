@@ -76,7 +76,13 @@ pub fn notice_for(a: &Alert, now: Timestamp) -> Notice {
         Some(t) => format!("{} — {} ({} priority)", a.ticket_subject, t, a.ticket_priority.label()),
         None => format!("{} ({} priority)", a.ticket_subject, a.ticket_priority.label()),
     };
-    Notice { alert_ids: vec![a.id], ticket_number: Some(a.ticket_number), summary: format!("#{}: {what}", a.ticket_number), body, critical: is_critical(a) }
+    Notice {
+        alert_ids: vec![a.id],
+        ticket_number: Some(a.ticket_number),
+        summary: format!("#{}: {what}", a.ticket_number),
+        body,
+        critical: is_critical(a),
+    }
 }
 
 fn summary_notice(alerts: &[Alert]) -> Notice {
@@ -139,9 +145,9 @@ impl Workspace {
         let mut loud = Vec::new();
         for row in rows {
             let (alert, assignee, team) = row?;
-            let not_mine = mine.as_ref().is_some_and(|(me, teams)| {
-                assignee.as_deref() != Some(me.as_str()) && !team.as_ref().is_some_and(|t| teams.contains(t))
-            });
+            let not_mine = mine
+                .as_ref()
+                .is_some_and(|(me, teams)| assignee.as_deref() != Some(me.as_str()) && !team.as_ref().is_some_and(|t| teams.contains(t)));
             let settled = !matches!(alert.kind, AlertKind::Keyword | AlertKind::Rule) && alert.ticket_status.is_solved();
             if quiet || not_mine || settled {
                 plan.silent.push(alert.id);
@@ -162,8 +168,7 @@ impl Workspace {
         let now = to_ms(self.now());
         let tx = self.begin()?;
         {
-            let mut stmt =
-                tx.prepare_cached("UPDATE alerts SET delivered_at = ?2, silent = ?3 WHERE id = ?1 AND delivered_at IS NULL")?;
+            let mut stmt = tx.prepare_cached("UPDATE alerts SET delivered_at = ?2, silent = ?3 WHERE id = ?1 AND delivered_at IS NULL")?;
             for id in ids {
                 stmt.execute(params![id, now, silent as i64])?;
             }

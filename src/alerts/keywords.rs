@@ -63,7 +63,7 @@ fn is_compact_script(c: char) -> bool {
     matches!(c,
         '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}' | '\u{AC00}'..='\u{D7AF}'   // Hangul
         | '\u{3040}'..='\u{30FF}'                                                    // kana
-        | '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')                          // CJK ideographs
+        | '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}') // CJK ideographs
 }
 
 /// Lower case, with every run of whitespace made one space.

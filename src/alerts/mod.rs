@@ -84,9 +84,7 @@ impl QuietHours {
     }
 
     fn tz(&self) -> Result<chrono_tz::Tz> {
-        self.timezone
-            .parse()
-            .map_err(|_| Error::validation("quiet_timezone", format!("'{}' is not a time zone (e.g. Europe/Warsaw)", self.timezone)))
+        self.timezone.parse().map_err(|_| Error::validation("quiet_timezone", format!("'{}' is not a time zone (e.g. Europe/Warsaw)", self.timezone)))
     }
 
     /// Whether `at` falls in the quiet hours (an overnight range wraps past midnight).

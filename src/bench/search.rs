@@ -190,7 +190,12 @@ pub fn search(tickets: usize, progress: &mut dyn FnMut(&str)) -> Result<Vec<Benc
         conn.execute("INSERT INTO bench_fts (rowid, subject, body) VALUES (?1, ?2, 'door')", params![id, word])?;
         fts_top10(conn, &word).map(|_| ())
     })?;
-    rows.push(row("change to searchable (create ticket → commit → found)", ms(ours), format!("{} FTS5 insert in the same transaction style", ms(theirs)), "≤ 1 s"));
+    rows.push(row(
+        "change to searchable (create ticket → commit → found)",
+        ms(ours),
+        format!("{} FTS5 insert in the same transaction style", ms(theirs)),
+        "≤ 1 s",
+    ));
 
     progress("full rebuild…");
     let t = Instant::now();
@@ -205,12 +210,8 @@ pub fn search(tickets: usize, progress: &mut dyn FnMut(&str)) -> Result<Vec<Benc
 /// The obvious FTS5 way to find similar solved tickets: any of the subject's words.
 fn fts_similar(conn: &Connection, number: i64) -> Result<Vec<i64>> {
     let subject: String = conn.query_row("SELECT subject FROM bench_text WHERE id = ?1", [number], |r| r.get(0))?;
-    let words: Vec<String> = subject
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() > 2)
-        .take(12)
-        .map(|w| format!("\"{w}\""))
-        .collect();
+    let words: Vec<String> =
+        subject.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() > 2).take(12).map(|w| format!("\"{w}\"")).collect();
     if words.is_empty() {
         return Ok(vec![]);
     }

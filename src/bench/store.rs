@@ -226,7 +226,8 @@ fn sql_daily_counts(ws: &Workspace) -> Result<usize> {
 /// open ticket's thread (what the stored reply instants save the pass from doing).
 fn plain_thread_scan(ws: &Workspace) -> Result<usize> {
     let conn = ws.connection();
-    let ids: Vec<String> = conn.prepare("SELECT id FROM tickets WHERE status <> 'closed'")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let ids: Vec<String> =
+        conn.prepare("SELECT id FROM tickets WHERE status <> 'closed'")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
     let mut thread = conn.prepare("SELECT kind, created_at FROM messages WHERE ticket_id = ?1 ORDER BY created_at")?;
     let mut waiting = 0;
     for id in ids {
@@ -254,10 +255,10 @@ fn plain_sla_scan(ws: &Workspace) -> Result<usize> {
     let mut stmt = conn.prepare("SELECT ticket_id, started_at, ended_at FROM sla_pauses")?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
-        pauses.entry(r.get(0)?).or_default().push(Pause {
-            start: crate::clock::from_ms(r.get(1)?),
-            end: r.get::<_, Option<i64>>(2)?.map(crate::clock::from_ms),
-        });
+        pauses
+            .entry(r.get(0)?)
+            .or_default()
+            .push(Pause { start: crate::clock::from_ms(r.get(1)?), end: r.get::<_, Option<i64>>(2)?.map(crate::clock::from_ms) });
     }
     let now = ws.now();
     let settings = ws.sla_settings();
@@ -284,4 +285,3 @@ fn plain_sla_scan(ws: &Workspace) -> Result<usize> {
     }
     Ok(found)
 }
-

@@ -9,10 +9,10 @@ use casebook::demo::{self, DemoOptions};
 use casebook::model::{AlertKind, MessageKind, NewMessage, NewTicket, Priority, Resolution, Role, Status, Ticket};
 use casebook::people::NewAgent;
 use casebook::rules::{Rule, RuleDefinition, RuleKind, RulePassReport, TryTarget};
-use casebook::stats::{self, Bucket, StatsQuery};
-use casebook::sla::{SlaState, SlaStatus, TargetStatus};
-use casebook::views::{AssigneeFilter, Filters, SlaFilter, Sort, SortKey, TicketRow, ViewQuery};
 use casebook::search::{SearchFilters, SearchIndex};
+use casebook::sla::{SlaState, SlaStatus, TargetStatus};
+use casebook::stats::{self, Bucket, StatsQuery};
+use casebook::views::{AssigneeFilter, Filters, SlaFilter, Sort, SortKey, TicketRow, ViewQuery};
 use casebook::{Error, ErrorPayload, Field, Workspace, WorkspaceInit};
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
@@ -348,7 +348,9 @@ enum ViewAction {
         #[arg(long)]
         shared: bool,
     },
-    Delete { name: String },
+    Delete {
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -389,7 +391,10 @@ enum MacroAction {
         #[arg(long)]
         body: String,
     },
-    Render { name: String, number: i64 },
+    Render {
+        name: String,
+        number: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -614,10 +619,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let m = ws.add_message(number, &NewMessage { kind, body, attachments })?;
             let t = ws.ticket(number)?;
-            out(
-                json!({ "message": m, "ticket": t }),
-                format!("Added {} to #{number} (now {})", m.kind.label().to_lowercase(), t.status),
-            );
+            out(json!({ "message": m, "ticket": t }), format!("Added {} to #{number} (now {})", m.kind.label().to_lowercase(), t.status));
         }
         Command::Set { number, field, value, reason } => {
             let mut ws = open(&db, clock, as_agent)?;
@@ -688,7 +690,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if page.rows.is_empty() {
                 text.push("No tickets.".into());
             }
-            text.push(format!("{} of {total}{}", page.rows.len(), page.next.as_ref().map(|c| format!(" · next page: --after {c}")).unwrap_or_default()));
+            text.push(format!(
+                "{} of {total}{}",
+                page.rows.len(),
+                page.next.as_ref().map(|c| format!(" · next page: --after {c}")).unwrap_or_default()
+            ));
             out(json!({ "tickets": page.rows, "total": total, "next": page.next }), text.join("\n"));
         }
         Command::Views { action } => {
@@ -733,7 +739,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let rows = ws.needs_attention()?;
             let mut text = String::from("SLA policies (first response / resolution):\n");
             for p in &settings.policies {
-                text.push_str(&format!("  {:<7} {:>10} / {}\n", p.priority.label(), minutes(p.first_response_minutes), minutes(p.resolution_minutes)));
+                text.push_str(&format!(
+                    "  {:<7} {:>10} / {}\n",
+                    p.priority.label(),
+                    minutes(p.first_response_minutes),
+                    minutes(p.resolution_minutes)
+                ));
             }
             text.push_str(&format!(
                 "  at risk at {:.0}% of a target; {}\n\n",
@@ -808,7 +819,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 out(serde_json::to_value(&t)?, format!("Added team {}", t.name));
             } else {
                 let teams = ws.teams()?;
-                let text = teams.iter().map(|t| format!("{:<20} backup: {}", t.name, t.backup_agent.as_deref().unwrap_or("-"))).collect::<Vec<_>>().join("\n");
+                let text = teams
+                    .iter()
+                    .map(|t| format!("{:<20} backup: {}", t.name, t.backup_agent.as_deref().unwrap_or("-")))
+                    .collect::<Vec<_>>()
+                    .join("\n");
                 out(serde_json::to_value(&teams)?, text);
             }
         }
@@ -892,7 +907,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let alerts = ws.alerts(&AlertQuery { unread_only: unread, ..Default::default() })?;
             let mut text = format!("Raised {} new alerts; {} in all:\n", scan.raised.len(), alerts.len());
             for a in &alerts {
-                let what = if a.kind == AlertKind::Keyword { a.terms.join(", ") } else { a.due_at.map(|d| format!("due {}", d.format("%Y-%m-%d %H:%M"))).unwrap_or_default() };
+                let what = if a.kind == AlertKind::Keyword {
+                    a.terms.join(", ")
+                } else {
+                    a.due_at.map(|d| format!("due {}", d.format("%Y-%m-%d %H:%M"))).unwrap_or_default()
+                };
                 text.push_str(&format!(
                     "  {:>5}  #{:<6} {:<28} {:<24} raised {}{}\n",
                     a.id,
@@ -911,7 +930,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 if let Ok(d) = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
                     return Ok(d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc());
                 }
-                parse_instant(s).map_err(|_| Error::validation(field, format!("'{s}' is not a date (2026-03-01) or a time (2026-03-01T09:00:00Z)")).into())
+                parse_instant(s)
+                    .map_err(|_| Error::validation(field, format!("'{s}' is not a date (2026-03-01) or a time (2026-03-01T09:00:00Z)")).into())
             };
             let q = StatsQuery {
                 from: from.as_deref().map(|s| day_or_instant("from", s)).transpose()?,
@@ -1109,7 +1129,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 r.seconds
             );
             if !r.missing_attachments.is_empty() {
-                text.push_str(&format!("\nwarning: {} attachments were already missing from the data folder (run `casebook check`)", r.missing_attachments.len()));
+                text.push_str(&format!(
+                    "\nwarning: {} attachments were already missing from the data folder (run `casebook check`)",
+                    r.missing_attachments.len()
+                ));
             }
             for p in &removed {
                 text.push_str(&format!("\nRemoved the old backup {}", p.display()));
@@ -1161,7 +1184,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(a) = &after {
                 text.push_str(&if a.ok { "✓ Everything is in order now.".to_string() } else { format!("{} problems remain.", a.findings.len()) });
             }
-            out(json!({ "ok": report.ok, "checked": report.checked, "findings": report.findings, "repaired": repaired, "after_repair": after }), text.trim_end().to_string());
+            out(
+                json!({ "ok": report.ok, "checked": report.checked, "findings": report.findings, "repaired": repaired, "after_repair": after }),
+                text.trim_end().to_string(),
+            );
             if !after.map_or(report.ok, |a| a.ok) {
                 return Err(Error::Conflict("the check found problems".into()).into());
             }
@@ -1213,10 +1239,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if full {
                 // A whole workspace: into a new one at --db.
                 let r = casebook::export::import(&file, &db)?;
-                out(serde_json::to_value(&r)?, format!("Created {} from {}: {} tickets, {} rows, {} attachments", db.display(), file.display(), r.tickets, r.rows, r.attachments));
+                out(
+                    serde_json::to_value(&r)?,
+                    format!(
+                        "Created {} from {}: {} tickets, {} rows, {} attachments",
+                        db.display(),
+                        file.display(),
+                        r.tickets,
+                        r.rows,
+                        r.attachments
+                    ),
+                );
             } else {
                 let mut ws = open(&db, clock, as_agent)?;
-                let tickets = parse_import(&raw).map_err(|e| Error::validation("file", format!("{} is not a valid import file: {e}", file.display())))?;
+                let tickets =
+                    parse_import(&raw).map_err(|e| Error::validation("file", format!("{} is not a valid import file: {e}", file.display())))?;
                 let numbers = ws.import_tickets(&tickets)?;
                 out(json!({ "imported": numbers.len(), "numbers": numbers }), format!("Imported {} tickets", numbers.len()));
             }
@@ -1240,7 +1277,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let r = ws.export(&file)?;
             out(
                 serde_json::to_value(&r)?,
-                format!("Exported {} tickets ({} rows) to {} and {} attachments to {}", r.tickets, r.rows, file.display(), r.attachments, casebook::export::attachments_dir(&file).display()),
+                format!(
+                    "Exported {} tickets ({} rows) to {} and {} attachments to {}",
+                    r.tickets,
+                    r.rows,
+                    file.display(),
+                    r.attachments,
+                    casebook::export::attachments_dir(&file).display()
+                ),
             );
         }
         Command::Bench { what: BenchWhat::Search { tickets } } => {
@@ -1347,9 +1391,7 @@ fn apply_filters(q: &mut ViewQuery, a: &FilterArgs, set_sort: bool) -> anyhow::R
     if a.organisation.is_some() {
         f.organisation = a.organisation.clone();
     }
-    let date = |s: &Option<String>| -> anyhow::Result<Option<casebook::Timestamp>> {
-        s.as_deref().map(|s| parse_date(s)).transpose()
-    };
+    let date = |s: &Option<String>| -> anyhow::Result<Option<casebook::Timestamp>> { s.as_deref().map(|s| parse_date(s)).transpose() };
     f.created_after = date(&a.created_after)?.or(f.created_after);
     f.created_before = date(&a.created_before)?.or(f.created_before);
     f.updated_after = date(&a.updated_after)?.or(f.updated_after);

@@ -92,7 +92,9 @@ fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Cha
                 )?;
             }
         }
-        Change::TypeRemoved { name } => one(conn.execute("UPDATE ticket_types SET active = 0 WHERE name = ?1", [name])?, &format!("name: the type '{name}'"))?,
+        Change::TypeRemoved { name } => {
+            one(conn.execute("UPDATE ticket_types SET active = 0 WHERE name = ?1", [name])?, &format!("name: the type '{name}'"))?
+        }
         Change::AgentAdded { id, name, email, role, skills } => {
             conn.execute(
                 "INSERT INTO agents (id, name, email, role, skills, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -116,11 +118,16 @@ fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Cha
                 .execute(params![id, name, email, organisation_id, tier.as_str(), created_at])?;
         }
         Change::CustomerUpdated { id, name, organisation_id, tier } => one(
-            conn.execute("UPDATE customers SET name = ?2, organisation_id = ?3, tier = ?4 WHERE id = ?1", params![id, name, organisation_id, tier.as_str()])?,
+            conn.execute(
+                "UPDATE customers SET name = ?2, organisation_id = ?3, tier = ?4 WHERE id = ?1",
+                params![id, name, organisation_id, tier.as_str()],
+            )?,
             &format!("id: the customer {id}"),
         )?,
 
-        Change::TicketCreated { id, number, subject, description, ticket_type, priority, requester_id, assignee_id, team_id, channel, tags, .. } => {
+        Change::TicketCreated {
+            id, number, subject, description, ticket_type, priority, requester_id, assignee_id, team_id, channel, tags, ..
+        } => {
             if ticket_id != Some(id.as_str()) {
                 return Err(bad("id: the ticket created is not the ticket the event is stored with"));
             }
@@ -129,7 +136,19 @@ fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Cha
                                       created_at, updated_at, sla_cycle_start, status_changed_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'new', ?7, ?8, ?9, ?10, ?11, ?11, ?11, ?11)",
             )?
-            .execute(params![id, number, subject, description, ticket_type, priority.rank(), requester_id, assignee_id, team_id, channel.as_str(), at])?;
+            .execute(params![
+                id,
+                number,
+                subject,
+                description,
+                ticket_type,
+                priority.rank(),
+                requester_id,
+                assignee_id,
+                team_id,
+                channel.as_str(),
+                at
+            ])?;
             set_tags(conn, id, tags)?;
         }
         Change::MessageAdded { id, kind, author_agent_id, author_customer_id, body, attachments, first_response } => {
@@ -315,7 +334,9 @@ fn explain_constraint(conn: &Connection, ticket_id: Option<&str>, change: &Chang
             refs.push(("agent_id", "agents", agent_id));
             refs.push(("team_id", "teams", team_id));
         }
-        Change::TeamAdded { backup_agent_id: Some(a), .. } | Change::TeamBackupSet { backup_agent_id: Some(a), .. } => refs.push(("backup_agent_id", "agents", a)),
+        Change::TeamAdded { backup_agent_id: Some(a), .. } | Change::TeamBackupSet { backup_agent_id: Some(a), .. } => {
+            refs.push(("backup_agent_id", "agents", a))
+        }
         Change::CustomerAdded { organisation_id: Some(o), .. } | Change::CustomerUpdated { organisation_id: Some(o), .. } => {
             refs.push(("organisation_id", "organisations", o))
         }
@@ -352,7 +373,8 @@ fn insert_row(conn: &Connection, table: &str, row: &serde_json::Map<String, serd
     if !STATE_TABLES.iter().any(|(t, _)| *t == table) {
         return Err(bad(format!("table: '{table}' is not a state table")));
     }
-    let known: Vec<String> = conn.prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let known: Vec<String> =
+        conn.prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
     let mut cols = Vec::new();
     let mut values: Vec<rusqlite::types::Value> = Vec::new();
     for (k, v) in row {

@@ -42,9 +42,8 @@ pub(crate) fn record(conn: &Connection, ctx: &EventCtx, ticket_id: Option<&str>,
 /// Appends an event without applying it: only for a baseline of state that is already there.
 fn append(conn: &Connection, ctx: &EventCtx, ticket_id: Option<&str>, change: &Change) -> Result<i64> {
     let (kind, payload) = change.to_parts()?;
-    let mut stmt = conn.prepare_cached(
-        "INSERT INTO events (id, ticket_id, actor, kind, payload, at, device, format) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?;
+    let mut stmt =
+        conn.prepare_cached("INSERT INTO events (id, ticket_id, actor, kind, payload, at, device, format) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?;
     stmt.execute(params![Uuid::now_v7().to_string(), ticket_id, ctx.actor, kind, payload, to_ms(ctx.at), ctx.device, FORMAT])?;
     Ok(conn.last_insert_rowid())
 }

@@ -104,8 +104,17 @@ pub fn replay_into(live: &Connection, target: &Path) -> Result<ReplayReport> {
         )?;
         let mut history = Vec::new();
         while let Some(r) = rows.next()? {
-            let (seq, id, ticket_id, actor, kind, payload, at, device, format): (i64, String, Option<String>, String, String, String, i64, String, i64) =
-                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?);
+            let (seq, id, ticket_id, actor, kind, payload, at, device, format): (
+                i64,
+                String,
+                Option<String>,
+                String,
+                String,
+                String,
+                i64,
+                String,
+                i64,
+            ) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?);
             let refuse = |message: String| Error::BadEvent { id: id.clone(), kind: kind.clone(), message };
             if format == 0 {
                 // Older history: its tickets exist only once the baseline has run, so it is
@@ -175,7 +184,12 @@ fn compare(live: &Connection, replayed: &Path, replay: ReplayReport) -> Result<R
         let (mut a_stmt, mut b_stmt) = (live.prepare(&sql)?, other.prepare(&sql)?);
         let read = |r: &rusqlite::Row<'_>| -> rusqlite::Result<Vec<Value>> { (0..cols.len()).map(|i| r.get(i)).collect() };
         let (mut a_rows, mut b_rows) = (a_stmt.query([])?, b_stmt.query([])?);
-        let next = |rows: &mut rusqlite::Rows<'_>| -> Result<Option<Vec<Value>>> { Ok(match rows.next()? { Some(r) => Some(read(r)?), None => None }) };
+        let next = |rows: &mut rusqlite::Rows<'_>| -> Result<Option<Vec<Value>>> {
+            Ok(match rows.next()? {
+                Some(r) => Some(read(r)?),
+                None => None,
+            })
+        };
         let (mut a, mut b) = (next(&mut a_rows)?, next(&mut b_rows)?);
         let key_of = |row: &[Value]| -> Vec<Value> { key_idx.iter().map(|&i| row[i].clone()).collect() };
         let key_text = |row: &[Value]| keys.iter().zip(&key_idx).map(|(k, &i)| format!("{k}={}", show(&row[i]))).collect::<Vec<_>>().join(", ");
@@ -199,7 +213,13 @@ fn compare(live: &Connection, replayed: &Path, replay: ReplayReport) -> Result<R
                         check.rows_differing += 1;
                         for (i, c) in cols.iter().enumerate() {
                             if x[i] != y[i] {
-                                let d = Difference { table: table.to_string(), key: key_text(&x), column: Some(c.clone()), live: show(&x[i]), replayed: show(&y[i]) };
+                                let d = Difference {
+                                    table: table.to_string(),
+                                    key: key_text(&x),
+                                    column: Some(c.clone()),
+                                    live: show(&x[i]),
+                                    replayed: show(&y[i]),
+                                };
                                 describe(d, &mut check);
                             }
                         }
@@ -211,13 +231,19 @@ fn compare(live: &Connection, replayed: &Path, replay: ReplayReport) -> Result<R
                     let x = a.take().unwrap();
                     check.rows += 1;
                     check.rows_differing += 1;
-                    describe(Difference { table: table.to_string(), key: key_text(&x), column: None, live: "present".into(), replayed: "missing".into() }, &mut check);
+                    describe(
+                        Difference { table: table.to_string(), key: key_text(&x), column: None, live: "present".into(), replayed: "missing".into() },
+                        &mut check,
+                    );
                     a = next(&mut a_rows)?;
                 }
                 Ordering::Greater => {
                     let y = b.take().unwrap();
                     check.rows_differing += 1;
-                    describe(Difference { table: table.to_string(), key: key_text(&y), column: None, live: "missing".into(), replayed: "present".into() }, &mut check);
+                    describe(
+                        Difference { table: table.to_string(), key: key_text(&y), column: None, live: "missing".into(), replayed: "present".into() },
+                        &mut check,
+                    );
                     b = next(&mut b_rows)?;
                 }
             }

@@ -22,8 +22,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 6] =
-        [Status::New, Status::Open, Status::Pending, Status::OnHold, Status::Resolved, Status::Closed];
+    pub const ALL: [Status; 6] = [Status::New, Status::Open, Status::Pending, Status::OnHold, Status::Resolved, Status::Closed];
     /// Statuses in which the ticket still needs work ("unsolved").
     pub const UNSOLVED: [Status; 4] = [Status::New, Status::Open, Status::Pending, Status::OnHold];
 
@@ -58,12 +57,7 @@ impl Status {
             "onhold" | "hold" => Status::OnHold,
             "resolved" | "solved" => Status::Resolved,
             "closed" => Status::Closed,
-            _ => {
-                return Err(crate::Error::validation(
-                    "status",
-                    format!("'{s}' is not a status (new, open, pending, on_hold, resolved, closed)"),
-                ))
-            }
+            _ => return Err(crate::Error::validation("status", format!("'{s}' is not a status (new, open, pending, on_hold, resolved, closed)"))),
         })
     }
 
@@ -124,13 +118,8 @@ pub enum Resolution {
 }
 
 impl Resolution {
-    pub const ALL: [Resolution; 5] = [
-        Resolution::Solved,
-        Resolution::Duplicate,
-        Resolution::NoActionNeeded,
-        Resolution::AutoClosed,
-        Resolution::ConfirmedByCustomer,
-    ];
+    pub const ALL: [Resolution; 5] =
+        [Resolution::Solved, Resolution::Duplicate, Resolution::NoActionNeeded, Resolution::AutoClosed, Resolution::ConfirmedByCustomer];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -169,11 +158,25 @@ mod tests {
     #[test]
     fn every_transition_is_decided() {
         let legal = [
-            (New, Open), (New, Pending), (New, OnHold), (New, Resolved), (New, Closed),
-            (Open, Pending), (Open, OnHold), (Open, Resolved), (Open, Closed),
-            (Pending, Open), (Pending, OnHold), (Pending, Resolved), (Pending, Closed),
-            (OnHold, Open), (OnHold, Pending), (OnHold, Resolved), (OnHold, Closed),
-            (Resolved, Open), (Resolved, Closed),
+            (New, Open),
+            (New, Pending),
+            (New, OnHold),
+            (New, Resolved),
+            (New, Closed),
+            (Open, Pending),
+            (Open, OnHold),
+            (Open, Resolved),
+            (Open, Closed),
+            (Pending, Open),
+            (Pending, OnHold),
+            (Pending, Resolved),
+            (Pending, Closed),
+            (OnHold, Open),
+            (OnHold, Pending),
+            (OnHold, Resolved),
+            (OnHold, Closed),
+            (Resolved, Open),
+            (Resolved, Closed),
         ];
         for from in Status::ALL {
             for to in Status::ALL {

@@ -19,20 +19,62 @@ pub const BUILTIN_MACROS: [(&str, &str); 2] = [
 
 /// "It works now" in the three languages of the seeds.
 pub const CONFIRMATIONS: &[&str] = &[
-    "resolved", "works now", "working now", "it works", "fixed", "problem solved", "all good now", "해결되었습니다", "해결됐습니다",
-    "문제없습니다", "문제 없습니다", "잘 됩니다", "정상 작동", "działa", "już działa", "rozwiązany", "rozwiązane",
+    "resolved",
+    "works now",
+    "working now",
+    "it works",
+    "fixed",
+    "problem solved",
+    "all good now",
+    "해결되었습니다",
+    "해결됐습니다",
+    "문제없습니다",
+    "문제 없습니다",
+    "잘 됩니다",
+    "정상 작동",
+    "działa",
+    "już działa",
+    "rozwiązany",
+    "rozwiązane",
 ];
 
 /// Phrases that turn a confirmation around ("still not resolved", "nie działa").
 pub const NEGATIONS: &[&str] = &[
-    "not", "isn't", "doesn't", "don't", "didn't", "still", "no longer", "nie działa", "nadal nie", "dalej nie", "wciąż nie",
-    "안 됩니다", "안됩니다", "되지 않", "않습니다", "아직", "여전히",
+    "not",
+    "isn't",
+    "doesn't",
+    "don't",
+    "didn't",
+    "still",
+    "no longer",
+    "nie działa",
+    "nadal nie",
+    "dalej nie",
+    "wciąż nie",
+    "안 됩니다",
+    "안됩니다",
+    "되지 않",
+    "않습니다",
+    "아직",
+    "여전히",
 ];
 
 /// Words that make a ticket complex (seeds: "서버 다운", "네트워크 장애", "보안 침해").
 pub const COMPLEXITY_TERMS: &[&str] = &[
-    "server down", "servers down", "network outage", "security breach", "data breach", "outage", "ransomware", "서버 다운", "네트워크 장애",
-    "보안 침해", "awaria", "awaria serwera", "awaria sieci", "naruszenie bezpieczeństwa",
+    "server down",
+    "servers down",
+    "network outage",
+    "security breach",
+    "data breach",
+    "outage",
+    "ransomware",
+    "서버 다운",
+    "네트워크 장애",
+    "보안 침해",
+    "awaria",
+    "awaria serwera",
+    "awaria sieci",
+    "naruszenie bezpieczeństwa",
 ];
 
 fn words(list: &[&str]) -> Vec<String> {

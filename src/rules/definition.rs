@@ -107,23 +107,70 @@ pub enum AssignStrategy {
 pub enum Condition {
     /// Triggers only: what just happened.
     Event { events: Vec<TriggerEvent> },
-    Status { values: Vec<Status>, #[serde(default)] not: bool },
-    Priority { values: Vec<Priority>, #[serde(default)] not: bool },
-    Type { values: Vec<String>, #[serde(default)] not: bool },
+    Status {
+        values: Vec<Status>,
+        #[serde(default)]
+        not: bool,
+    },
+    Priority {
+        values: Vec<Priority>,
+        #[serde(default)]
+        not: bool,
+    },
+    Type {
+        values: Vec<String>,
+        #[serde(default)]
+        not: bool,
+    },
     /// Team names; "none" is "no team".
-    Team { values: Vec<String>, #[serde(default)] not: bool },
+    Team {
+        values: Vec<String>,
+        #[serde(default)]
+        not: bool,
+    },
     /// Agent emails; "none" is "unassigned".
-    Assignee { values: Vec<String>, #[serde(default)] not: bool },
-    RequesterTier { values: Vec<Tier>, #[serde(default)] not: bool },
-    Channel { values: Vec<Channel>, #[serde(default)] not: bool },
+    Assignee {
+        values: Vec<String>,
+        #[serde(default)]
+        not: bool,
+    },
+    RequesterTier {
+        values: Vec<Tier>,
+        #[serde(default)]
+        not: bool,
+    },
+    Channel {
+        values: Vec<Channel>,
+        #[serde(default)]
+        not: bool,
+    },
     /// Has any of these tags.
-    Tags { values: Vec<String>, #[serde(default)] not: bool },
+    Tags {
+        values: Vec<String>,
+        #[serde(default)]
+        not: bool,
+    },
     /// Contains any of the terms (case-insensitive; whole words where the script has words).
-    Text { field: TextField, terms: Vec<String>, #[serde(default)] not: bool },
+    Text {
+        field: TextField,
+        terms: Vec<String>,
+        #[serde(default)]
+        not: bool,
+    },
     /// Hours (calendar) since an instant: at least `at_least`, and less than `less_than`.
     /// False when the instant does not exist (never replied, not pending, nothing unanswered).
-    HoursSince { since: Since, #[serde(default)] at_least: Option<f64>, #[serde(default)] less_than: Option<f64> },
-    Sla { values: Vec<SlaState>, #[serde(default)] not: bool },
+    HoursSince {
+        since: Since,
+        #[serde(default)]
+        at_least: Option<f64>,
+        #[serde(default)]
+        less_than: Option<f64>,
+    },
+    Sla {
+        values: Vec<SlaState>,
+        #[serde(default)]
+        not: bool,
+    },
     /// Tickets from the same requester in the last `days` days with a similar subject
     /// (this one included) number at least `at_least`: the same problem again and again.
     SimilarFromRequester { at_least: u32, days: u32 },
@@ -132,7 +179,12 @@ pub enum Condition {
     /// An earlier ticket of the same requester, created at most `within_hours` before this
     /// one, with a subject at least `min_similarity` alike (0–1) — and the same type if asked.
     /// The merge action merges into it.
-    DuplicateOf { within_hours: f64, min_similarity: f64, #[serde(default)] same_type: bool },
+    DuplicateOf {
+        within_hours: f64,
+        min_similarity: f64,
+        #[serde(default)]
+        same_type: bool,
+    },
 }
 
 /// One change a rule makes. Every one is written as an event whose actor is `rule:<name>`.
@@ -140,28 +192,61 @@ pub enum Condition {
 #[serde(tag = "do", rename_all = "snake_case")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum Action {
-    SetStatus { status: Status, #[serde(default)] reason: Option<Resolution> },
-    SetPriority { priority: Priority },
+    SetStatus {
+        status: Status,
+        #[serde(default)]
+        reason: Option<Resolution>,
+    },
+    SetPriority {
+        priority: Priority,
+    },
     /// One step up (Low → Medium → High → Urgent).
     RaisePriority,
-    SetType { #[serde(rename = "type")] ticket_type: String },
+    SetType {
+        #[serde(rename = "type")]
+        ticket_type: String,
+    },
     /// A team name, or none to clear it.
-    SetTeam { #[serde(default)] team: Option<String> },
+    SetTeam {
+        #[serde(default)]
+        team: Option<String>,
+    },
     /// An agent's email, or none to unassign.
-    Assign { #[serde(default)] agent: Option<String> },
+    Assign {
+        #[serde(default)]
+        agent: Option<String>,
+    },
     /// Reassign to the backup agent of the ticket's team.
     AssignBackup,
     /// Pick an agent: within `team` (the ticket's team when none), or by skill.
-    AutoAssign { strategy: AssignStrategy, #[serde(default)] team: Option<String>, #[serde(default)] skill: Option<String> },
-    AddTags { tags: Vec<String> },
-    RemoveTags { tags: Vec<String> },
-    AddNote { body: String },
+    AutoAssign {
+        strategy: AssignStrategy,
+        #[serde(default)]
+        team: Option<String>,
+        #[serde(default)]
+        skill: Option<String>,
+    },
+    AddTags {
+        tags: Vec<String>,
+    },
+    RemoveTags {
+        tags: Vec<String>,
+    },
+    AddNote {
+        body: String,
+    },
     /// Send a macro to the requester as a public reply.
-    SendMacro { #[serde(rename = "macro")] macro_name: String },
+    SendMacro {
+        #[serde(rename = "macro")]
+        macro_name: String,
+    },
     /// Close as a duplicate of the ticket `duplicate_of` found, linked and merged into it.
     MergeIntoOriginal,
     /// Raise an alert (a desktop notification) for these people.
-    Notify { to: Vec<Recipient>, message: String },
+    Notify {
+        to: Vec<Recipient>,
+        message: String,
+    },
 }
 
 /// An error in one part of a rule, named in the message ("condition 2 (team): …").
@@ -438,7 +523,10 @@ impl Condition {
                 format!("assignee {} {}", is(*not), list(values, |a| if a.eq_ignore_ascii_case("none") { "nobody".into() } else { a.clone() }, "or"))
             }
             Condition::RequesterTier { values, not } => format!("the requester {} {}", is(*not), list(values, |t| t.label().into(), "or")),
-            Condition::Channel { values, not } => format!("it came {} by {}", if *not { "not" } else { "" }, list(values, |c| c.label().to_lowercase(), "or")).replace("came  by", "came by"),
+            Condition::Channel { values, not } => {
+                format!("it came {} by {}", if *not { "not" } else { "" }, list(values, |c| c.label().to_lowercase(), "or"))
+                    .replace("came  by", "came by")
+            }
             Condition::Tags { values, not } => format!("it {} tagged {}", if *not { "is not" } else { "is" }, list(values, |t| t.clone(), "or")),
             Condition::Text { field, terms, not } => {
                 let what = match field {
@@ -530,11 +618,15 @@ impl Action {
             Action::MergeIntoOriginal => "close it as a duplicate, merged into the earlier ticket".into(),
             Action::Notify { to, message } => format!(
                 "notify {}: \"{}\"",
-                list(to, |r| match r {
-                    Recipient::Assignee => "the assignee".into(),
-                    Recipient::Lead => "the lead".into(),
-                    Recipient::Admin => "the admin".into(),
-                }, "and"),
+                list(
+                    to,
+                    |r| match r {
+                        Recipient::Assignee => "the assignee".into(),
+                        Recipient::Lead => "the lead".into(),
+                        Recipient::Admin => "the admin".into(),
+                    },
+                    "and"
+                ),
                 shorten(message, 60)
             ),
         }

@@ -149,8 +149,10 @@ impl Directory {
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
-        let memberships: Vec<(String, String)> =
-            conn.prepare("SELECT agent_id, team_id FROM agent_teams")?.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        let memberships: Vec<(String, String)> = conn
+            .prepare("SELECT agent_id, team_id FROM agent_teams")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
         for (agent, team) in memberships {
             if let Some(a) = agents.iter_mut().find(|a| a.id == agent) {
                 a.teams.push(team);
@@ -190,7 +192,10 @@ impl Directory {
 
 /// One concrete change, planned against the ticket as it is at that moment.
 enum Effect {
-    Status { to: Status, reason: Option<Resolution> },
+    Status {
+        to: Status,
+        reason: Option<Resolution>,
+    },
     Priority(Priority),
     Type(String),
     /// (team id, name), or none.
@@ -201,7 +206,11 @@ enum Effect {
     Note(String),
     Reply(String),
     Merge(i64),
-    Notify { to: Vec<Recipient>, message: String, index: usize },
+    Notify {
+        to: Vec<Recipient>,
+        message: String,
+        index: usize,
+    },
 }
 
 /// Runs rules over tickets, writing through `writer` or (dry run) only reporting.
@@ -472,7 +481,14 @@ impl<'c> Runner<'c> {
 
     /// The effect of one action on the ticket as it is now: `Err(None)` when it would change
     /// nothing (already so), `Err(Some(why))` when it cannot apply here.
-    fn plan(&mut self, rule: &CompiledRule, action: &Action, index: usize, f: &mut Facts, found: &Found) -> Result<std::result::Result<Effect, Option<String>>> {
+    fn plan(
+        &mut self,
+        rule: &CompiledRule,
+        action: &Action,
+        index: usize,
+        f: &mut Facts,
+        found: &Found,
+    ) -> Result<std::result::Result<Effect, Option<String>>> {
         use std::result::Result::{Err as Skip, Ok as Do};
         Ok(match action {
             Action::SetStatus { status, reason } => {
@@ -484,10 +500,26 @@ impl<'c> Runner<'c> {
                     Do(Effect::Status { to: *status, reason: *reason })
                 }
             }
-            Action::SetPriority { priority } => if f.priority == *priority { Skip(None) } else { Do(Effect::Priority(*priority)) },
-            Action::RaisePriority => if f.priority == Priority::Urgent { Skip(None) } else { Do(Effect::Priority(f.priority.raised())) },
+            Action::SetPriority { priority } => {
+                if f.priority == *priority {
+                    Skip(None)
+                } else {
+                    Do(Effect::Priority(*priority))
+                }
+            }
+            Action::RaisePriority => {
+                if f.priority == Priority::Urgent {
+                    Skip(None)
+                } else {
+                    Do(Effect::Priority(f.priority.raised()))
+                }
+            }
             Action::SetType { ticket_type } => {
-                if f.ticket_type.eq_ignore_ascii_case(ticket_type) { Skip(None) } else { Do(Effect::Type(ticket_type.clone())) }
+                if f.ticket_type.eq_ignore_ascii_case(ticket_type) {
+                    Skip(None)
+                } else {
+                    Do(Effect::Type(ticket_type.clone()))
+                }
             }
             Action::SetTeam { team } => {
                 let dir = self.directory()?;
@@ -498,7 +530,11 @@ impl<'c> Runner<'c> {
                         None => return Ok(Skip(Some(format!("there is no team '{name}' any more")))),
                     },
                 };
-                if new.as_ref().map(|t| &t.0) == f.team_id.as_ref() { Skip(None) } else { Do(Effect::Team(new)) }
+                if new.as_ref().map(|t| &t.0) == f.team_id.as_ref() {
+                    Skip(None)
+                } else {
+                    Do(Effect::Team(new))
+                }
             }
             Action::Assign { agent } => {
                 let dir = self.directory()?;
@@ -572,7 +608,11 @@ impl<'c> Runner<'c> {
                 } else {
                     now_tags.retain(|x| !tags.iter().any(|t| t.eq_ignore_ascii_case(x)));
                 }
-                if now_tags == before { Skip(None) } else { Do(Effect::Tags(now_tags)) }
+                if now_tags == before {
+                    Skip(None)
+                } else {
+                    Do(Effect::Tags(now_tags))
+                }
             }
             Action::AddNote { body } => Do(Effect::Note(body.clone())),
             Action::SendMacro { macro_name } => Do(Effect::Reply(macro_name.clone())),
@@ -631,11 +671,14 @@ impl<'c> Runner<'c> {
             Effect::Reply(name) => format!("reply to the customer with the macro \"{name}\""),
             Effect::Merge(n) => format!("closed as a duplicate of #{n} (merged, linked)"),
             Effect::Notify { to, message, .. } => {
-                let who: Vec<&str> = to.iter().map(|r| match r {
-                    Recipient::Assignee => "assignee",
-                    Recipient::Lead => "lead",
-                    Recipient::Admin => "admin",
-                }).collect();
+                let who: Vec<&str> = to
+                    .iter()
+                    .map(|r| match r {
+                        Recipient::Assignee => "assignee",
+                        Recipient::Lead => "lead",
+                        Recipient::Admin => "admin",
+                    })
+                    .collect();
                 format!("notify {}: {}", who.join(" and "), first_line(message))
             }
         }
@@ -739,9 +782,10 @@ fn write(conn: &Connection, w: &Writer, ctx: &EventCtx, rule_id: &str, window: &
             tickets::insert_message(conn, ctx, &w.data_dir, &f.id, MessageKind::Internal, None, None, body, &[])?;
         }
         Effect::Reply(name) => {
-            let body: String = conn.query_row("SELECT body FROM macros WHERE name = ?1", [name], |r| r.get(0)).optional()?.ok_or_else(|| {
-                crate::Error::validation("rule", format!("the macro '{name}' this rule sends no longer exists"))
-            })?;
+            let body: String = conn
+                .query_row("SELECT body FROM macros WHERE name = ?1", [name], |r| r.get(0))
+                .optional()?
+                .ok_or_else(|| crate::Error::validation("rule", format!("the macro '{name}' this rule sends no longer exists")))?;
             let t = tickets::load_ticket(conn, f.number)?;
             let signature = crate::workspace::get_setting::<crate::workspace::WorkspaceInfo>(conn, "workspace")?.map(|i| i.name).unwrap_or_default();
             let text = crate::macros::render(&body, &t, &signature, "")?;

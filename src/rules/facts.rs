@@ -203,7 +203,8 @@ fn is_cjk(c: char) -> bool {
 fn keyword_tokens(s: &str) -> Vec<String> {
     let mut s = s.trim().to_lowercase();
     loop {
-        let stripped = ["re:", "fwd:", "fw:", "aw:", "odp:", "답장:", "회신:"].iter().find_map(|p| s.strip_prefix(p).map(|r| r.trim_start().to_string()));
+        let stripped =
+            ["re:", "fwd:", "fw:", "aw:", "odp:", "답장:", "회신:"].iter().find_map(|p| s.strip_prefix(p).map(|r| r.trim_start().to_string()));
         match stripped {
             Some(r) => s = r,
             None => break,
@@ -223,8 +224,30 @@ fn keyword_tokens(s: &str) -> Vec<String> {
 
 /// Words after a number that say it counts people ("15 users", "20명", "12 użytkowników").
 const PEOPLE_WORDS: &[&str] = &[
-    "users", "user", "people", "persons", "employees", "staff", "colleagues", "customers", "clients", "agents", "seats", "machines",
-    "computers", "laptops", "명", "사용자", "직원", "użytkowników", "użytkownicy", "osób", "osoby", "pracowników", "pracownicy", "komputerów",
+    "users",
+    "user",
+    "people",
+    "persons",
+    "employees",
+    "staff",
+    "colleagues",
+    "customers",
+    "clients",
+    "agents",
+    "seats",
+    "machines",
+    "computers",
+    "laptops",
+    "명",
+    "사용자",
+    "직원",
+    "użytkowników",
+    "użytkownicy",
+    "osób",
+    "osoby",
+    "pracowników",
+    "pracownicy",
+    "komputerów",
 ];
 
 /// The largest number of people the text says are affected, if it says so.

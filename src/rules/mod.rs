@@ -52,7 +52,11 @@ pub enum TryTarget {
     Saved { name: String },
     /// A rule being edited, before it is saved (`id` when it edits a stored one, so what that
     /// one already did counts).
-    Draft { definition: RuleDefinition, #[serde(default)] id: Option<Uuid> },
+    Draft {
+        definition: RuleDefinition,
+        #[serde(default)]
+        id: Option<Uuid>,
+    },
 }
 
 const SEEDED: &str = "rules_seeded";
@@ -102,11 +106,12 @@ fn row_to_rule(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, i64, Option<S
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
 }
 
-const RULE_SELECT: &str = "SELECT r.id, r.position, r.builtin, r.definition, (SELECT count(*) FROM rule_firings f WHERE f.rule_id = r.id) FROM rules r";
+const RULE_SELECT: &str =
+    "SELECT r.id, r.position, r.builtin, r.definition, (SELECT count(*) FROM rule_firings f WHERE f.rule_id = r.id) FROM rules r";
 
 fn to_rule((id, position, builtin, definition, acted): (String, i64, Option<String>, String, i64)) -> Result<Rule> {
-    let definition: RuleDefinition = serde_json::from_str(&definition)
-        .map_err(|e| Error::Conflict(format!("the stored rule {id} cannot be read ({e}); fix or delete it")))?;
+    let definition: RuleDefinition =
+        serde_json::from_str(&definition).map_err(|e| Error::Conflict(format!("the stored rule {id} cannot be read ({e}); fix or delete it")))?;
     Ok(Rule { id: Uuid::parse_str(&id).unwrap_or_default(), position, builtin, summary: describe(&definition), definition, tickets_acted_on: acted })
 }
 
@@ -132,11 +137,8 @@ pub(crate) fn load_book(conn: &Connection) -> Result<RuleBook> {
 impl Workspace {
     /// Every rule, in the order they run.
     pub fn rules(&self) -> Result<Vec<Rule>> {
-        let rows: Vec<_> = self
-            .conn
-            .prepare(&format!("{RULE_SELECT} ORDER BY r.position, r.name"))?
-            .query_map([], row_to_rule)?
-            .collect::<rusqlite::Result<_>>()?;
+        let rows: Vec<_> =
+            self.conn.prepare(&format!("{RULE_SELECT} ORDER BY r.position, r.name"))?.query_map([], row_to_rule)?.collect::<rusqlite::Result<_>>()?;
         rows.into_iter().map(to_rule).collect()
     }
 
@@ -156,9 +158,7 @@ impl Workspace {
         let def = definition.validated(&self.conn)?;
         let ctx = self.ctx();
         let tx = self.begin()?;
-        let taken: Option<String> = tx
-            .query_row("SELECT id FROM rules WHERE name = ?1 COLLATE NOCASE", [&def.name], |r| r.get(0))
-            .optional()?;
+        let taken: Option<String> = tx.query_row("SELECT id FROM rules WHERE name = ?1 COLLATE NOCASE", [&def.name], |r| r.get(0)).optional()?;
         if taken.is_some() && taken != id.map(|i| i.to_string()) {
             return Err(Error::validation("name", format!("there is already a rule called '{}'", def.name)));
         }
@@ -212,7 +212,8 @@ impl Workspace {
     pub fn reset_rule(&mut self, name_or_id: &str) -> Result<Rule> {
         let rule = self.rule(name_or_id)?;
         let key = rule.builtin.as_deref().ok_or_else(|| Error::validation("rule", format!("'{}' is not a built-in rule", rule.definition.name)))?;
-        let (_, mut def) = builtins().into_iter().find(|(k, _)| *k == key).ok_or_else(|| Error::NotFound { what: "built-in rule", key: key.into() })?;
+        let (_, mut def) =
+            builtins().into_iter().find(|(k, _)| *k == key).ok_or_else(|| Error::NotFound { what: "built-in rule", key: key.into() })?;
         def.enabled = rule.definition.enabled;
         self.save_rule(Some(rule.id), def)
     }
@@ -294,4 +295,3 @@ impl Workspace {
 fn split(rules: Vec<Arc<CompiledRule>>) -> (Vec<Arc<CompiledRule>>, Vec<Arc<CompiledRule>>) {
     rules.into_iter().partition(|r| r.def.kind == RuleKind::Trigger)
 }
-

@@ -13,8 +13,8 @@
 use std::borrow::Cow;
 use std::mem;
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer, Token, TokenFilter,
-    TokenStream, Tokenizer, TokenizerManager,
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
+    TokenizerManager,
 };
 
 pub const ANALYZER_VERSION: u32 = 1;
@@ -101,11 +101,7 @@ pub struct PolishStemmerFilter<T> {
 impl<T: Tokenizer> Tokenizer for PolishStemmerFilter<T> {
     type TokenStream<'a> = PolishStemmerStream<T::TokenStream<'a>>;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        PolishStemmerStream {
-            tail: self.inner.token_stream(text),
-            stemmer: frostem::Stemmer::new(frostem::Algorithm::Polish),
-            buffer: String::new(),
-        }
+        PolishStemmerStream { tail: self.inner.token_stream(text), stemmer: frostem::Stemmer::new(frostem::Algorithm::Polish), buffer: String::new() }
     }
 }
 

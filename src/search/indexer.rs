@@ -37,34 +37,32 @@ impl Indexer {
     ) -> Result<Indexer> {
         let conn = crate::store::open(&db_path)?;
         let (tx, rx) = mpsc::channel();
-        let handle = std::thread::Builder::new()
-            .name("casebook-indexer".into())
-            .spawn(move || {
-                match index.sync(&conn) {
-                    Ok(r) if r.tickets_indexed > 0 => on_indexed(r.tickets_indexed),
-                    Ok(_) => {}
-                    Err(e) => on_error(format!("search index repair failed: {e}")),
+        let handle = std::thread::Builder::new().name("casebook-indexer".into()).spawn(move || {
+            match index.sync(&conn) {
+                Ok(r) if r.tickets_indexed > 0 => on_indexed(r.tickets_indexed),
+                Ok(_) => {}
+                Err(e) => on_error(format!("search index repair failed: {e}")),
+            }
+            loop {
+                let stop = match rx.recv_timeout(POLL) {
+                    Ok(Signal::Stop) | Err(RecvTimeoutError::Disconnected) => true,
+                    Ok(Signal::Changed) | Err(RecvTimeoutError::Timeout) => false,
+                };
+                // Several changes in a row make one batch and one commit.
+                let mut stop = stop;
+                while let Ok(s) = rx.try_recv() {
+                    stop |= matches!(s, Signal::Stop);
                 }
-                loop {
-                    let stop = match rx.recv_timeout(POLL) {
-                        Ok(Signal::Stop) | Err(RecvTimeoutError::Disconnected) => true,
-                        Ok(Signal::Changed) | Err(RecvTimeoutError::Timeout) => false,
-                    };
-                    // Several changes in a row make one batch and one commit.
-                    let mut stop = stop;
-                    while let Ok(s) = rx.try_recv() {
-                        stop |= matches!(s, Signal::Stop);
-                    }
-                    match index.catch_up(&conn) {
-                        Ok(0) => {}
-                        Ok(n) => on_indexed(n),
-                        Err(e) => on_error(format!("search indexing failed: {e}")),
-                    }
-                    if stop {
-                        break;
-                    }
+                match index.catch_up(&conn) {
+                    Ok(0) => {}
+                    Ok(n) => on_indexed(n),
+                    Err(e) => on_error(format!("search indexing failed: {e}")),
                 }
-            })?;
+                if stop {
+                    break;
+                }
+            }
+        })?;
         Ok(Indexer { tx, handle: Some(handle) })
     }
 

@@ -31,8 +31,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, MoreLikeThisQuery, Occur, PhraseQuery, Query, RangeQuery,
-    TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, MoreLikeThisQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{IndexRecordOption, OwnedValue};
 use tantivy::snippet::SnippetGenerator;
@@ -168,9 +167,7 @@ impl Generation {
         }
         let payload = read_payload(&index)?;
         match payload {
-            Some(p) if p.analyzer == analysis::ANALYZER_VERSION && p.schema == INDEX_SCHEMA_VERSION => {
-                Generation::wrap(dir, index, fields, p.seq)
-            }
+            Some(p) if p.analyzer == analysis::ANALYZER_VERSION && p.schema == INDEX_SCHEMA_VERSION => Generation::wrap(dir, index, fields, p.seq),
             Some(_) => Err(tantivy_err("the index was built by another version of the analysers")),
             None => Generation::wrap(dir, index, fields, -1),
         }
@@ -284,7 +281,12 @@ impl SearchIndex {
         let (problem, replayable) = if let Some(p) = open_problem {
             (Some(p), false)
         } else if applied_seq > database_seq {
-            (Some(format!("the index has changes up to event {applied_seq} but the database only up to {database_seq} (was the database restored?)")), false)
+            (
+                Some(format!(
+                    "the index has changes up to event {applied_seq} but the database only up to {database_seq} (was the database restored?)"
+                )),
+                false,
+            )
         } else if applied_seq < database_seq {
             (Some(format!("{} newer events are not in the index yet", database_seq - applied_seq)), true)
         } else if documents as i64 != tickets {
@@ -424,9 +426,7 @@ impl SearchIndex {
         let (query, notes) = self.build_query(&g, raw, filters);
         let Some(query) = query else { return Ok(SearchResults { hits: vec![], total: 0, notes }) };
         let searcher = g.reader.searcher();
-        let (top, total) = searcher
-            .search(&query, &(TopDocs::with_limit(limit.clamp(1, 500)).order_by_score(), Count))
-            .map_err(tantivy_err)?;
+        let (top, total) = searcher.search(&query, &(TopDocs::with_limit(limit.clamp(1, 500)).order_by_score(), Count)).map_err(tantivy_err)?;
         let highlighter = Highlighter::new(&searcher, &g.fields, &query);
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {
@@ -509,9 +509,7 @@ impl SearchIndex {
 
     fn filter_queries(&self, g: &Generation, f: &SearchFilters) -> Vec<Box<dyn Query>> {
         let fields = &g.fields;
-        let term = |field, value: &str| -> Box<dyn Query> {
-            Box::new(TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic))
-        };
+        let term = |field, value: &str| -> Box<dyn Query> { Box::new(TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic)) };
         let any_of = |queries: Vec<Box<dyn Query>>| -> Box<dyn Query> {
             Box::new(BooleanQuery::new(queries.into_iter().map(|q| (Occur::Should, q)).collect()))
         };
@@ -562,7 +560,14 @@ impl SearchIndex {
     }
 
     /// The most similar solved tickets to a text (a draft, or a ticket's words).
-    pub fn similar_to_text(&self, conn: &Connection, subject: &str, body: &str, exclude_id: Option<&str>, limit: usize) -> Result<Vec<SimilarTicket>> {
+    pub fn similar_to_text(
+        &self,
+        conn: &Connection,
+        subject: &str,
+        body: &str,
+        exclude_id: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<SimilarTicket>> {
         let g = self.live();
         let f = &g.fields;
         let lang = analysis::detect(&format!("{subject}\n{body}"));

@@ -188,7 +188,10 @@ impl SlaStatus {
 enum Crossing {
     At(Timestamp),
     /// Stopped (met, or now paused) with this many working seconds left.
-    Left { seconds: i64, paused: bool },
+    Left {
+        seconds: i64,
+        paused: bool,
+    },
     Never,
 }
 

@@ -11,12 +11,12 @@ mod snapshot;
 pub mod tables;
 pub use csat::Rating;
 
-use snapshot::{Row, Snapshot};
 use crate::clock::{from_ms, to_ms, Timestamp};
 use crate::model::{Priority, Status};
 use crate::sla::{self, OutcomeTimes, SlaFacts, SlaSettings};
 use crate::{Error, Result, Workspace};
 use serde::{Deserialize, Serialize};
+use snapshot::{Row, Snapshot};
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -272,7 +272,9 @@ impl Sets {
         let mut out: Vec<Count> = self
             .ids
             .iter()
-            .filter_map(|(k, id)| k.strip_prefix(prefix).map(|label| Count { key: k.clone(), label: label.to_string(), count: self.lists[*id].len() as i64 }))
+            .filter_map(|(k, id)| {
+                k.strip_prefix(prefix).map(|label| Count { key: k.clone(), label: label.to_string(), count: self.lists[*id].len() as i64 })
+            })
             .collect();
         out.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
         out
@@ -347,7 +349,8 @@ fn ratio(a: i64, b: i64) -> Option<f64> {
     (b > 0).then(|| a as f64 / b as f64)
 }
 
-const RANGES: [(&str, i64); 7] = [("<1 h", HOUR), ("1–4 h", 4 * HOUR), ("4–8 h", 8 * HOUR), ("8–24 h", DAY), ("1–3 d", 3 * DAY), ("3–7 d", 7 * DAY), (">7 d", i64::MAX)];
+const RANGES: [(&str, i64); 7] =
+    [("<1 h", HOUR), ("1–4 h", 4 * HOUR), ("4–8 h", 8 * HOUR), ("8–24 h", DAY), ("1–3 d", 3 * DAY), ("3–7 d", 7 * DAY), (">7 d", i64::MAX)];
 
 fn durations(key: &str, items: &[(i64, i64, i64)], sets: &mut Sets) -> Durations {
     // items: (ticket number, calendar ms, business seconds)
@@ -503,7 +506,8 @@ impl Workspace {
             // per target, 0 met or 1 breached.
             let counts_for_sla = r.created >= prev_from && r.created < to && !r.duplicate;
             let outcomes: [Option<usize>; 2] = if counts_for_sla {
-                let times = OutcomeTimes { created: r.created, cycle_start: r.cycle_start, first_response: r.first_response, resolved: r.solved_resolved() };
+                let times =
+                    OutcomeTimes { created: r.created, cycle_start: r.cycle_start, first_response: r.first_response, resolved: r.solved_resolved() };
                 sla::outcomes_at_ms(settings, r.priority, times, !r.pauses.is_empty(), now)
                     .unwrap_or_else(|| sla::outcomes_at(settings, &facts(r), from_ms(now)))
                     .map(|o| o.map(|met| if met { 0 } else { 1 }))
@@ -801,10 +805,13 @@ struct TypeAcc {
 
 impl TypeAcc {
     fn new(sets: &mut Sets, ticket_type: &str) -> TypeAcc {
-        TypeAcc { created_id: sets.id(&format!("type:{ticket_type}")), solved_id: sets.id(&format!("type_solved:{ticket_type}")), resolution: Vec::new() }
+        TypeAcc {
+            created_id: sets.id(&format!("type:{ticket_type}")),
+            solved_id: sets.id(&format!("type_solved:{ticket_type}")),
+            resolution: Vec::new(),
+        }
     }
 }
-
 
 #[cfg(test)]
 mod tests {

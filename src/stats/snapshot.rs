@@ -341,7 +341,14 @@ impl Snapshot {
 
     /// Which rows the query's filters admit (`None` for a filter admits all). A team or agent
     /// that does not exist admits nothing.
-    pub fn filter(&self, conn: &Connection, priority: Option<Priority>, ticket_type: Option<&str>, team: Option<&str>, agent: Option<&str>) -> Result<Filter> {
+    pub fn filter(
+        &self,
+        conn: &Connection,
+        priority: Option<Priority>,
+        ticket_type: Option<&str>,
+        team: Option<&str>,
+        agent: Option<&str>,
+    ) -> Result<Filter> {
         let types: Option<Vec<bool>> = ticket_type.map(|t| self.types.names.iter().map(|n| n.eq_ignore_ascii_case(t)).collect());
         let team = match team {
             None => None,

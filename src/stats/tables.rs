@@ -65,7 +65,14 @@ pub fn tables(s: &Stats) -> Vec<Table> {
             rows: s
                 .trend
                 .iter()
-                .map(|t| vec![t.start.format("%Y-%m-%d").to_string(), t.created.count.to_string(), t.solved.count.to_string(), t.reopened.count.to_string()])
+                .map(|t| {
+                    vec![
+                        t.start.format("%Y-%m-%d").to_string(),
+                        t.created.count.to_string(),
+                        t.solved.count.to_string(),
+                        t.reopened.count.to_string(),
+                    ]
+                })
                 .collect(),
         },
         Table {
@@ -86,7 +93,15 @@ pub fn tables(s: &Stats) -> Vec<Table> {
         },
         Table {
             name: "sla_by_priority",
-            header: vec!["priority", "first response met", "first response breached", "first response met %", "resolution met", "resolution breached", "resolution met %"],
+            header: vec![
+                "priority",
+                "first response met",
+                "first response breached",
+                "first response met %",
+                "resolution met",
+                "resolution breached",
+                "resolution met %",
+            ],
             rows: s
                 .sla_by_priority
                 .iter()
@@ -105,7 +120,18 @@ pub fn tables(s: &Stats) -> Vec<Table> {
         },
         Table {
             name: "agents",
-            header: vec!["agent", "email", "assigned", "solved", "median first response s", "median resolution s", "SLA met %", "CSAT %", "rated", "reopen rate %"],
+            header: vec![
+                "agent",
+                "email",
+                "assigned",
+                "solved",
+                "median first response s",
+                "median resolution s",
+                "SLA met %",
+                "CSAT %",
+                "rated",
+                "reopen rate %",
+            ],
             rows: s
                 .agents
                 .iter()
@@ -135,7 +161,12 @@ pub fn tables(s: &Stats) -> Vec<Table> {
         Table {
             name: "bottlenecks",
             header: vec!["ticket", "subject", "status", "hours in status"],
-            rows: s.bottlenecks.worst.iter().map(|t| vec![t.number.to_string(), t.subject.clone(), t.status.label().to_string(), t.hours.to_string()]).collect(),
+            rows: s
+                .bottlenecks
+                .worst
+                .iter()
+                .map(|t| vec![t.number.to_string(), t.subject.clone(), t.status.label().to_string(), t.hours.to_string()])
+                .collect(),
         },
     ];
     out.push(Table {

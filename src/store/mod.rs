@@ -10,7 +10,9 @@ use std::path::Path;
 /// recognised and never migrated.
 pub const APPLICATION_ID: i32 = 0x4342_4B31;
 
-const MIGRATION_SQL: &[&str] = &[include_str!("migrations/001_initial.sql"), include_str!("migrations/002_alerts.sql"),
+const MIGRATION_SQL: &[&str] = &[
+    include_str!("migrations/001_initial.sql"),
+    include_str!("migrations/002_alerts.sql"),
     include_str!("migrations/003_rules.sql"),
     include_str!("migrations/004_csat.sql"),
     include_str!("migrations/005_typed_events.sql"),

@@ -1,8 +1,8 @@
 use super::Svc;
 use crate::services::CmdResult;
 use casebook::backup::{BackupInfo, BackupReport};
-use casebook::ErrorPayload;
 use casebook::health::HealthReport;
+use casebook::ErrorPayload;
 
 /// "Where did my tickets go?": every check, on the open workspace and its search index.
 #[tauri::command]
@@ -36,7 +36,9 @@ pub async fn list_backups(svc: Svc<'_>) -> CmdResult<Vec<BackupInfo>> {
 #[tauri::command]
 pub async fn restore_backup(svc: Svc<'_>, path: String) -> CmdResult<()> {
     let svc = svc.inner().clone();
-    tauri::async_runtime::spawn_blocking(move || svc.restore(path.into()).map(|_| ()))
-        .await
-        .map_err(|e| ErrorPayload { code: "internal".into(), message: e.to_string(), field: None })?
+    tauri::async_runtime::spawn_blocking(move || svc.restore(path.into()).map(|_| ())).await.map_err(|e| ErrorPayload {
+        code: "internal".into(),
+        message: e.to_string(),
+        field: None,
+    })?
 }

@@ -23,7 +23,9 @@ pub async fn settings(svc: Svc<'_>) -> CmdResult<Settings> {
         Ok(Settings {
             sla: ws.sla_settings().clone(),
             alerts: ws.alert_settings().clone(),
-            agents: ws.agents()?, teams: ws.teams()?, ticket_types: ws.ticket_types()?,
+            agents: ws.agents()?,
+            teams: ws.teams()?,
+            ticket_types: ws.ticket_types()?,
             macros: ws.macros()?,
         })
     })
