@@ -378,7 +378,7 @@ pub fn list(dir: &Path) -> Vec<BackupInfo> {
                 .collect()
         })
         .unwrap_or_default();
-    out.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    out.sort_by_key(|b| std::cmp::Reverse(b.created_at));
     out
 }
 

@@ -64,10 +64,7 @@ impl Workspace {
         let name = validate::name("workspace name", &init.name)?;
         let admin_name = validate::name("name", &init.admin_name)?;
         let admin_email = validate::email("email", &init.admin_email)?;
-        let mut conn = match store::create(path) {
-            Ok(c) => c,
-            Err(e) => return Err(e),
-        };
+        let mut conn = store::create(path)?;
         let now = clock.now();
         let device_id = Uuid::new_v4().to_string();
         let result = (|| -> Result<()> {

@@ -150,6 +150,9 @@ fn crash_cycles_lose_nothing_and_leave_nothing_half_written() {
         let status = index.status(conn).unwrap();
         assert_eq!(status.problem, None, "cycle {cycle}");
         assert_eq!(status.documents as i64, status.tickets, "cycle {cycle}");
+        // The log alone rebuilds what survived the kill.
+        let replay = casebook::events::replay::check(&db).unwrap();
+        assert!(replay.ok(), "cycle {cycle}: replay differs: {:#?}", replay.differences);
     }
 
     // Every change the child saw committed is there.

@@ -90,7 +90,8 @@ fn a_zendesk_export_becomes_tickets_with_their_history() {
 fn a_bad_zendesk_export_is_named_and_changes_nothing() {
     let mut e = env("2026-03-02T09:00:00Z");
     let before = fingerprint(&e.db());
-    let cases: Vec<(Box<dyn Fn(&mut serde_json::Value)>, &str)> = vec![
+    type Spoil = Box<dyn Fn(&mut serde_json::Value)>;
+    let cases: Vec<(Spoil, &str)> = vec![
         (Box::new(|d| d["tickets"][1]["requester_id"] = json!(77)), "ticket 102, requester_id"),
         (Box::new(|d| d["tickets"][2]["priority"] = json!("whenever")), "ticket 103, priority"),
         (Box::new(|d| d["tickets"][0]["status"] = json!("archived")), "ticket 101, status"),

@@ -260,14 +260,14 @@ fn exists(conn: &Connection, sql: &str, key: &str) -> Result<bool> {
 
 fn not_empty<T>(list: &[T], field: &str, what: &str) -> Result<()> {
     if list.is_empty() {
-        return Err(bad(field.to_string(), format!("choose at least one {what}")));
+        return Err(bad(field, format!("choose at least one {what}")));
     }
     Ok(())
 }
 
 fn terms_ok(terms: &[String], field: &str) -> Result<()> {
     if terms.iter().all(|t| t.trim().is_empty()) {
-        return Err(bad(field.to_string(), "give at least one word or phrase"));
+        return Err(bad(field, "give at least one word or phrase"));
     }
     Ok(())
 }
