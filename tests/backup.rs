@@ -69,7 +69,7 @@ fn restore_never_overwrites_a_live_workspace_unless_asked() {
     let db = e.db();
     drop(e.ws);
     let r = backup::restore(&to, &db, true).unwrap();
-    assert_eq!(Workspace::open(&db, Arc::new(casebook::SystemClock)).unwrap().ticket(21).is_err(), true);
+    assert!(Workspace::open(&db, Arc::new(casebook::SystemClock)).unwrap().ticket(21).is_err());
     let kept = r.previous.unwrap();
     assert!(kept.exists(), "the replaced workspace is kept beside");
     assert_eq!(fingerprint(&kept), before);

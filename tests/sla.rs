@@ -212,8 +212,7 @@ fn editing_a_policy_moves_the_deadlines_of_open_tickets() {
 #[test]
 fn invalid_settings_are_refused() {
     let mut e = env("2026-03-02T09:00:00Z");
-    let mut s = SlaSettings::default();
-    s.at_risk_share = 1.5;
+    let s = SlaSettings { at_risk_share: 1.5, ..SlaSettings::default() };
     assert!(e.ws.set_sla_settings(s).is_err());
     assert!(BusinessHours::weekdays("Mars/Olympus", "09:00", "17:00").is_err());
     assert!(BusinessHours::weekdays("Europe/Warsaw", "18:00", "09:00").is_err());
