@@ -11,6 +11,7 @@ pub mod error;
 pub mod events;
 pub mod export;
 pub mod health;
+mod hooks;
 pub mod import_csv;
 pub mod import_zendesk;
 pub mod macros;

@@ -2,13 +2,12 @@
 //! merge and link. Each is one immediate transaction that writes the change, its events and
 //! the ticket's refreshed SLA instants together — or nothing.
 
-use crate::alerts::{self, AlertSettings, KeywordMatcher};
 use crate::clock::{from_ms, to_ms, Timestamp};
 use crate::events::sla_facts;
 use crate::events::{self, AttachmentRef, Change, EventCtx, FieldChange};
+use crate::hooks::{Happened, HookCtx, Hooks};
 use crate::model::*;
 use crate::people;
-use crate::rules::{self, TriggerEvent};
 use crate::sla::{self, SlaSettings, SlaStatus};
 use crate::workspace::Workspace;
 use crate::{attachments, validate, Error, Result};
@@ -288,13 +287,13 @@ fn load_links(conn: &Connection, ticket_id: &str) -> Result<Vec<TicketLink>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Writes a new ticket, its first message, its events and its SLA instants into `tx`.
-/// `keywords`: raise keyword alerts on the first message (not for imports of old tickets).
+/// Writes a new ticket, its first message, its events and its SLA instants into `tx`, and
+/// runs `hooks` on it (none for imports of old tickets).
 pub(crate) fn insert_ticket(
     tx: &Connection,
     ctx: &EventCtx,
     settings: &SlaSettings,
-    keywords: Option<(&AlertSettings, &KeywordMatcher)>,
+    hooks: Option<&Hooks>,
     data_dir: &std::path::Path,
     new: &NewTicket,
 ) -> Result<i64> {
@@ -317,7 +316,7 @@ pub(crate) fn insert_ticket(
     let created = Change::TicketCreated {
         id: id.clone(),
         number,
-        subject,
+        subject: subject.clone(),
         description: description.clone(),
         ticket_type,
         priority,
@@ -330,10 +329,12 @@ pub(crate) fn insert_ticket(
     };
     events::record(tx, ctx, Some(&id), created)?;
     let message_id = insert_message(tx, &customer_ctx, data_dir, &id, MessageKind::Customer, None, Some(&requester), &description, &[])?;
-    if let Some((alert_settings, matcher)) = keywords {
-        alerts::raise_for_message(tx, alert_settings, matcher, &id, &message_id.to_string(), &description, ctx.at)?;
-    }
     events::flush_derived(tx, settings)?;
+    if let Some(hooks) = hooks {
+        let message_id = message_id.to_string();
+        let what = Happened::Created { message_id: &message_id, subject: &subject, body: &description };
+        hooks.run(tx, &HookCtx { ctx, sla: settings, data_dir }, &id, what)?;
+    }
     Ok(number)
 }
 
@@ -343,12 +344,9 @@ impl Workspace {
         let ctx = self.ctx();
         let data_dir = self.data_dir();
         let settings = self.sla.clone();
-        let (alert_settings, matcher) = (self.alert_settings.clone(), self.keywords.clone());
-        let (book, writer) = (self.rules.clone(), self.rule_writer(&ctx));
+        let hooks = self.hooks.clone();
         let tx = self.begin()?;
-        let number = insert_ticket(&tx, &ctx, &settings, Some((&*alert_settings, &*matcher)), &data_dir, new)?;
-        let id: String = tx.query_row("SELECT id FROM tickets WHERE number = ?1", [number], |r| r.get(0))?;
-        rules::after_change(&tx, &book, writer, &id, TriggerEvent::Created)?;
+        let number = insert_ticket(&tx, &ctx, &settings, Some(&hooks), &data_dir, new)?;
         events::commit(tx, &settings)?;
         self.ticket(number)
     }
@@ -435,12 +433,11 @@ impl Workspace {
         let ctx = self.ctx();
         let data_dir = self.data_dir();
         let settings = self.sla.clone();
-        let (alert_settings, matcher) = (self.alert_settings.clone(), self.keywords.clone());
         let agent = match msg.kind {
             MessageKind::Public | MessageKind::Internal => Some(self.acting_agent_required()?.clone()),
             _ => None,
         };
-        let (book, writer) = (self.rules.clone(), self.rule_writer(&ctx));
+        let hooks = self.hooks.clone();
         let tx = self.begin()?;
         let t = load_writable(&tx, number)?;
         let id = t.id.to_string();
@@ -457,7 +454,6 @@ impl Workspace {
             MessageKind::Customer => {
                 let cctx = ctx.with_actor(format!("customer:{}", t.requester.email));
                 let id_ = insert_message(&tx, &cctx, &data_dir, &id, msg.kind, None, Some(&requester_id), &body, &msg.attachments)?;
-                alerts::raise_for_message(&tx, &alert_settings, &matcher, &id, &id_.to_string(), &body, ctx.at)?;
                 if matches!(t.status, Status::Pending | Status::Resolved) {
                     change_status(&tx, &cctx, &t, Status::Open, None)?;
                 }
@@ -466,14 +462,15 @@ impl Workspace {
             MessageKind::System => insert_message(&tx, &ctx.with_actor("system"), &data_dir, &id, msg.kind, None, None, &body, &msg.attachments)?,
         };
         events::flush_derived(&tx, &settings)?;
+        let message_id = msg_id.to_string();
         let happened = match msg.kind {
-            MessageKind::Customer => Some(TriggerEvent::CustomerMessage),
-            MessageKind::Public => Some(TriggerEvent::AgentReply),
-            MessageKind::Internal => Some(TriggerEvent::Note),
+            MessageKind::Customer => Some(Happened::CustomerMessage { message_id: &message_id, body: &body }),
+            MessageKind::Public => Some(Happened::AgentReply),
+            MessageKind::Internal => Some(Happened::Note),
             MessageKind::System => None,
         };
         if let Some(happened) = happened {
-            rules::after_change(&tx, &book, writer, &id, happened)?;
+            hooks.run(&tx, &HookCtx { ctx: &ctx, sla: &settings, data_dir: &data_dir }, &id, happened)?;
         }
         events::commit(tx, &settings)?;
         load_messages(&self.conn, &id)?
@@ -485,12 +482,12 @@ impl Workspace {
     pub fn set_status(&mut self, number: i64, to: Status, reason: Option<Resolution>) -> Result<Ticket> {
         let ctx = self.ctx();
         let settings = self.sla.clone();
-        let (book, writer) = (self.rules.clone(), self.rule_writer(&ctx));
+        let (hooks, data_dir) = (self.hooks.clone(), self.data_dir());
         let tx = self.begin()?;
         let t = load_ticket(&tx, number)?;
         change_status(&tx, &ctx, &t, to, reason)?;
         events::flush_derived(&tx, &settings)?;
-        rules::after_change(&tx, &book, writer, &t.id.to_string(), TriggerEvent::StatusChanged)?;
+        hooks.run(&tx, &HookCtx { ctx: &ctx, sla: &settings, data_dir: &data_dir }, &t.id.to_string(), Happened::StatusChanged)?;
         events::commit(tx, &settings)?;
         self.ticket(number)
     }
@@ -561,14 +558,14 @@ impl Workspace {
     fn change_field(&mut self, number: i64, decide: impl FnOnce(&Connection, &Ticket) -> Result<Option<FieldChange>>) -> Result<Ticket> {
         let ctx = self.ctx();
         let settings = self.sla.clone();
-        let (book, writer) = (self.rules.clone(), self.rule_writer(&ctx));
+        let (hooks, data_dir) = (self.hooks.clone(), self.data_dir());
         let tx = self.begin()?;
         let t = load_writable(&tx, number)?;
         if let Some(change) = decide(&tx, &t)? {
             let id = t.id.to_string();
             record_field_change(&tx, &ctx, &id, change)?;
             events::flush_derived(&tx, &settings)?;
-            rules::after_change(&tx, &book, writer, &id, TriggerEvent::FieldChanged)?;
+            hooks.run(&tx, &HookCtx { ctx: &ctx, sla: &settings, data_dir: &data_dir }, &id, Happened::FieldChanged)?;
             events::commit(tx, &settings)?;
         } else {
             drop(tx);

@@ -56,6 +56,8 @@ pub struct Workspace {
     pub(crate) rules: Arc<crate::rules::RuleBook>,
     /// The dashboard's in-memory copy of the tickets, refreshed from the event log.
     pub(crate) stats_cache: crate::stats::StatsCache,
+    /// What reacts to a ticket change in its transaction (keyword alerts, then triggers).
+    pub(crate) hooks: crate::hooks::Hooks,
 }
 
 impl Workspace {
@@ -129,9 +131,18 @@ impl Workspace {
             keywords,
             rules,
             stats_cache: Default::default(),
+            hooks: Default::default(),
         };
+        ws.rebuild_hooks();
         ws.acting = ws.agents()?.into_iter().find(|a| a.role == Role::Admin && a.active);
         Ok(ws)
+    }
+
+    /// The hooks of ticket changes, from the current alert settings and rules.
+    pub(crate) fn rebuild_hooks(&mut self) {
+        let keywords = crate::alerts::KeywordAlerts { settings: self.alert_settings.clone(), matcher: self.keywords.clone() };
+        let triggers = crate::rules::Triggers { book: self.rules.clone() };
+        self.hooks = crate::hooks::Hooks::new(vec![Arc::new(keywords), Arc::new(triggers)]);
     }
 
     pub fn info(&self) -> Result<WorkspaceInfo> {

@@ -161,6 +161,19 @@ fn keywords_in_customer_messages_raise_alerts_with_the_terms() {
     let a = e.ws.alerts(&AlertQuery { ticket_number: Some(m), ..Default::default() }).unwrap();
     assert_eq!(a.len(), 1);
     assert_eq!(a[0].terms, vec!["refund".to_string(), "lawyer".into()]);
+
+    // The subject is the customer's words too.
+    let s =
+        e.ws.create_ticket(&NewTicket {
+            subject: "Need help ASAP!".into(),
+            description: "our invoices are wrong".into(),
+            requester_email: "bob@example.com".into(),
+            ..Default::default()
+        })
+        .unwrap()
+        .number;
+    let a = e.ws.alerts(&AlertQuery { ticket_number: Some(s), ..Default::default() }).unwrap();
+    assert_eq!(a.iter().map(|a| (a.kind, a.terms.clone())).collect::<Vec<_>>(), vec![(AlertKind::Keyword, vec!["asap".to_string()])]);
 }
 
 #[test]

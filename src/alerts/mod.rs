@@ -118,7 +118,7 @@ pub struct Alert {
     /// Rule alerts: the rule that raised it, its message and for whom.
     pub rule: Option<String>,
     pub message: Option<String>,
-    pub recipients: Vec<crate::rules::Recipient>,
+    pub recipients: Vec<crate::model::Recipient>,
     /// Delivered without a notification (quiet hours, not mine, ticket already solved).
     pub silent: bool,
     pub read_at: Option<Timestamp>,
@@ -136,7 +136,7 @@ struct Detail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     message: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    to: Vec<crate::rules::Recipient>,
+    to: Vec<crate::model::Recipient>,
 }
 
 /// Which alerts to list.
@@ -223,6 +223,29 @@ pub(crate) fn raise_for_message(
     Ok(terms)
 }
 
+/// Keyword alerts on what customers write (the subject of a new ticket included), as a hook
+/// of every ticket change.
+pub(crate) struct KeywordAlerts {
+    pub settings: std::sync::Arc<AlertSettings>,
+    pub matcher: std::sync::Arc<KeywordMatcher>,
+}
+
+impl crate::hooks::Hook for KeywordAlerts {
+    fn after(&self, conn: &Connection, hc: &crate::hooks::HookCtx<'_>, ticket_id: &str, what: crate::hooks::Happened<'_>) -> Result<()> {
+        use crate::hooks::Happened;
+        match what {
+            Happened::Created { message_id, subject, body } => {
+                raise_for_message(conn, &self.settings, &self.matcher, ticket_id, message_id, &format!("{subject}\n{body}"), hc.ctx.at)?;
+            }
+            Happened::CustomerMessage { message_id, body } => {
+                raise_for_message(conn, &self.settings, &self.matcher, ticket_id, message_id, body, hc.ctx.at)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
 /// Raises the alert of a rule's "notify" action; `target` tells one firing from another.
 pub(crate) fn raise_for_rule(
     conn: &Connection,
@@ -230,7 +253,7 @@ pub(crate) fn raise_for_rule(
     target: &str,
     rule: &str,
     message: &str,
-    to: &[crate::rules::Recipient],
+    to: &[crate::model::Recipient],
     at: Timestamp,
 ) -> Result<bool> {
     let detail = Detail { rule: Some(rule.into()), message: Some(message.into()), to: to.to_vec(), ..Default::default() };
@@ -285,6 +308,7 @@ impl Workspace {
         tx.commit()?;
         self.keywords = std::sync::Arc::new(KeywordMatcher::new(&settings.keywords));
         self.alert_settings = std::sync::Arc::new(settings);
+        self.rebuild_hooks();
         Ok(())
     }
 

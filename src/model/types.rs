@@ -246,3 +246,13 @@ impl NewMessage {
         NewMessage { kind, body: body.into(), attachments: vec![] }
     }
 }
+
+/// Who a notification is for (a rule's "notify" action, the alert it raises).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub enum Recipient {
+    Assignee,
+    Lead,
+    Admin,
+}

@@ -79,14 +79,7 @@ pub enum Since {
     AwaitingReply,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub enum Recipient {
-    Assignee,
-    Lead,
-    Admin,
-}
+pub use crate::model::Recipient;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

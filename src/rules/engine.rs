@@ -834,6 +834,27 @@ pub(crate) fn time_prefilter(rules: &[Arc<CompiledRule>], now: i64) -> Option<St
     (!per_rule.is_empty()).then(|| per_rule.join(" OR "))
 }
 
+/// The enabled triggers, as a hook of every ticket change.
+pub(crate) struct Triggers {
+    pub book: Arc<RuleBook>,
+}
+
+impl crate::hooks::Hook for Triggers {
+    fn after(&self, conn: &Connection, hc: &crate::hooks::HookCtx<'_>, ticket_id: &str, what: crate::hooks::Happened<'_>) -> Result<()> {
+        use crate::hooks::Happened;
+        let event = match what {
+            Happened::Created { .. } => TriggerEvent::Created,
+            Happened::CustomerMessage { .. } => TriggerEvent::CustomerMessage,
+            Happened::AgentReply => TriggerEvent::AgentReply,
+            Happened::Note => TriggerEvent::Note,
+            Happened::StatusChanged => TriggerEvent::StatusChanged,
+            Happened::FieldChanged => TriggerEvent::FieldChanged,
+        };
+        let writer = Writer { ctx: hc.ctx.clone(), sla: hc.sla.clone(), data_dir: hc.data_dir.to_path_buf() };
+        after_change(conn, &self.book, writer, ticket_id, event)
+    }
+}
+
 /// Runs the enabled triggers after a change to one ticket, in the change's transaction.
 pub(crate) fn after_change(conn: &Connection, book: &RuleBook, writer: Writer, ticket_id: &str, what: TriggerEvent) -> Result<()> {
     if book.triggers.is_empty() {

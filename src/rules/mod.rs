@@ -13,7 +13,7 @@ pub use definition::{describe, Action, AssignStrategy, Condition, Recipient, Rul
 pub use engine::{RuleChange, RulePassReport, StoppedTicket, MAX_ROUNDS};
 pub use facts::{affected_people, subject_similarity};
 
-pub(crate) use engine::{after_change, RuleBook, Writer};
+pub(crate) use engine::{RuleBook, Triggers, Writer};
 
 use crate::clock::to_ms;
 use crate::events::{self, Change, EventCtx};
@@ -220,6 +220,7 @@ impl Workspace {
 
     pub(crate) fn reload_rules(&mut self) -> Result<()> {
         self.rules = Arc::new(load_book(&self.conn)?);
+        self.rebuild_hooks();
         Ok(())
     }
 
