@@ -29,17 +29,7 @@ impl Default for WorkspaceInit {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct WorkspaceInfo {
-    /// The same on every laptop that shares this workspace (a copy of its first event).
-    #[serde(default)]
-    pub workspace_id: String,
-    pub name: String,
-    pub device_id: String,
-    pub created_at: Timestamp,
-    pub schema_version: i64,
-}
+pub use crate::model::WorkspaceInfo;
 
 pub struct Workspace {
     pub(crate) conn: Connection,
@@ -281,19 +271,4 @@ pub(crate) fn seeded_id(kind: &str, key: &str) -> String {
     Uuid::new_v5(&NAMESPACE, format!("{kind}:{key}").as_bytes()).to_string()
 }
 
-pub(crate) fn get_setting<T: for<'de> Deserialize<'de>>(conn: &Connection, key: &str) -> Result<Option<T>> {
-    let raw: Option<String> = conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?;
-    Ok(match raw {
-        Some(s) => Some(serde_json::from_str(&s)?),
-        None => None,
-    })
-}
-
-/// Removes a database we created and failed to finish, with its WAL companions.
-pub(crate) fn remove_database_files(path: &Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let mut p = path.as_os_str().to_owned();
-        p.push(suffix);
-        let _ = std::fs::remove_file(PathBuf::from(p));
-    }
-}
+pub(crate) use crate::store::{get_setting, remove_database_files};

@@ -59,7 +59,7 @@ const DESCRIBED: usize = 20;
 
 /// Appends a baseline of every state row to a log that has only untyped history, in the
 /// caller's transaction. Returns how many rows it recorded (0 when not needed).
-pub(crate) fn baseline_if_needed(conn: &Connection, ctx: &EventCtx) -> Result<u64> {
+pub fn baseline_if_needed(conn: &Connection, ctx: &EventCtx) -> Result<u64> {
     let last: Option<i64> = conn.query_row("SELECT format FROM events ORDER BY seq DESC LIMIT 1", [], |r| r.get(0)).optional()?;
     if last != Some(0) {
         return Ok(0);
@@ -135,7 +135,7 @@ pub fn replay_into(live: &Connection, target: &Path) -> Result<ReplayReport> {
             report.kept += 1;
         }
         drop(copy);
-        let sla: SlaSettings = crate::workspace::get_setting(&tx, "sla")?.unwrap_or_default();
+        let sla: SlaSettings = crate::store::get_setting(&tx, "sla")?.unwrap_or_default();
         apply::flush_derived(&tx, &sla)?;
         tx.commit()?;
         report.seconds = started.elapsed().as_secs_f64();
@@ -143,7 +143,7 @@ pub fn replay_into(live: &Connection, target: &Path) -> Result<ReplayReport> {
     })();
     if result.is_err() {
         drop(out);
-        crate::workspace::remove_database_files(target);
+        crate::store::remove_database_files(target);
     }
     result
 }

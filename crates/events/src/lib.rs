@@ -10,11 +10,14 @@ mod vocabulary;
 
 pub use vocabulary::{AttachmentRef, Change, FieldChange, FORMAT};
 
-pub(crate) use apply::{commit, flush_derived, refresh_all_sla, sla_facts};
+pub use apply::{commit, flush_derived, refresh_all_sla, sla_facts};
 
-use crate::clock::{from_ms, to_ms, Timestamp};
-use crate::model::Event;
-use crate::Result;
+use casebook_core::clock::{from_ms, to_ms, Timestamp};
+use casebook_core::model::Event;
+use casebook_core::Result;
+// The paths the modules below name things by.
+use casebook_core::{clock, model, sla, Error};
+use casebook_store as store;
 use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
 
@@ -34,7 +37,7 @@ impl EventCtx {
 
 /// Applies one change and appends its event, in the caller's transaction; returns the event's
 /// sequence number. The change is applied first, so the event can name the ticket it creates.
-pub(crate) fn record(conn: &Connection, ctx: &EventCtx, ticket_id: Option<&str>, change: Change) -> Result<i64> {
+pub fn record(conn: &Connection, ctx: &EventCtx, ticket_id: Option<&str>, change: Change) -> Result<i64> {
     apply::apply(conn, ticket_id, to_ms(ctx.at), &change)?;
     append(conn, ctx, ticket_id, &change)
 }

@@ -256,3 +256,16 @@ pub enum Recipient {
     Lead,
     Admin,
 }
+
+/// What a workspace is: its name and id, this copy's device, when it was made.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct WorkspaceInfo {
+    /// The same on every laptop that shares this workspace (a copy of its first event).
+    #[serde(default)]
+    pub workspace_id: String,
+    pub name: String,
+    pub device_id: String,
+    pub created_at: Timestamp,
+    pub schema_version: i64,
+}

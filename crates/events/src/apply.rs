@@ -17,7 +17,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 /// The state tables, in an order in which each row's references come before it. These are
 /// what replay rebuilds; everything else in the file is derived or this device's own.
-pub(crate) const STATE_TABLES: &[(&str, &[&str])] = &[
+pub const STATE_TABLES: &[(&str, &[&str])] = &[
     ("settings", &["key"]),
     ("organisations", &["id"]),
     ("customers", &["id"]),
@@ -40,7 +40,7 @@ pub(crate) const STATE_TABLES: &[(&str, &[&str])] = &[
 
 /// Columns of state tables that are this device's own: `tickets.sla_alert_at` is how far this
 /// desktop's alert scan has got (alerts are raised and delivered per desktop).
-pub(crate) const DEVICE_COLUMNS: &[(&str, &str)] = &[("tickets", "sla_alert_at")];
+pub const DEVICE_COLUMNS: &[(&str, &str)] = &[("tickets", "sla_alert_at")];
 
 fn bad(what: impl Into<String>) -> Error {
     Error::Conflict(what.into())
@@ -65,7 +65,7 @@ fn mark_dirty(conn: &Connection, ticket_id: &str) -> Result<()> {
 }
 
 /// Writes `change` (an event at `at`, in ms) into the state tables.
-pub(crate) fn apply(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Change) -> Result<()> {
+pub fn apply(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Change) -> Result<()> {
     match apply_inner(conn, ticket_id, at, change) {
         Err(Error::Database(rusqlite::Error::SqliteFailure(e, _))) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
             Err(bad(explain_constraint(conn, ticket_id, change)))
@@ -399,7 +399,7 @@ fn insert_row(conn: &Connection, table: &str, row: &serde_json::Map<String, serd
     Ok(())
 }
 
-pub(crate) fn sla_facts(conn: &Connection, ticket_id: &str) -> Result<SlaFacts> {
+pub fn sla_facts(conn: &Connection, ticket_id: &str) -> Result<SlaFacts> {
     let mut stmt =
         conn.prepare_cached("SELECT priority, status, created_at, sla_cycle_start, first_response_at, resolved_at FROM tickets WHERE id = ?1")?;
     let mut facts = stmt.query_row([ticket_id], |r| {
@@ -435,7 +435,7 @@ fn refresh_sla(conn: &Connection, settings: &SlaSettings, ticket_id: &str) -> Re
 }
 
 /// The SLA instants of every unsolved ticket (solved ones have none), e.g. after new settings.
-pub(crate) fn refresh_all_sla(conn: &Connection, settings: &SlaSettings) -> Result<()> {
+pub fn refresh_all_sla(conn: &Connection, settings: &SlaSettings) -> Result<()> {
     let ids: Vec<String> = conn
         .prepare("SELECT id FROM tickets WHERE status NOT IN ('resolved', 'closed')")?
         .query_map([], |r| r.get(0))?
@@ -449,7 +449,7 @@ pub(crate) fn refresh_all_sla(conn: &Connection, settings: &SlaSettings) -> Resu
 
 /// Brings the SLA instants of the tickets changed since the last flush up to date: before
 /// anything reads them in the same transaction (the rules), and at commit.
-pub(crate) fn flush_derived(conn: &Connection, settings: &SlaSettings) -> Result<()> {
+pub fn flush_derived(conn: &Connection, settings: &SlaSettings) -> Result<()> {
     let ids: Vec<String> =
         conn.prepare_cached("SELECT ticket_id FROM temp.derived_pending")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
     if ids.is_empty() {
@@ -463,7 +463,7 @@ pub(crate) fn flush_derived(conn: &Connection, settings: &SlaSettings) -> Result
 }
 
 /// Commits a unit of work: its derived columns first, then the transaction.
-pub(crate) fn commit(tx: Transaction<'_>, settings: &SlaSettings) -> Result<()> {
+pub fn commit(tx: Transaction<'_>, settings: &SlaSettings) -> Result<()> {
     flush_derived(&tx, settings)?;
     tx.commit()?;
     Ok(())

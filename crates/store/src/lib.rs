@@ -1,9 +1,13 @@
 //! The SQLite file: opening, PRAGMAs, migrations, and the checks that refuse a file that is
 //! not ours or is from a newer Casebook. Everything else reads and writes through `Workspace`.
 
-use crate::{Error, Result};
+pub mod attachments;
+
+use casebook_core::{Error, Result};
+use rusqlite::OptionalExtension;
 use rusqlite::{Connection, OpenFlags};
 use rusqlite_migration::{Migrations, M};
+use serde::Deserialize;
 use std::path::Path;
 
 /// `PRAGMA application_id` of a Casebook database ("CBK1"), so a foreign SQLite file is
@@ -129,6 +133,24 @@ pub fn bulk_load<T>(conn: &mut Connection, load: impl FnOnce(&rusqlite::Transact
     tx.execute_batch("ANALYZE;")?;
     tx.commit()?;
     Ok(out)
+}
+
+/// A setting's value (JSON in `settings`), if it is set.
+pub fn get_setting<T: for<'de> Deserialize<'de>>(conn: &Connection, key: &str) -> Result<Option<T>> {
+    let raw: Option<String> = conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?;
+    Ok(match raw {
+        Some(s) => Some(serde_json::from_str(&s)?),
+        None => None,
+    })
+}
+
+/// Removes a database we created and failed to finish, with its WAL companions.
+pub fn remove_database_files(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(std::path::PathBuf::from(p));
+    }
 }
 
 #[cfg(test)]

@@ -20,9 +20,13 @@ pub mod query;
 pub use indexer::Indexer;
 pub use query::{ParsedQuery, SearchFilters};
 
-use crate::clock::{from_ms, Timestamp};
-use crate::model::{MessageKind, Priority, Status};
-use crate::{Error, Result};
+use casebook_core::clock::{from_ms, Timestamp};
+use casebook_core::model::{MessageKind, Priority, Status};
+use casebook_core::{Error, Result};
+// The paths the modules below name things by.
+use casebook_core::{clock, model};
+use casebook_events as events;
+use casebook_store as store;
 use documents::{Fields, INDEX_SCHEMA_VERSION};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};

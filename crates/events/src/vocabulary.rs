@@ -8,9 +8,9 @@
 //! stored beside it. A new field must be `#[serde(default)]` so older events still read; a
 //! change of meaning needs a new `FORMAT`.
 
+use crate::model::WorkspaceInfo;
 use crate::model::{Channel, MessageKind, Priority, Resolution, Role, Status, Tier};
 use crate::sla::SlaSettings;
-use crate::workspace::WorkspaceInfo;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
