@@ -111,7 +111,8 @@ pub fn open(path: &Path) -> Result<Connection> {
 }
 
 /// Runs a large insert inside one transaction with the secondary indexes of the ticket
-/// tables dropped first and rebuilt after (several times faster than maintaining them row
+/// tables dropped first (except a ticket's messages, which the writer looks up when a fix is
+/// marked) and rebuilt after (several times faster than maintaining them row
 /// by row), then refreshes the planner's statistics. DDL is transactional in SQLite: a crash
 /// midway leaves the database as it was, indexes included.
 pub fn bulk_load<T>(conn: &mut Connection, load: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
@@ -119,7 +120,8 @@ pub fn bulk_load<T>(conn: &mut Connection, load: impl FnOnce(&rusqlite::Transact
     let indexes: Vec<(String, String)> = tx
         .prepare(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
-             AND tbl_name IN ('tickets', 'messages', 'events', 'ticket_tags', 'sla_pauses')",
+             AND tbl_name IN ('tickets', 'messages', 'events', 'ticket_tags', 'sla_pauses')
+             AND name <> 'messages_ticket'",
         )?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
