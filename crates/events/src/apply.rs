@@ -75,6 +75,10 @@ pub fn apply(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Chang
 }
 
 fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Change) -> Result<()> {
+    // Whether the statements below already moved `updated_at`, and whether they changed a
+    // fact the SLA instants are computed from (so the ticket needs them recomputed).
+    let mut touched = false;
+    let mut sla_facts_changed = false;
     match change {
         Change::WorkspaceCreated(info) => put_setting(conn, "workspace", &serde_json::to_string(info)?)?,
         Change::Baseline { table, row } => insert_row(conn, table, row)?,
@@ -161,25 +165,24 @@ fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Cha
                 conn.prepare_cached("INSERT INTO attachments (id, message_id, filename, sha256, size, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
                     .execute(params![a.id, id, a.filename, a.sha256, a.size, at])?;
             }
-            if *first_response {
-                conn.prepare_cached("UPDATE tickets SET first_response_at = ?2 WHERE id = ?1")?.execute(params![t, at])?;
-            }
-            // The instants rules measure from: a reply by a person answers everything before
-            // it; an automatic reply (a rule's, with no author) answers nothing.
-            match kind {
-                MessageKind::Customer => conn
-                    .prepare_cached(
-                        "UPDATE tickets SET last_customer_at = max(coalesce(last_customer_at, ?2), ?2),
-                                            awaiting_reply_since = coalesce(awaiting_reply_since, ?2) WHERE id = ?1",
-                    )?
-                    .execute(params![t, at])?,
-                MessageKind::Public if author_agent_id.is_some() => conn
-                    .prepare_cached(
-                        "UPDATE tickets SET last_agent_reply_at = max(coalesce(last_agent_reply_at, ?2), ?2), awaiting_reply_since = NULL WHERE id = ?1",
-                    )?
-                    .execute(params![t, at])?,
-                _ => 0,
-            };
+            // The first response, the update time and the instants rules measure from, in one
+            // statement: a reply by a person answers everything before it; an automatic reply
+            // (a rule's, with no author) answers nothing.
+            let customer = *kind == MessageKind::Customer;
+            let answers = *kind == MessageKind::Public && author_agent_id.is_some();
+            let n = conn
+                .prepare_cached(
+                    "UPDATE tickets SET updated_at = max(updated_at, ?2),
+                        first_response_at = CASE WHEN ?3 THEN ?2 ELSE first_response_at END,
+                        last_customer_at = CASE WHEN ?4 THEN max(coalesce(last_customer_at, ?2), ?2) ELSE last_customer_at END,
+                        last_agent_reply_at = CASE WHEN ?5 THEN max(coalesce(last_agent_reply_at, ?2), ?2) ELSE last_agent_reply_at END,
+                        awaiting_reply_since = CASE WHEN ?4 THEN coalesce(awaiting_reply_since, ?2) WHEN ?5 THEN NULL ELSE awaiting_reply_since END
+                     WHERE id = ?1",
+                )?
+                .execute(params![t, at, first_response, customer, answers])?;
+            one(n, &format!("ticket_id: the ticket {t}"))?;
+            touched = true;
+            sla_facts_changed = *first_response;
         }
         Change::SolutionMarked { message_id } => {
             let t = need_ticket(ticket_id)?;
@@ -198,16 +201,22 @@ fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Cha
             let n = conn
                 .prepare_cached(
                     "UPDATE tickets SET status = ?2, resolution = ?3, resolved_at = ?4, closed_at = ?5, status_changed_at = ?6,
-                            sla_cycle = sla_cycle + ?7, sla_cycle_start = CASE WHEN ?7 = 1 THEN ?6 ELSE sla_cycle_start END
+                            sla_cycle = sla_cycle + ?7, sla_cycle_start = CASE WHEN ?7 = 1 THEN ?6 ELSE sla_cycle_start END,
+                            updated_at = max(updated_at, ?6)
                      WHERE id = ?1",
                 )?
                 .execute(params![t, to.as_str(), resolution.map(|r| r.as_str()), resolved_at, closed_at, at, *new_cycle as i64])?;
             one(n, &format!("ticket_id: the ticket {t}"))?;
+            touched = true;
+            sla_facts_changed = true;
         }
         Change::FieldChanged(fc) => {
             let t = need_ticket(ticket_id)?;
             let n = match fc {
-                FieldChange::Priority { to, .. } => conn.execute("UPDATE tickets SET priority = ?2 WHERE id = ?1", params![t, to.rank()])?,
+                FieldChange::Priority { to, .. } => {
+                    sla_facts_changed = true;
+                    conn.execute("UPDATE tickets SET priority = ?2 WHERE id = ?1", params![t, to.rank()])?
+                }
                 FieldChange::Type { to, .. } => conn.execute("UPDATE tickets SET type = ?2 WHERE id = ?1", params![t, to])?,
                 FieldChange::Assignee { to, .. } => conn.execute("UPDATE tickets SET assignee_id = ?2 WHERE id = ?1", params![t, to])?,
                 FieldChange::Team { to, .. } => conn.execute("UPDATE tickets SET team_id = ?2 WHERE id = ?1", params![t, to])?,
@@ -291,9 +300,11 @@ fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Cha
         }
         Change::RuleNotified { .. } | Change::RulesStopped { .. } => {}
     }
-    if let (Some(t), true) = (ticket_id, change.touches_ticket()) {
+    if let (Some(t), true, false) = (ticket_id, change.touches_ticket(), touched) {
         let n = conn.prepare_cached("UPDATE tickets SET updated_at = max(updated_at, ?2) WHERE id = ?1")?.execute(params![t, at])?;
         one(n, &format!("ticket_id: the ticket {t}"))?;
+    }
+    if let (Some(t), true) = (ticket_id, sla_facts_changed) {
         mark_dirty(conn, t)?;
     }
     Ok(())

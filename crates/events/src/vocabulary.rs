@@ -178,8 +178,23 @@ impl Change {
         )
     }
 
-    /// The stored kind and payload.
+    /// The stored kind and payload. Serialised once and split: serde writes an adjacently
+    /// tagged enum as `{"kind":"…","payload":…}`, tag first (going through a `Value` instead
+    /// was a tenth of the demo's time).
     pub fn to_parts(&self) -> crate::Result<(String, String)> {
+        let whole = serde_json::to_string(self)?;
+        let split = whole.strip_prefix("{\"kind\":\"").and_then(|rest| {
+            let end = rest.find('"')?;
+            let payload = rest[end..].strip_prefix("\",\"payload\":")?.strip_suffix('}')?;
+            Some((rest[..end].to_string(), payload.to_string()))
+        });
+        match split {
+            Some(parts) => Ok(parts),
+            None => self.to_parts_by_value(),
+        }
+    }
+
+    fn to_parts_by_value(&self) -> crate::Result<(String, String)> {
         let v = serde_json::to_value(self)?;
         let Value::Object(mut m) = v else { unreachable!("an adjacently tagged enum serialises to an object") };
         let kind = match m.remove("kind") {
@@ -201,5 +216,28 @@ impl Change {
                 text
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_split_from_one_serialisation_equal_those_read_through_a_value() {
+        let changes = vec![
+            Change::TypeAdded { name: "Hardware \"quoted\" , \"payload\":".into() },
+            Change::FieldChanged(FieldChange::Tags { from: vec![], to: vec!["a}".into()] }),
+            Change::RuleNotified { to: serde_json::json!({"kind": "x"}), message: "}".into() },
+            Change::SlaChanged(SlaSettings::default()),
+        ];
+        for c in changes {
+            let (kind, payload) = c.to_parts().unwrap();
+            let (kind2, payload2) = c.to_parts_by_value().unwrap();
+            assert_eq!(kind, kind2);
+            let (a, b): (Value, Value) = (serde_json::from_str(&payload).unwrap(), serde_json::from_str(&payload2).unwrap());
+            assert_eq!(a, b);
+            assert_eq!(Change::from_parts(&kind, &payload).unwrap(), c);
+        }
     }
 }
