@@ -154,6 +154,8 @@ fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Cha
                 at
             ])?;
             set_tags(conn, id, tags)?;
+            touched = true;
+            sla_facts_changed = true;
         }
         Change::MessageAdded { id, kind, author_agent_id, author_customer_id, body, attachments, first_response } => {
             let t = need_ticket(ticket_id)?;
