@@ -1,0 +1,21 @@
+//! `casebook bench store | search`: the performance tables.
+
+use crate::args::*;
+use crate::shared::*;
+use casebook::bench;
+
+pub(crate) fn run(cx: &Ctx, command: Command) -> anyhow::Result<()> {
+    let out = |value: serde_json::Value, text: String| cx.out(value, text);
+    match command {
+        Command::Bench { what: BenchWhat::Search { tickets } } => {
+            let rows = bench::search(tickets, &mut |msg| eprintln!("bench: {msg}"))?;
+            out(serde_json::to_value(&rows)?, format!("casebook bench search --tickets {tickets}\n\n{}", bench::table(&rows)));
+        }
+        Command::Bench { what: BenchWhat::Store { tickets } } => {
+            let rows = bench::store(tickets, &mut |msg| eprintln!("bench: {msg}"))?;
+            out(serde_json::to_value(&rows)?, format!("casebook bench store --tickets {tickets}\n\n{}", bench::table(&rows)));
+        }
+        _ => unreachable!("main sends only its own commands here"),
+    }
+    Ok(())
+}

@@ -1,0 +1,88 @@
+//! `casebook`: the command-line face of the engine. Each command parses its arguments, calls
+//! one engine function and prints the answer as text or, with `--json`, as JSON. This file
+//! only parses and dispatches; each group of commands has its own module.
+
+mod alerts;
+mod args;
+mod bench;
+mod data;
+mod rules;
+mod search;
+mod settings;
+mod shared;
+mod stats;
+mod tickets;
+
+use args::{Cli, Command};
+use casebook::clock::{parse_instant, Clock, FixedClock, SystemClock};
+use casebook::{Error, ErrorPayload};
+use clap::Parser;
+use serde_json::json;
+use shared::*;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let json = cli.json;
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            match e.downcast_ref::<Error>() {
+                Some(err) => {
+                    eprintln!("error: {err}");
+                    if json {
+                        println!("{}", json!({ "error": ErrorPayload::from(err) }));
+                    }
+                }
+                None => {
+                    eprintln!("error: {e:#}");
+                    if json {
+                        println!("{}", json!({ "error": { "code": "failed", "message": format!("{e:#}") } }));
+                    }
+                }
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let clock: Arc<dyn Clock> = match &cli.now {
+        Some(t) => Arc::new(FixedClock::new(parse_instant(t)?)),
+        None => Arc::new(SystemClock),
+    };
+    let cx = Ctx { db: cli.db.clone().unwrap_or_else(default_db), clock, json: cli.json, as_agent: cli.as_agent.clone() };
+    match cli.command {
+        c @ (Command::Init { .. }
+        | Command::Demo { .. }
+        | Command::New(_)
+        | Command::Reply { .. }
+        | Command::Set { .. }
+        | Command::Claim { .. }
+        | Command::Merge { .. }
+        | Command::Link { .. }
+        | Command::Solution { .. }
+        | Command::Show { .. }
+        | Command::List(_)
+        | Command::Views { .. }
+        | Command::History { .. }
+        | Command::Sla { .. }) => tickets::run(&cx, c),
+        c @ (Command::SlaPolicy { .. } | Command::Agents { .. } | Command::Teams { .. } | Command::Types { .. } | Command::Macros { .. }) => {
+            settings::run(&cx, c)
+        }
+        c @ (Command::Search { .. } | Command::Similar { .. } | Command::Reindex) => search::run(&cx, c),
+        c @ Command::Alerts { .. } => alerts::run(&cx, c),
+        c @ (Command::Stats { .. } | Command::Rate { .. }) => stats::run(&cx, c),
+        c @ Command::Rules { .. } => rules::run(&cx, c),
+        c @ (Command::Backup { .. }
+        | Command::Restore { .. }
+        | Command::Check { .. }
+        | Command::Replay { .. }
+        | Command::Import { .. }
+        | Command::ImportCsv { .. }
+        | Command::ImportZendesk { .. }
+        | Command::Export { .. }) => data::run(&cx, c),
+        c @ Command::Bench { .. } => bench::run(&cx, c),
+    }
+}

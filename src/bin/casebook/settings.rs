@@ -1,0 +1,109 @@
+//! `casebook sla-policy | agents | teams | types | macros`: the settings and the people.
+
+use crate::args::*;
+use crate::shared::*;
+use anyhow::Context;
+use casebook::model::{Priority, Role};
+use casebook::people::NewAgent;
+use casebook::Error;
+use serde_json::json;
+
+pub(crate) fn run(cx: &Ctx, command: Command) -> anyhow::Result<()> {
+    let db = cx.db.clone();
+    let clock = cx.clock.clone();
+    let as_agent = cx.as_agent.as_deref();
+    let out = |value: serde_json::Value, text: String| cx.out(value, text);
+    match command {
+        Command::SlaPolicy { priority, first_response_minutes, resolution_minutes, at_risk_share, business_hours } => {
+            let mut ws = open(&db, clock, as_agent)?;
+            let mut s = ws.sla_settings().clone();
+            if let Some(p) = priority {
+                let p = Priority::parse(&p)?;
+                let policy = s.policies.iter_mut().find(|x| x.priority == p).context("no policy for that priority")?;
+                if let Some(m) = first_response_minutes {
+                    policy.first_response_minutes = m;
+                }
+                if let Some(m) = resolution_minutes {
+                    policy.resolution_minutes = m;
+                }
+            } else if first_response_minutes.is_some() || resolution_minutes.is_some() {
+                return Err(Error::validation("priority", "say which --priority the targets are for").into());
+            }
+            if let Some(share) = at_risk_share {
+                s.at_risk_share = share;
+            }
+            if let Some(bh) = business_hours {
+                s.business_hours = if bh.trim().eq_ignore_ascii_case("none") {
+                    None
+                } else {
+                    let (hours, tz) = bh.split_once('@').ok_or_else(|| Error::validation("business_hours", "expected HH:MM-HH:MM@Time/Zone"))?;
+                    let (start, end) = hours.split_once('-').ok_or_else(|| Error::validation("business_hours", "expected HH:MM-HH:MM@Time/Zone"))?;
+                    Some(casebook::sla::BusinessHours::weekdays(tz.trim(), start.trim(), end.trim())?)
+                };
+            }
+            ws.set_sla_settings(s)?;
+            out(serde_json::to_value(ws.sla_settings())?, "SLA settings saved.".into());
+        }
+        Command::Agents { action } => {
+            let mut ws = open(&db, clock, as_agent)?;
+            if let Some(AgentAction::Add { name, email, admin, teams, skills }) = action {
+                let role = if admin { Role::Admin } else { Role::Agent };
+                let a = ws.add_agent(&NewAgent { name, email, role, teams, skills })?;
+                out(serde_json::to_value(&a)?, format!("Added agent {} <{}>", a.name, a.email));
+            } else {
+                let agents = ws.agents()?;
+                let text = agents
+                    .iter()
+                    .map(|a| format!("{:<24} {:<40} {:<6} {}", a.name, a.email, a.role.as_str(), a.teams.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                out(serde_json::to_value(&agents)?, text);
+            }
+        }
+        Command::Teams { action } => {
+            let mut ws = open(&db, clock, as_agent)?;
+            if let Some(TeamAction::Add { name, backup }) = action {
+                let t = ws.add_team(&name, backup.as_deref())?;
+                out(serde_json::to_value(&t)?, format!("Added team {}", t.name));
+            } else {
+                let teams = ws.teams()?;
+                let text = teams
+                    .iter()
+                    .map(|t| format!("{:<20} backup: {}", t.name, t.backup_agent.as_deref().unwrap_or("-")))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                out(serde_json::to_value(&teams)?, text);
+            }
+        }
+        Command::Types { action } => {
+            let mut ws = open(&db, clock, as_agent)?;
+            match action {
+                Some(TypeAction::Add { name }) => ws.add_ticket_type(&name)?,
+                Some(TypeAction::Remove { name }) => ws.remove_ticket_type(&name)?,
+                None => {}
+            }
+            let types = ws.ticket_types()?;
+            out(serde_json::to_value(&types)?, types.join("\n"));
+        }
+        Command::Macros { action } => {
+            let mut ws = open(&db, clock, as_agent)?;
+            match action {
+                None => {
+                    let macros = ws.macros()?;
+                    let text = macros.iter().map(|m| format!("{}\n  {}", m.name, m.body.replace('\n', "\n  "))).collect::<Vec<_>>().join("\n");
+                    out(serde_json::to_value(&macros)?, text);
+                }
+                Some(MacroAction::Save { name, body }) => {
+                    let m = ws.save_macro(&name, &body)?;
+                    out(serde_json::to_value(&m)?, format!("Saved macro '{}'", m.name));
+                }
+                Some(MacroAction::Render { name, number }) => {
+                    let text = ws.render_macro(&name, number)?;
+                    out(json!({ "macro": name, "ticket": number, "text": text }), text.clone());
+                }
+            }
+        }
+        _ => unreachable!("main sends only its own commands here"),
+    }
+    Ok(())
+}
