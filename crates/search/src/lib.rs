@@ -182,7 +182,7 @@ impl Generation {
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(tantivy_err)?;
         let writer = index.writer_with_num_threads(1, 64 * 1024 * 1024).map_err(tantivy_err)?;
         // A process killed during a commit leaves files the last commit does not list (found
-        // by tests/crash.rs: a `.del` file the next commit then wants to create again). Remove
+        // by tests/engine/crash.rs: a `.del` file the next commit then wants to create again). Remove
         // them before writing anything.
         writer.garbage_collect_files().wait().map_err(tantivy_err)?;
         Ok(Generation { dir, index, reader, writer: Mutex::new(writer), fields, applied_seq: Mutex::new(seq) })

@@ -2,13 +2,11 @@
 //! status side effects, Closed is read-only, history, assignment, merge, links,
 //! attachments, macros, views.
 
-mod common;
-
 use casebook::model::{LinkKind, MessageKind, NewMessage, NewTicket, Priority, Resolution, Role, Status};
 use casebook::people::NewAgent;
 use casebook::views::{AssigneeFilter, BuiltinView, Filters, SlaFilter, Sort, SortKey, ViewQuery};
 use casebook::{Error, Field};
-use common::{env, fingerprint, walk};
+use crate::common::{env, fingerprint, walk};
 
 #[test]
 fn a_ticket_gets_a_uuid_v7_and_numbers_count_from_one() {
@@ -52,7 +50,7 @@ fn conversation_moves_the_status_as_people_expect() {
     e.ws.add_message(n, &NewMessage::new(MessageKind::Public, "Which order?")).unwrap();
     let t = e.ws.ticket(n).unwrap();
     assert_eq!(t.status, Status::Open);
-    assert_eq!(t.first_response_at, Some(common::ts("2026-03-02T09:03:00Z")));
+    assert_eq!(t.first_response_at, Some(crate::common::ts("2026-03-02T09:03:00Z")));
     // Pending, then the customer answers: Open again.
     e.ws.set_status(n, Status::Pending, None).unwrap();
     e.ws.add_message(n, &NewMessage::new(MessageKind::Customer, "ORD-1")).unwrap();

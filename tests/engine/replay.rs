@@ -3,8 +3,6 @@
 //! must be found and named), on a workspace made before typed events (the committed fixture),
 //! and bad events are refused, naming the event and the field, with nothing written.
 
-mod common;
-
 use casebook::events::replay::{self, ReplayCheck};
 use casebook::import_csv::parse_mapping;
 use casebook::model::{MessageKind, NewMessage, NewTicket, Priority, Resolution, Status, Tier};
@@ -12,7 +10,7 @@ use casebook::people::NewAgent;
 use casebook::sla::{BusinessHours, SlaSettings};
 use casebook::views::ViewQuery;
 use casebook::{Error, FixedClock, Workspace};
-use common::{env, ts, Env};
+use crate::common::{env, ts, Env};
 use proptest::prelude::*;
 use std::path::Path;
 use std::sync::Arc;

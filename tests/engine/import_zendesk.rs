@@ -1,10 +1,8 @@
 //! Moving from Zendesk: tickets, comments, users and organisations onto our model with their
 //! original times; all or nothing, naming the Zendesk ticket and field.
 
-mod common;
-
 use casebook::model::{MessageKind, Priority, Status};
-use common::{env, fingerprint, ts};
+use crate::common::{env, fingerprint, ts};
 use serde_json::json;
 
 fn export() -> serde_json::Value {

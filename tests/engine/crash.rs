@@ -104,7 +104,7 @@ fn crash_cycles_lose_nothing_and_leave_nothing_half_written() {
     let mut reported: Vec<String> = Vec::new();
     for cycle in 0..cycles {
         let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "crash_child", "--ignored", "--nocapture", "--test-threads=1"])
+            .args(["--exact", "crash::crash_child", "--ignored", "--nocapture", "--test-threads=1"])
             .env("CASEBOOK_CRASH_CHILD", &db)
             .env("CASEBOOK_CRASH_SEED", cycle.to_string())
             .stdout(Stdio::piped())

@@ -1,10 +1,8 @@
 //! Tickets from a spreadsheet: a column mapping, EN/KO/PL text, and all or nothing with the
 //! bad line and field named.
 
-mod common;
-
 use casebook::import_csv::parse_mapping;
-use common::{env, fingerprint};
+use crate::common::{env, fingerprint};
 
 const SHEET: &str = "\
 Title,Description,E-mail,Name,Company,Prio,Labels

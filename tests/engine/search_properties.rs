@@ -1,15 +1,13 @@
 //! Property test: any string typed into the search box gets an answer, never a panic or
 //! an error (issue 3, "Bad input").
 
-mod common;
-
 use casebook::model::Priority;
 use casebook::search::{SearchFilters, SearchIndex};
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
 struct Fixture {
-    env: common::Env,
+    env: crate::common::Env,
     index: SearchIndex,
 }
 
@@ -17,7 +15,7 @@ struct Fixture {
 fn fixture() -> &'static std::sync::Mutex<Fixture> {
     static F: OnceLock<std::sync::Mutex<Fixture>> = OnceLock::new();
     F.get_or_init(|| {
-        let mut env = common::env("2026-03-02T09:00:00Z");
+        let mut env = crate::common::env("2026-03-02T09:00:00Z");
         for s in ["VPN drops every 10 minutes", "서버 다운 급해요", "Nie działa drukarka", "Crash 0xC0000005", "Refund ORD-12345"] {
             env.ticket(s, Priority::High);
         }

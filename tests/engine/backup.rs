@@ -1,15 +1,13 @@
 //! Backups (PRODUCT O4): made while the workspace is in use, verified by restoring, restored
 //! into a new folder only (or replacing explicitly), and bad backups refused changing nothing.
 
-mod common;
-
 use casebook::backup::{self, content_summary};
 use casebook::model::{MessageKind, NewMessage, Priority};
 use casebook::{Error, Workspace};
-use common::{env, fingerprint, walk};
+use crate::common::{env, fingerprint, walk};
 use std::sync::Arc;
 
-fn workspace_with_content() -> common::Env {
+fn workspace_with_content() -> crate::common::Env {
     let mut e = env("2026-03-02T09:00:00Z");
     for i in 0..20 {
         let n = e.ticket(&format!("Printer {i} offline"), Priority::High);

@@ -1,8 +1,6 @@
 //! The `casebook` binary as a user runs it: the worked example of the README, JSON output,
 //! exit codes and errors in words.
 
-mod common;
-
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -263,12 +261,12 @@ fn rules_are_listed_shown_tried_without_writing_and_run() {
     let shown = ok_json(&db, &["rules", "show", "no reply for 2 hours: notify and raise priority"]);
     assert!(shown["summary"].as_str().unwrap().contains("waiting for a reply for at least 2 hours"), "{shown}");
 
-    let before = common::fingerprint(&db);
+    let before = crate::common::fingerprint(&db);
     let tried = ok_json(&db, &at("2026-03-02T11:30:00Z", &["rules", "test"]));
     assert_eq!(tried["dry_run"], true);
     assert_eq!(tried["changes"][0]["rule"], "No reply for 2 hours: notify and raise priority");
     assert_eq!(tried["changes"][0]["changes"][1], "priority Medium → High");
-    assert_eq!(common::fingerprint(&db), before, "a dry run writes nothing");
+    assert_eq!(crate::common::fingerprint(&db), before, "a dry run writes nothing");
 
     let run = ok_json(&db, &at("2026-03-02T11:30:00Z", &["rules", "run"]));
     assert_eq!(run["changes"], tried["changes"]);

@@ -2,13 +2,11 @@
 //! identical files, the same rows and the attachments; a bad file is refused naming the
 //! record and field, and leaves nothing behind.
 
-mod common;
-
 use casebook::export;
 use casebook::model::{MessageKind, NewMessage, Priority, Status};
-use common::{env, fingerprint, walk};
+use crate::common::{env, fingerprint, walk};
 
-fn workspace() -> common::Env {
+fn workspace() -> crate::common::Env {
     let mut e = env("2026-03-02T09:00:00Z");
     for i in 0..15 {
         let n = e.ticket(&format!("Printer {i} offline — 프린터 {i} 오류 — drukarka {i}"), Priority::High);

@@ -1,0 +1,22 @@
+//! The engine's integration tests, one binary (linking a binary per file cost CI time): each
+//! module is a room of the engine, on temporary databases and a fake clock, or through the
+//! `casebook` binary (`cli`).
+
+mod common;
+
+mod alerts;
+mod backup;
+mod bad_input;
+mod cli;
+mod crash;
+mod export;
+mod health;
+mod import_csv;
+mod import_zendesk;
+mod replay;
+mod rules;
+mod search;
+mod search_properties;
+mod sla;
+mod stats;
+mod tickets;
