@@ -2,12 +2,12 @@
 //! scan runs, Pending pauses, a reopen re-arms, keywords match customer messages only, and
 //! delivery is planned once (quiet hours, only mine, storms) and survives a restart.
 
+use crate::common::{env, fingerprint, ts, Env};
 use casebook::alerts::{AlertQuery, AlertSettings, QuietHours, MAX_SEPARATE_NOTICES};
 use casebook::model::{AlertKind, MessageKind, NewMessage, NewTicket, Priority, Role, Status};
 use casebook::people::NewAgent;
 use casebook::{Error, Workspace};
 use chrono::Duration;
-use crate::common::{env, fingerprint, ts, Env};
 use std::collections::BTreeMap;
 
 fn kinds(e: &Env, number: i64) -> Vec<(AlertKind, String)> {

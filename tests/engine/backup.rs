@@ -1,10 +1,10 @@
 //! Backups (PRODUCT O4): made while the workspace is in use, verified by restoring, restored
 //! into a new folder only (or replacing explicitly), and bad backups refused changing nothing.
 
+use crate::common::{env, fingerprint, walk};
 use casebook::backup::{self, content_summary};
 use casebook::model::{MessageKind, NewMessage, Priority};
 use casebook::{Error, Workspace};
-use crate::common::{env, fingerprint, walk};
 use std::sync::Arc;
 
 fn workspace_with_content() -> crate::common::Env {

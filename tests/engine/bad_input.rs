@@ -1,9 +1,9 @@
 //! Bad input gets a clear error and changes nothing (issue 2, "Bad input"): each case
 //! compares the whole database content before and after.
 
+use crate::common::{env, fingerprint};
 use casebook::model::{MessageKind, NewMessage, NewTicket, Priority, Status};
 use casebook::{Error, Field, SystemClock, Workspace};
-use crate::common::{env, fingerprint};
 use std::sync::Arc;
 
 fn valid() -> NewTicket {

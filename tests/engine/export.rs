@@ -2,9 +2,9 @@
 //! identical files, the same rows and the attachments; a bad file is refused naming the
 //! record and field, and leaves nothing behind.
 
+use crate::common::{env, fingerprint, walk};
 use casebook::export;
 use casebook::model::{MessageKind, NewMessage, Priority, Status};
-use crate::common::{env, fingerprint, walk};
 
 fn workspace() -> crate::common::Env {
     let mut e = env("2026-03-02T09:00:00Z");

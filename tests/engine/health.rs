@@ -2,10 +2,10 @@
 //! search index entry, a deleted attachment, hand-edited rows, a stray file, a clock ahead,
 //! a damaged page — has every problem named with its tickets, and the repairable ones repaired.
 
+use crate::common::{env, Env};
 use casebook::model::{MessageKind, NewMessage, Priority};
 use casebook::search::SearchIndex;
 use casebook::Workspace;
-use crate::common::{env, Env};
 
 fn workspace() -> Env {
     let mut e = env("2026-03-02T09:00:00Z");

@@ -1,8 +1,8 @@
 //! Tickets from a spreadsheet: a column mapping, EN/KO/PL text, and all or nothing with the
 //! bad line and field named.
 
-use casebook::import_csv::parse_mapping;
 use crate::common::{env, fingerprint};
+use casebook::import_csv::parse_mapping;
 
 const SHEET: &str = "\
 Title,Description,E-mail,Name,Company,Prio,Labels

@@ -1,8 +1,8 @@
 //! Moving from Zendesk: tickets, comments, users and organisations onto our model with their
 //! original times; all or nothing, naming the Zendesk ticket and field.
 
-use casebook::model::{MessageKind, Priority, Status};
 use crate::common::{env, fingerprint, ts};
+use casebook::model::{MessageKind, Priority, Status};
 use serde_json::json;
 
 fn export() -> serde_json::Value {

@@ -3,6 +3,7 @@
 //! must be found and named), on a workspace made before typed events (the committed fixture),
 //! and bad events are refused, naming the event and the field, with nothing written.
 
+use crate::common::{env, ts, Env};
 use casebook::events::replay::{self, ReplayCheck};
 use casebook::import_csv::parse_mapping;
 use casebook::model::{MessageKind, NewMessage, NewTicket, Priority, Resolution, Status, Tier};
@@ -10,7 +11,6 @@ use casebook::people::NewAgent;
 use casebook::sla::{BusinessHours, SlaSettings};
 use casebook::views::ViewQuery;
 use casebook::{Error, FixedClock, Workspace};
-use crate::common::{env, ts, Env};
 use proptest::prelude::*;
 use std::path::Path;
 use std::sync::Arc;

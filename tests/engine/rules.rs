@@ -1,12 +1,12 @@
 //! Automation rules on a fake clock: every built-in fires when it should, not before, and
 //! once; order, the round limit, closed tickets, and dry runs that write nothing.
 
+use crate::common::{env, fingerprint, Env};
 use casebook::alerts::AlertQuery;
 use casebook::model::{AlertKind, MessageKind, NewMessage, NewTicket, Priority, Resolution, Role, Status, Tier};
 use casebook::people::NewAgent;
 use casebook::rules::{Action, Condition, RuleDefinition, RuleKind, Since, TryTarget, MAX_ROUNDS};
 use casebook::{Error, Workspace};
-use crate::common::{env, fingerprint, Env};
 use sha2::{Digest, Sha256};
 
 const DUPLICATES: &str = "Close duplicate requests";

@@ -1,9 +1,9 @@
 //! Search over a real tantivy index on disk (PRODUCT S1–S5): languages, query syntax,
 //! filters, snippets, similar solved tickets with their fix, and self-repair.
 
+use crate::common::{env, walk, Env};
 use casebook::model::{MessageKind, NewMessage, NewTicket, Priority, Status};
 use casebook::search::{SearchFilters, SearchIndex};
-use crate::common::{env, walk, Env};
 
 fn ticket(e: &mut Env, subject: &str, body: &str, requester: &str) -> i64 {
     e.ws.create_ticket(&NewTicket {

@@ -1,10 +1,10 @@
 //! SLA clock tests on a fake clock (PRODUCT A1, A2): the default table, business hours over
 //! weekends and holidays, the Pending pause, DST in Europe/Warsaw and no-DST Asia/Seoul.
 
+use crate::common::{env, ts};
 use casebook::model::{MessageKind, NewMessage, Priority, Status};
 use casebook::sla::{BusinessHours, SlaSettings, SlaState, WorkingHours};
 use chrono::{Duration, NaiveDate, NaiveTime};
-use crate::common::{env, ts};
 
 #[test]
 fn default_policy_table_for_every_priority() {

@@ -3,11 +3,11 @@
 //! pause, a reopen, a breach, a duplicate, ratings. Every figure's tickets are listed by the
 //! same computation that counts it.
 
+use crate::common::{env, ts, Env};
 use casebook::model::{MessageKind, NewMessage, NewTicket, Priority, Role, Status};
 use casebook::people::NewAgent;
 use casebook::sla::{BusinessHours, SlaSettings};
 use casebook::stats::{Bucket, StatsQuery};
-use crate::common::{env, ts, Env};
 
 const PIOTR: &str = "piotr@acme.test";
 const MINA: &str = "mina@acme.test";

@@ -2,11 +2,11 @@
 //! status side effects, Closed is read-only, history, assignment, merge, links,
 //! attachments, macros, views.
 
+use crate::common::{env, fingerprint, walk};
 use casebook::model::{LinkKind, MessageKind, NewMessage, NewTicket, Priority, Resolution, Role, Status};
 use casebook::people::NewAgent;
 use casebook::views::{AssigneeFilter, BuiltinView, Filters, SlaFilter, Sort, SortKey, ViewQuery};
 use casebook::{Error, Field};
-use crate::common::{env, fingerprint, walk};
 
 #[test]
 fn a_ticket_gets_a_uuid_v7_and_numbers_count_from_one() {
