@@ -67,8 +67,8 @@ fn mark_dirty(conn: &Connection, ticket_id: &str) -> Result<()> {
 /// Writes `change` (an event at `at`, in ms) into the state tables.
 pub fn apply(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Change) -> Result<()> {
     match apply_inner(conn, ticket_id, at, change) {
-        Err(Error::Database(rusqlite::Error::SqliteFailure(e, _))) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
-            Err(bad(explain_constraint(conn, ticket_id, change)))
+        Err(Error::Database(rusqlite::Error::SqliteFailure(e, text))) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+            Err(bad(explain_constraint(conn, ticket_id, change, text.as_deref().unwrap_or("a constraint failed"))))
         }
         other => other,
     }
@@ -313,7 +313,7 @@ fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Cha
 }
 
 /// Names what a refused write points at that is not there (or is there twice).
-fn explain_constraint(conn: &Connection, ticket_id: Option<&str>, change: &Change) -> String {
+fn explain_constraint(conn: &Connection, ticket_id: Option<&str>, change: &Change, sqlite_says: &str) -> String {
     let exists = |table: &str, id: &str| -> bool {
         conn.query_row(&format!("SELECT 1 FROM {table} WHERE id = ?1"), [id], |_| Ok(())).optional().ok().flatten().is_some()
     };
@@ -364,7 +364,7 @@ fn explain_constraint(conn: &Connection, ticket_id: Option<&str>, change: &Chang
             return format!("{field}: {} {id} does not exist", table.trim_end_matches('s'));
         }
     }
-    "it conflicts with what is already there (a duplicate id, name or email)".to_string()
+    format!("it does not fit what is already there ({sqlite_says})")
 }
 
 fn put_setting(conn: &Connection, key: &str, json: &str) -> Result<()> {
