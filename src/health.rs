@@ -234,9 +234,37 @@ impl Workspace {
         if let Some(index) = index {
             checked.push("the search index against the database".to_string());
             let status = index.status(conn)?;
+            // An index that has simply not caught up yet (a CLI change, a demo, the desktop
+            // still indexing) is behind, not damaged: the tickets of the events it has not
+            // applied are on their way. Anything else missing is real drift.
+            let behind = (status.replayable && status.applied_seq < status.database_seq) || status.not_built_yet;
+            let on_the_way: HashSet<i64> = if behind {
+                numbers(
+                    conn,
+                    "SELECT DISTINCT t.number FROM events e JOIN tickets t ON t.id = e.ticket_id WHERE e.seq > ?1 ORDER BY t.number",
+                    [status.applied_seq],
+                )?
+                .into_iter()
+                .collect()
+            } else {
+                HashSet::new()
+            };
+            if status.not_built_yet {
+                checked.push("the search index is not built yet: it is built on first use (the app, a search, `casebook reindex`)".to_string());
+            } else if behind {
+                let n = status.database_seq - status.applied_seq;
+                let tickets = match on_the_way.len() {
+                    1 => "1 ticket on its way".to_string(),
+                    k => format!("{k} tickets on their way"),
+                };
+                checked.push(format!(
+                    "the search index is {n} event{} behind the database and catches up on its own ({tickets})",
+                    if n == 1 { "" } else { "s" }
+                ));
+            }
             let in_index: HashSet<i64> = search::indexed_numbers(index)?.into_iter().collect();
             let in_db = numbers(conn, "SELECT number FROM tickets ORDER BY number", [])?;
-            let not_indexed: Vec<i64> = in_db.iter().copied().filter(|n| !in_index.contains(n)).collect();
+            let not_indexed: Vec<i64> = in_db.iter().copied().filter(|n| !in_index.contains(n) && !on_the_way.contains(n)).collect();
             let db_set: HashSet<i64> = in_db.into_iter().collect();
             let mut stale: Vec<i64> = in_index.iter().copied().filter(|n| !db_set.contains(n)).collect();
             stale.sort_unstable();
@@ -258,7 +286,7 @@ impl Workspace {
                     true,
                 ));
             }
-            if let (Some(p), true) = (status.problem, findings.iter().all(|f| f.area != "search")) {
+            if let (Some(p), false, true) = (status.problem, behind, findings.iter().all(|f| f.area != "search")) {
                 findings.push(finding("search", format!("the search index is out of date: {p}"), vec![], "repair brings it up to date", true));
             }
         }

@@ -193,16 +193,21 @@ fn search_similar_check_and_reindex() {
         assert!(s["fix"]["body"].as_str().is_some_and(|b| !b.is_empty()), "{s}");
     }
 
-    // A new ticket is found by the next search; the check sees the index behind first.
+    // A new ticket is found by the next search; the check sees the index behind first, which
+    // is no damage.
     ok_json(&db, &["new", "--subject", "Badge reader zebracode", "--body", "rejects my card", "--requester", "z@acme.test"]);
-    let out = casebook(&db, &["check"]);
-    assert!(!out.status.success(), "the index is one change behind");
+    let behind = ok_json(&db, &["check"]);
+    assert!(behind["checked"].to_string().contains("3 events behind the database and catches up on its own (1 ticket on its way)"), "{behind:#}");
     assert_eq!(ok_json(&db, &["search", "zebracode"])["total"], 1);
-    ok_json(&db, &["check"]);
+    let caught_up = ok_json(&db, &["check"]);
+    assert!(!caught_up["checked"].to_string().contains("behind"), "{caught_up:#}");
 
-    // Deleted while Casebook is closed: rebuilt on the next search.
+    // (An entry lost from an index that is up to date is real drift: tests/engine/health.rs.)
+
+    // Deleted while Casebook is closed: not built yet, and rebuilt on the next search.
     std::fs::remove_dir_all(dir.path().join("index")).unwrap();
-    fails(&db, &["check"], "");
+    let missing = ok_json(&db, &["check"]);
+    assert!(missing["checked"].to_string().contains("not built yet"), "{missing:#}");
     assert_eq!(ok_json(&db, &["search", "zebracode"])["total"], 1);
     let r = ok_json(&db, &["reindex"]);
     assert_eq!(r["rebuilt"], true);
@@ -320,4 +325,57 @@ fn stats_print_write_csv_and_list_the_tickets_behind_a_number() {
     let agents = std::fs::read_to_string(out.join("agents.csv")).unwrap();
     assert!(agents.lines().count() == 1, "nobody was assigned: only the header\n{agents}");
     fails(&db, &["stats", "--from", "yesterday"], "is not a date");
+}
+
+/// A reader that goes away (`casebook … | head`) ends the command quietly: no panic, no
+/// backtrace, whatever the command was printing.
+#[test]
+fn a_closed_pipe_ends_a_command_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ws.db");
+    assert!(casebook(&db, &["demo", "--tickets", "3000"]).status.success());
+    let args: &[&str] = &["--json", "alerts"];
+    // More than a pipe holds (64 KiB), so that the writer meets the closed end.
+    let whole = casebook(&db, args);
+    assert!(whole.status.success() && whole.stdout.len() > 80 * 1024, "{args:?}: {} bytes", whole.stdout.len());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_casebook"))
+        .arg("--db")
+        .arg(&db)
+        .args(args)
+        .env_remove("CASEBOOK_DB")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 64];
+    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    drop(child.stdout.take()); // the reader goes away, as `head` does
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{args:?}: {stderr}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert!(out.status.success() || out.status.signal() == Some(libc::SIGPIPE), "{args:?}: {:?}", out.status);
+    }
+}
+
+/// A fresh workspace passes `check`: an index that has not caught up yet is behind, not
+/// damaged (it was reported as "3000 tickets are missing from the search index").
+#[test]
+fn a_fresh_demo_passes_check_with_its_index_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ws.db");
+    assert!(casebook(&db, &["demo", "--tickets", "300"]).status.success());
+    assert!(casebook(&db, &["new", "--subject", "Printer offline", "--body", "Floor 3", "--requester", "kim@acme.kr"]).status.success());
+    let report = ok_json(&db, &["check"]);
+    assert_eq!(report["ok"], true, "{report:#}");
+    assert!(report["checked"].to_string().contains("not built yet"), "{report:#}");
+    // Built by a search, then behind by a change made afterwards: still no damage.
+    ok_json(&db, &["search", "printer"]);
+    assert!(casebook(&db, &["set", "301", "priority", "urgent"]).status.success());
+    let report = ok_json(&db, &["check"]);
+    assert!(report["checked"].to_string().contains("behind the database and catches up on its own"), "{report:#}");
 }

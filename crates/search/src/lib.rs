@@ -65,7 +65,16 @@ pub struct SearchIndex {
     live: RwLock<Arc<Generation>>,
     /// Why the index was not usable when opened (it then starts empty and needs a rebuild).
     open_problem: Mutex<Option<String>>,
+    /// There was no index at all when opened (a new workspace, or one made outside the app):
+    /// it is simply not built yet, which is not damage.
+    was_missing: Mutex<bool>,
 }
+
+fn open_problem_was_missing(problem: &Option<String>) -> bool {
+    problem.as_deref() == Some(NOT_BUILT)
+}
+
+const NOT_BUILT: &str = "there is no index yet";
 
 /// How the index stands against the database.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -78,6 +87,9 @@ pub struct IndexStatus {
     pub problem: Option<String>,
     /// Whether replaying the newer events is enough (else a rebuild is needed).
     pub replayable: bool,
+    /// No index had been built yet when it was opened (it is built on first use).
+    #[serde(default)]
+    pub not_built_yet: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -236,9 +248,10 @@ impl SearchIndex {
                 Ok(g) => (g, None),
                 Err(e) => (Self::fresh(&root)?, Some(format!("the index could not be opened ({e})"))),
             },
-            None => (Self::fresh(&root)?, Some("there is no index yet".to_string())),
+            None => (Self::fresh(&root)?, Some(NOT_BUILT.to_string())),
         };
-        Ok(SearchIndex { root, live: RwLock::new(Arc::new(generation)), open_problem: Mutex::new(problem) })
+        let was_missing = current.is_none();
+        Ok(SearchIndex { root, live: RwLock::new(Arc::new(generation)), open_problem: Mutex::new(problem), was_missing: Mutex::new(was_missing) })
     }
 
     /// A new, empty generation, made the live one on disk.
@@ -298,7 +311,8 @@ impl SearchIndex {
         } else {
             (None, true)
         };
-        Ok(IndexStatus { documents, tickets, applied_seq, database_seq, problem, replayable })
+        let not_built_yet = *self.was_missing.lock().unwrap() && open_problem_was_missing(&problem);
+        Ok(IndexStatus { documents, tickets, applied_seq, database_seq, problem, replayable, not_built_yet })
     }
 
     /// Brings the index in line with the database: replays newer events, or rebuilds when
@@ -379,6 +393,7 @@ impl SearchIndex {
         Self::point_current_at(&self.root, &dir)?;
         let old = std::mem::replace(&mut *self.live.write().unwrap(), Arc::new(generation));
         *self.open_problem.lock().unwrap() = None;
+        *self.was_missing.lock().unwrap() = false;
         // Old generations go now: searches still running on them keep their files mapped.
         drop(old);
         for entry in std::fs::read_dir(&self.root)?.flatten() {
