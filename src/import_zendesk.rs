@@ -205,21 +205,8 @@ impl Workspace {
                 Some(u) => at("updated_at", u)?,
                 None => comments.last().map(|c| at("comments.created_at", &c.created_at)).transpose()?.unwrap_or(created),
             };
-            let path: &[Status] = match status {
-                Status::New => &[],
-                Status::Open => &[Status::Open],
-                Status::Pending => &[Status::Open, Status::Pending],
-                Status::OnHold => &[Status::Open, Status::OnHold],
-                Status::Resolved => &[Status::Open, Status::Resolved],
-                Status::Closed => &[Status::Open, Status::Resolved, Status::Closed],
-            };
             let sctx = EventCtx { at: updated.max(created), ..ctx.clone() };
-            for to in path {
-                let current = tickets::load_writable(&tx, number)?;
-                if current.status != *to {
-                    tickets::change_status(&tx, &sctx, &current, *to, None)?;
-                }
-            }
+            tickets::reach_status(&tx, &sctx, number, status, None)?;
             report.tickets += 1;
             report.numbers.push(number);
         }

@@ -15,6 +15,7 @@ pub mod export;
 pub mod health;
 mod hooks;
 pub mod import_csv;
+pub mod import_history;
 pub mod import_zendesk;
 pub mod macros;
 pub mod people;

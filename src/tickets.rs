@@ -159,6 +159,29 @@ pub(crate) fn change_status(conn: &Connection, ctx: &EventCtx, t: &Ticket, to: S
     Ok(())
 }
 
+/// Brings ticket `number` to `target` the way the status machine allows, for imported
+/// history: through Open, and Resolved before Closed unless the reason closes an unsolved
+/// ticket directly (duplicate, no action needed, auto-closed).
+pub(crate) fn reach_status(conn: &Connection, ctx: &EventCtx, number: i64, target: Status, reason: Option<Resolution>) -> Result<()> {
+    let closes_directly = matches!(reason, Some(Resolution::Duplicate | Resolution::NoActionNeeded | Resolution::AutoClosed));
+    let path: &[Status] = match target {
+        Status::New => &[],
+        Status::Open => &[Status::Open],
+        Status::Pending => &[Status::Open, Status::Pending],
+        Status::OnHold => &[Status::Open, Status::OnHold],
+        Status::Resolved => &[Status::Open, Status::Resolved],
+        Status::Closed if closes_directly => &[Status::Open, Status::Closed],
+        Status::Closed => &[Status::Open, Status::Resolved, Status::Closed],
+    };
+    for to in path {
+        let current = load_writable(conn, number)?;
+        if current.status != *to {
+            change_status(conn, ctx, &current, *to, if to.is_solved() { reason } else { None })?;
+        }
+    }
+    Ok(())
+}
+
 /// Records a changed field (old and new value): the change, its event and the update time.
 pub(crate) fn record_field_change(conn: &Connection, ctx: &EventCtx, ticket_id: &str, change: FieldChange) -> Result<()> {
     events::record(conn, ctx, Some(ticket_id), Change::FieldChanged(change))?;

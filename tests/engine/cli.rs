@@ -379,3 +379,27 @@ fn a_fresh_demo_passes_check_with_its_index_behind() {
     let report = ok_json(&db, &["check"]);
     assert!(report["checked"].to_string().contains("behind the database and catches up on its own"), "{report:#}");
 }
+
+/// The JSON import takes the past too: the time a ticket was made, its status and the fix.
+#[test]
+fn a_json_import_brings_solved_tickets_with_their_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ws.db");
+    ok_json(&db, &["--now", "2026-03-02T09:00:00Z", "init", "--name", "Mina Park", "--email", "mina@acme.test"]);
+    let file = dir.path().join("old.json");
+    let records = serde_json::json!([{
+        "subject": "VPN drops every 10 minutes", "description": "It drops", "requester_email": "kim@acme.kr",
+        "created_at": "2025-11-03T09:00:00Z", "status": "resolved", "fix": "Raise the keepalive to 25 s", "solved_at": "2025-11-03T15:00:00Z"
+    }, {
+        "subject": "Printer offline", "description": "Floor 3", "requester_email": "lee@acme.kr", "status": "teleported"
+    }]);
+    std::fs::write(&file, records.to_string()).unwrap();
+    fails(&db, &["import", file.to_str().unwrap()], "record 2");
+    std::fs::write(&file, serde_json::Value::Array(records.as_array().unwrap()[..1].to_vec()).to_string()).unwrap();
+    assert_eq!(ok_json(&db, &["import", file.to_str().unwrap()])["numbers"], serde_json::json!([1]));
+    let shown = ok_json(&db, &["show", "1"]);
+    assert_eq!(shown["ticket"]["status"], "resolved");
+    assert_eq!(shown["ticket"]["created_at"], "2025-11-03T09:00:00Z");
+    let fix = shown["messages"].as_array().unwrap().iter().find(|m| m["is_solution"] == true).expect("the fix is marked");
+    assert_eq!((fix["body"].as_str(), fix["author_email"].as_str()), (Some("Raise the keepalive to 25 s"), Some("mina@acme.test")));
+}

@@ -182,7 +182,7 @@ fn run(e: &mut Env, step: usize, op: &Op) {
                 .unwrap();
             let map =
                 parse_mapping(&["subject=Title", "body=Description", "requester=E-mail", "priority=Prio", "tags=Labels"].map(String::from)).unwrap();
-            ws.import_csv(&file, &map).map(|_| ())
+            ws.import_csv(&file, &map, &Default::default()).map(|_| ())
         }
         Op::ImportZendesk => ws.import_zendesk(&zendesk_file(e.dir.path(), step)).map(|_| ()),
         Op::Sla(k) => {

@@ -232,9 +232,23 @@ pub(crate) enum Command {
     ImportCsv {
         file: PathBuf,
         /// field=Column, e.g. --map subject=Title --map requester=E-mail (fields: subject, body,
-        /// requester, requester_name, organisation, priority, type, tags, assignee, team).
+        /// requester, requester_name, organisation, priority, type, tags, assignee, team, and the
+        /// past: status, resolution, fix (the reply that solved it), created, solved (times));
+        /// field= leaves a field out.
         #[arg(long = "map")]
         mapping: Vec<String>,
+        /// A field not to read even when a column has its name (e.g. --ignore type).
+        #[arg(long)]
+        ignore: Vec<String>,
+        /// The requester of rows that name none.
+        #[arg(long)]
+        default_requester: Option<String>,
+        /// A row with a requester's name but no address gets its own customer at NAME@imported.invalid.
+        #[arg(long)]
+        requester_from_name: bool,
+        /// A row with no subject takes the first words of its body.
+        #[arg(long)]
+        subject_from_body: bool,
     },
     /// Import from Zendesk: {"tickets": [... with "comments"], "users": [...], "organizations": [...]}.
     ImportZendesk { file: PathBuf },

@@ -152,14 +152,15 @@ pub(crate) fn run(cx: &Ctx, command: Command) -> anyhow::Result<()> {
                 let mut ws = open(&db, clock, as_agent)?;
                 let tickets =
                     parse_import(&raw).map_err(|e| Error::validation("file", format!("{} is not a valid import file: {e}", file.display())))?;
-                let numbers = ws.import_tickets(&tickets)?;
+                let numbers = ws.import_history(&tickets, &|i| format!("record {}", i + 1))?;
                 out(json!({ "imported": numbers.len(), "numbers": numbers }), format!("Imported {} tickets", numbers.len()));
             }
         }
-        Command::ImportCsv { file, mapping } => {
+        Command::ImportCsv { file, mapping, ignore, default_requester, requester_from_name, subject_from_body } => {
             let mut ws = open(&db, clock, as_agent)?;
             let mapping = casebook::import_csv::parse_mapping(&mapping)?;
-            let numbers = ws.import_csv(&file, &mapping)?;
+            let options = casebook::import_csv::CsvOptions { ignore, default_requester, requester_from_name, subject_from_body };
+            let numbers = ws.import_csv(&file, &mapping, &options)?;
             out(json!({ "imported": numbers.len(), "numbers": numbers }), format!("Imported {} tickets from {}", numbers.len(), file.display()));
         }
         Command::ImportZendesk { file } => {

@@ -3,7 +3,8 @@
 
 use crate::args::*;
 use casebook::clock::{parse_instant, Clock};
-use casebook::model::{NewTicket, Priority, Status, Ticket};
+use casebook::import_history::HistoricTicket;
+use casebook::model::{Priority, Status, Ticket};
 use casebook::rules::RuleDefinition;
 use casebook::search::SearchIndex;
 use casebook::sla::{SlaState, SlaStatus, TargetStatus};
@@ -128,12 +129,12 @@ pub(crate) fn mark(text: &str, ranges: &[(usize, usize)]) -> String {
 }
 
 /// An import file is an array of tickets, or an object with a `tickets` array.
-pub(crate) fn parse_import(raw: &str) -> Result<Vec<NewTicket>, serde_json::Error> {
+pub(crate) fn parse_import(raw: &str) -> Result<Vec<HistoricTicket>, serde_json::Error> {
     #[derive(serde::Deserialize)]
     #[serde(untagged)]
     enum File {
-        List(Vec<NewTicket>),
-        Wrapped { tickets: Vec<NewTicket> },
+        List(Vec<HistoricTicket>),
+        Wrapped { tickets: Vec<HistoricTicket> },
     }
     // Parse as a value first so a syntax error is reported as such, with its line.
     let value: serde_json::Value = serde_json::from_str(raw)?;
@@ -144,7 +145,7 @@ pub(crate) fn parse_import(raw: &str) -> Result<Vec<NewTicket>, serde_json::Erro
             let list = value.get("tickets").cloned().unwrap_or(value);
             let items = list.as_array().cloned().ok_or_else(|| serde::de::Error::custom("expected an array of tickets"))?;
             for (i, item) in items.into_iter().enumerate() {
-                if let Err(e) = serde_json::from_value::<NewTicket>(item) {
+                if let Err(e) = serde_json::from_value::<HistoricTicket>(item) {
                     return Err(serde::de::Error::custom(format!("record {}: {e}", i + 1)));
                 }
             }
