@@ -6,10 +6,7 @@ use casebook::model::{Priority, Status};
 use casebook::search::{SearchFilters, SearchIndex};
 
 pub(crate) fn run(cx: &Ctx, command: Command) -> anyhow::Result<()> {
-    let db = cx.db.clone();
-    let clock = cx.clock.clone();
-    let as_agent = cx.as_agent.as_deref();
-    let out = |value: serde_json::Value, text: String| cx.out(value, text);
+    let (db, clock, as_agent, out) = cx.parts();
     match command {
         Command::Search { query, statuses, priorities, tags, assignee, limit } => {
             let ws = open(&db, clock, as_agent)?;

@@ -24,6 +24,12 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
+    /// What a command works with: the database, the clock, the acting agent and the printer
+    /// of its answer.
+    pub(crate) fn parts(&self) -> (PathBuf, Arc<dyn Clock>, Option<&str>, impl Fn(serde_json::Value, String) + '_) {
+        (self.db.clone(), self.clock.clone(), self.as_agent.as_deref(), move |value, text| self.out(value, text))
+    }
+
     /// Prints the answer: `value` as JSON with `--json`, else `text` (when there is any).
     pub(crate) fn out(&self, value: serde_json::Value, text: String) {
         if self.json {

@@ -9,10 +9,7 @@ use casebook::Error;
 use serde_json::json;
 
 pub(crate) fn run(cx: &Ctx, command: Command) -> anyhow::Result<()> {
-    let db = cx.db.clone();
-    let clock = cx.clock.clone();
-    let as_agent = cx.as_agent.as_deref();
-    let out = |value: serde_json::Value, text: String| cx.out(value, text);
+    let (db, clock, as_agent, out) = cx.parts();
     match command {
         Command::Stats { from, to, priority, ticket_type, team, agent, bucket, tickets, csv } => {
             let ws = open(&db, clock, as_agent)?;

@@ -10,10 +10,7 @@ use casebook::{Error, Field, Workspace, WorkspaceInit};
 use serde_json::json;
 
 pub(crate) fn run(cx: &Ctx, command: Command) -> anyhow::Result<()> {
-    let db = cx.db.clone();
-    let clock = cx.clock.clone();
-    let as_agent = cx.as_agent.as_deref();
-    let out = |value: serde_json::Value, text: String| cx.out(value, text);
+    let (db, clock, as_agent, out) = cx.parts();
     match command {
         Command::Init { name, email, workspace } => {
             let ws = Workspace::create(&db, clock, &WorkspaceInit { name: workspace, admin_name: name, admin_email: email })?;
