@@ -14,6 +14,9 @@ use casebook::{Error, Workspace};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// Prints a command's answer (`Ctx::out`).
+pub(crate) type Printer<'a> = Box<dyn Fn(serde_json::Value, String) + 'a>;
+
 /// The global options of one run, as every command reads them.
 #[derive(Clone)]
 pub(crate) struct Ctx {
@@ -26,8 +29,8 @@ pub(crate) struct Ctx {
 impl Ctx {
     /// What a command works with: the database, the clock, the acting agent and the printer
     /// of its answer.
-    pub(crate) fn parts(&self) -> (PathBuf, Arc<dyn Clock>, Option<&str>, impl Fn(serde_json::Value, String) + '_) {
-        (self.db.clone(), self.clock.clone(), self.as_agent.as_deref(), move |value, text| self.out(value, text))
+    pub(crate) fn parts(&self) -> (PathBuf, Arc<dyn Clock>, Option<&str>, Printer<'_>) {
+        (self.db.clone(), self.clock.clone(), self.as_agent.as_deref(), Box::new(move |value, text| self.out(value, text)))
     }
 
     /// Prints the answer: `value` as JSON with `--json`, else `text` (when there is any).
