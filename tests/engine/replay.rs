@@ -277,7 +277,7 @@ fn a_row_changed_behind_the_engines_back_is_named() {
     assert_eq!((d.table.as_str(), d.column.as_deref()), ("tickets", Some("subject")));
     assert_eq!((d.live.as_str(), d.replayed.as_str()), ("\"edited by hand\"", "\"VPN drops\""));
     let id: String = sql.query_row("SELECT id FROM tickets WHERE number = ?1", [n], |r| r.get(0)).unwrap();
-    assert!(d.key.contains(&id), "{}", d.key);
+    assert!(d.key.contains(&id) && d.key.ends_with(&format!("(#{n})")), "{}", d.key);
 
     // A row added by hand is named too.
     sql.execute("INSERT INTO ticket_tags (ticket_id, tag) VALUES (?1, 'sneaky')", [&id]).unwrap();
@@ -292,12 +292,19 @@ fn replay_into_makes_a_workspace_that_opens_with_the_same_tickets() {
     let mut e = env("2026-03-02T09:00:00Z");
     let n = e.ticket("VPN drops", Priority::Urgent);
     e.minutes(5);
+    let log = e.dir.path().join("vpn.log");
+    std::fs::write(&log, "peer not responding").unwrap();
+    let with_file = NewMessage { attachments: vec![log], ..NewMessage::new(MessageKind::Customer, "The log") };
+    e.ws.add_message(n, &with_file).unwrap();
     e.ws.add_message(n, &NewMessage::new(MessageKind::Public, "Which client?")).unwrap();
     e.ws.set_status(n, Status::Pending, None).unwrap();
     let target = e.dir.path().join("rebuilt/casebook.db");
     let r = replay::replay_into(e.ws.connection(), &target).unwrap();
     assert!(r.applied > 10);
+    assert_eq!(r.attachments, 1, "the files come along");
     let rebuilt = Workspace::open(&target, Arc::new(FixedClock::new(ts("2026-03-02T10:00:00Z")))).unwrap();
+    let files = rebuilt.check_health(None).unwrap();
+    assert!(files.ok, "{:#?}", files.findings);
     assert_eq!(rebuilt.ticket_detail(n).unwrap().messages, e.ws.ticket_detail(n).unwrap().messages);
     assert_eq!(rebuilt.ticket(n).unwrap(), e.ws.ticket(n).unwrap());
     assert_eq!(rebuilt.history(n).unwrap().len(), e.ws.history(n).unwrap().len());

@@ -23,6 +23,8 @@ pub struct ReplayReport {
     pub applied: u64,
     /// Events from before typed events, copied as history.
     pub kept: u64,
+    /// Attachment files copied into the new workspace's folder (the log names them by hash).
+    pub attachments: u64,
     pub seconds: f64,
 }
 
@@ -90,13 +92,18 @@ pub fn baseline_if_needed(conn: &Connection, ctx: &EventCtx) -> Result<u64> {
     Ok(n)
 }
 
-/// Rebuilds the workspace from the log of `live` into a new database file at `target`.
+/// Rebuilds the workspace from the log of `live` into a new database file at `target`, with
+/// the attachment files beside it.
 pub fn replay_into(live: &Connection, target: &Path) -> Result<ReplayReport> {
+    replay_to(live, target, true)
+}
+
+fn replay_to(live: &Connection, target: &Path, with_files: bool) -> Result<ReplayReport> {
     let started = std::time::Instant::now();
     let mut out = store::create(target)?;
     let result = (|| -> Result<ReplayReport> {
         let tx = out.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let mut report = ReplayReport { applied: 0, kept: 0, seconds: 0.0 };
+        let mut report = ReplayReport { applied: 0, kept: 0, attachments: 0, seconds: 0.0 };
         let mut read = live.prepare("SELECT seq, id, ticket_id, actor, kind, payload, at, device, format FROM events ORDER BY seq")?;
         let mut rows = read.query([])?;
         let mut copy = tx.prepare(
@@ -138,6 +145,9 @@ pub fn replay_into(live: &Connection, target: &Path) -> Result<ReplayReport> {
         let sla: SlaSettings = crate::store::get_setting(&tx, "sla")?.unwrap_or_default();
         apply::flush_derived(&tx, &sla)?;
         tx.commit()?;
+        if with_files {
+            report.attachments = copy_attachments(live, &out, target)?;
+        }
         report.seconds = started.elapsed().as_secs_f64();
         Ok(report)
     })();
@@ -146,6 +156,30 @@ pub fn replay_into(live: &Connection, target: &Path) -> Result<ReplayReport> {
         crate::store::remove_database_files(target);
     }
     result
+}
+
+/// Copies the attachment files the rebuilt workspace names from the live data folder into the
+/// new one (when it is another folder), so that the rebuild is a whole workspace.
+fn copy_attachments(live: &Connection, out: &Connection, target: &Path) -> Result<u64> {
+    let (Some(live_dir), Some(target_dir)) = (live.path().map(Path::new).and_then(Path::parent), target.parent()) else { return Ok(0) };
+    if live_dir == target_dir || live_dir.as_os_str().is_empty() {
+        return Ok(0);
+    }
+    let shas: Vec<String> =
+        out.prepare("SELECT DISTINCT sha256 FROM attachments ORDER BY sha256")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let mut copied = 0;
+    for sha in shas {
+        let rel = crate::store::attachments::relative_path(&sha);
+        let (from, to) = (live_dir.join(&rel), target_dir.join(&rel));
+        if from.is_file() && !to.exists() {
+            if let Some(dir) = to.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::copy(&from, &to)?;
+            copied += 1;
+        }
+    }
+    Ok(copied)
 }
 
 /// Replays the log of the database at `live_path` into a temporary file and compares every
@@ -157,7 +191,7 @@ pub fn check(live_path: &Path) -> Result<ReplayCheck> {
     live.busy_timeout(std::time::Duration::from_secs(5))?;
     // One read transaction: the log and the tables compared are of the same moment.
     live.execute_batch("BEGIN")?;
-    let result = replay_into(&live, &target).and_then(|replay| compare(&live, &target, replay));
+    let result = replay_to(&live, &target, false).and_then(|replay| compare(&live, &target, replay));
     live.execute_batch("COMMIT")?;
     result
 }
@@ -192,7 +226,18 @@ fn compare(live: &Connection, replayed: &Path, replay: ReplayReport) -> Result<R
         };
         let (mut a, mut b) = (next(&mut a_rows)?, next(&mut b_rows)?);
         let key_of = |row: &[Value]| -> Vec<Value> { key_idx.iter().map(|&i| row[i].clone()).collect() };
-        let key_text = |row: &[Value]| keys.iter().zip(&key_idx).map(|(k, &i)| format!("{k}={}", show(&row[i]))).collect::<Vec<_>>().join(", ");
+        // The key as `column=value`, with the ticket's number where the key names a ticket.
+        let key_text = |row: &[Value]| {
+            let mut text = keys.iter().zip(&key_idx).map(|(k, &i)| format!("{k}={}", show(&row[i]))).collect::<Vec<_>>().join(", ");
+            let ticket_col = if *table == "tickets" { Some("id") } else { keys.iter().copied().find(|k| *k == "ticket_id") };
+            if let Some(Value::Text(id)) = ticket_col.and_then(|c| cols.iter().position(|x| x == c)).map(|i| &row[i]) {
+                let number = |conn: &Connection| conn.query_row("SELECT number FROM tickets WHERE id = ?1", [id], |r| r.get::<_, i64>(0)).ok();
+                if let Some(n) = number(live).or_else(|| number(&other)) {
+                    text.push_str(&format!(" (#{n})"));
+                }
+            }
+            text
+        };
         loop {
             let ord = match (&a, &b) {
                 (None, None) => break,

@@ -97,7 +97,14 @@ pub(crate) fn run(cx: &Ctx, command: Command) -> anyhow::Result<()> {
                 let r = casebook::events::replay::replay_into(ws.connection(), target)?;
                 out(
                     json!({ "into": target, "replay": r }),
-                    format!("Rebuilt {} from {} events ({} older history events kept) in {:.2} s.", target.display(), r.applied, r.kept, r.seconds),
+                    format!(
+                        "Rebuilt {} from {} events ({} older history events kept, {} attachment files copied) in {:.2} s.",
+                        target.display(),
+                        r.applied,
+                        r.kept,
+                        r.attachments,
+                        r.seconds
+                    ),
                 );
             }
             if check {
