@@ -263,6 +263,29 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     h.css("[data-testid=send]").await.click().await.unwrap();
     h.wait_text(".msg .attachment", "casebook-e2e-printer-log.txt").await;
 
+    // A draft stays with its ticket: typed here, it is not on the next ticket, the list marks
+    // it, and it is back on return (before, it was lost on the way).
+    let here: String = h.script("return document.querySelector('article.ticket h1 .muted').textContent.replace(/[^0-9]/g, '')").await;
+    h.css("[data-testid=mode-reply]").await.click().await.unwrap();
+    h.type_into("textarea[aria-label=Message]", "Draft for Mallory only").await;
+    let other = h.css(&format!(".row[data-number]:not([data-number='{here}']):not(:has(.st-closed))")).await;
+    let other_number = other.attr("data-number").await.unwrap().unwrap_or_default();
+    other.click().await.unwrap();
+    h.wait_text("article.ticket h1", &format!("#{other_number}")).await;
+    let composer = "return document.querySelector('textarea[aria-label=Message]').value";
+    let leaked: String = h.script(composer).await;
+    if !leaked.is_empty() {
+        return Err(format!("the draft of #{here} followed to #{other_number}: '{leaked}'"));
+    }
+    h.css(&format!(".row[data-number='{here}'] [data-testid=draft-mark]")).await;
+    h.shot("04a-draft-stays-with-its-ticket").await;
+    h.css(&format!(".row[data-number='{here}']")).await.click().await.unwrap();
+    h.wait_text("article.ticket h1", "Zebracorn").await;
+    let back: String = h.script(composer).await;
+    if back != "Draft for Mallory only" {
+        return Err(format!("the draft of #{here} did not come back: '{back}'"));
+    }
+
     // Pending, then the customer's answer reopens it.
     h.css("[data-testid=status-select] option[value=pending]").await.click().await.unwrap();
     h.wait_text("[data-testid=status]", "Pending").await;

@@ -2,6 +2,10 @@
 // call its methods. Every write goes through the engine; the shell's change event reloads.
 import type { Api } from "./api/client";
 import type * as T from "./api/types";
+import { loadDrafts, saveDrafts, withDraft, type Draft, type Drafts } from "../tickets/drafts";
+
+/** The window's local storage, where there is one (not in unit tests). */
+const draftStorage = () => (typeof localStorage === "undefined" ? null : localStorage);
 
 export type Pane = "ticket" | "new" | "settings" | "alerts" | "health" | "rules" | "dashboard";
 
@@ -30,12 +34,15 @@ export class AppState {
   composeRequest = $state<{ kind: "public" | "internal"; n: number } | null>(null);
   /** Text for the composer (from "insert fix" or a macro). */
   insertRequest = $state<{ text: string; n: number } | null>(null);
+  /** Unsent replies and notes, one per ticket number (kept in local storage). */
+  drafts = $state<Drafts>({});
 
   constructor(public api: Api) {}
 
   async init() {
     this.ws = await this.api.workspaceState();
     if (this.ws.open) {
+      this.drafts = loadDrafts(draftStorage(), this.draftsKey());
       await this.api.onChange(() => void this.refresh());
       await this.api.onAlerts(() => void this.loadAlerts());
       await this.api.onAlertClicked((n) => (n === null ? this.showAlerts() : void this.open(n)));
@@ -46,6 +53,19 @@ export class AppState {
   async afterCreate() {
     this.ws = null;
     await this.init();
+  }
+
+  /** Which workspace the drafts belong to: its id, the same on every open. */
+  private draftsKey(): string {
+    return this.ws?.info?.workspace_id || this.ws?.data_dir || "default";
+  }
+
+  /** Keeps (or, when empty, drops) ticket `n`'s unsent text. */
+  keepDraft(n: number, draft: Draft) {
+    const next = withDraft(this.drafts, n, draft);
+    if (!next) return;
+    this.drafts = next;
+    saveDrafts(draftStorage(), this.draftsKey(), next);
   }
 
   /** Works as another agent from now on ("My open" follows). */
