@@ -5,10 +5,10 @@
 //! enforced by the table, so a scan can run every few seconds for a week and raise each once.
 
 mod delivery;
-pub mod keywords;
 
+pub use crate::text::keywords;
+pub use crate::text::{KeywordMatcher, DEFAULT_KEYWORDS};
 pub use delivery::{DeliveryPlan, Notice, MAX_SEPARATE_NOTICES};
-pub use keywords::{KeywordMatcher, DEFAULT_KEYWORDS};
 
 use crate::clock::{from_ms, to_ms, Timestamp};
 use crate::model::{AlertKind, Priority, Status};

@@ -5,11 +5,11 @@
 
 use super::definition::*;
 use super::facts::{self, Facts};
-use crate::alerts::KeywordMatcher;
 use crate::clock::{to_ms, Timestamp};
 use crate::events::{self, Change, EventCtx, FieldChange};
 use crate::model::{MessageKind, Priority, Resolution, Status};
 use crate::sla::SlaSettings;
+use crate::text::KeywordMatcher;
 use crate::{tickets, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -419,12 +419,12 @@ impl<'c> Runner<'c> {
                     .prepare_cached("SELECT subject FROM tickets WHERE requester_id = ?1 AND created_at >= ?2 AND id <> ?3")?
                     .query_map(params![f.requester_id, since, f.id], |r| r.get(0))?
                     .collect::<rusqlite::Result<_>>()?;
-                let same = subjects.iter().filter(|s| facts::subject_similarity(s, &f.subject) >= SAME_PROBLEM_SIMILARITY).count();
+                let same = subjects.iter().filter(|s| crate::text::subject_similarity(s, &f.subject) >= SAME_PROBLEM_SIMILARITY).count();
                 same as u32 + 1 >= *at_least
             }
             Condition::AffectedUsers { at_least } => {
                 let text = self.text(f, TextField::Any)?;
-                facts::affected_people(&text).is_some_and(|n| n >= *at_least)
+                crate::text::affected_people(&text).is_some_and(|n| n >= *at_least)
             }
             Condition::DuplicateOf { within_hours, min_similarity, same_type } => {
                 let since = f.created_at - (*within_hours * 3_600_000.0) as i64;
@@ -443,7 +443,7 @@ impl<'c> Runner<'c> {
                     if *same_type && !eq(&ticket_type, &f.ticket_type) {
                         continue;
                     }
-                    let s = facts::subject_similarity(&subject, &f.subject);
+                    let s = crate::text::subject_similarity(&subject, &f.subject);
                     if s >= *min_similarity && best.as_ref().is_none_or(|(b, _, _)| s > *b) {
                         best = Some((s, number, subject));
                     }

@@ -8,10 +8,10 @@ mod definition;
 mod engine;
 mod facts;
 
+pub use crate::text::{affected_people, subject_similarity};
 pub use builtin::{builtins, BUILTIN_MACROS, COMPLEXITY_TERMS, CONFIRMATIONS, NEGATIONS};
 pub use definition::{describe, Action, AssignStrategy, Condition, Recipient, RuleDefinition, RuleKind, Since, TextField, TriggerEvent};
 pub use engine::{RuleChange, RulePassReport, StoppedTicket, MAX_ROUNDS};
-pub use facts::{affected_people, subject_similarity};
 
 pub(crate) use engine::{RuleBook, Triggers, Writer};
 

@@ -6,6 +6,7 @@ pub mod clock;
 pub mod error;
 pub mod model;
 pub mod sla;
+pub mod text;
 pub mod validate;
 
 pub use clock::{Clock, FixedClock, ShiftedClock, SystemClock, Timestamp};

@@ -1,0 +1,78 @@
+//! Backups from the window and on a schedule, and restoring one over the open workspace.
+
+use super::{err, CmdResult, Services};
+use crate::notifications;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tauri::Emitter;
+
+/// Scheduled backups: one a day, the newest this many kept.
+pub const BACKUP_EVERY_HOURS: i64 = 24;
+pub const BACKUPS_KEPT: usize = 7;
+/// With no backup yet, the first waits until the app has run this long (not at first start).
+const FIRST_BACKUP_AFTER: Duration = Duration::from_secs(15 * 60);
+
+impl Services {
+    pub fn backups_dir(&self) -> PathBuf {
+        self.data_dir.join("backups")
+    }
+
+    /// A verified backup into the backups folder, keeping the newest few.
+    pub async fn backup_now(self: &Arc<Self>) -> CmdResult<casebook::backup::BackupReport> {
+        let dir = self.backups_dir();
+        let (report, at) = self
+            .read(move |ws| {
+                let at = ws.now();
+                let report = ws.backup(&dir.join(casebook::backup::default_name(at)))?;
+                casebook::backup::prune(&dir, BACKUPS_KEPT)?;
+                Ok((report, at))
+            })
+            .await?;
+        *self.last_backup.lock().unwrap() = Some(at);
+        Ok(report)
+    }
+
+    /// Replaces the open workspace with a backup ("Restore from backup…"): the index writer
+    /// and the database are closed, the backup is verified and restored over the workspace
+    /// (the old file is kept beside it), and everything is opened again. If the restore
+    /// fails, the workspace as it was is opened again.
+    pub fn restore(&self, backup: PathBuf) -> CmdResult<casebook::backup::RestoreReport> {
+        casebook::backup::verify(&backup).map_err(err)?;
+        drop(self.indexer.lock().unwrap().take());
+        drop(self.search.lock().unwrap().take());
+        drop(self.workspace.lock().unwrap().take());
+        let result = casebook::backup::restore(&backup, &self.db_path(), true).map_err(err);
+        // The index remembers the old database's events; opening it again rebuilds it.
+        self.open_existing(false)?;
+        self.changed("restore", vec![]);
+        result
+    }
+
+    /// The daily backup, when the newest one is a day old. A backup that fails its
+    /// verification is reported like an alert: on the desktop and in the window.
+    pub(super) async fn scheduled_backup(self: &Arc<Self>) {
+        let newest = *self.last_backup.lock().unwrap();
+        let due = match newest {
+            Some(t) => (self.clock.now() - t).num_hours() >= BACKUP_EVERY_HOURS,
+            None => self.started.elapsed() >= FIRST_BACKUP_AFTER,
+        };
+        if !due || self.workspace.lock().unwrap().is_none() {
+            return;
+        }
+        if let Err(e) = self.backup_now().await {
+            // Try again in an hour, not on every pass (which would notify every 30 s).
+            *self.last_backup.lock().unwrap() = Some(self.clock.now() - casebook::clock::Duration::hours(BACKUP_EVERY_HOURS - 1));
+            let message = format!("The daily backup failed: {}", e.message);
+            let notice = casebook::alerts::Notice {
+                alert_ids: vec![],
+                ticket_number: None,
+                summary: "Casebook backup failed".into(),
+                body: message.clone(),
+                critical: true,
+            };
+            let _ = notifications::show(&notice, false, None);
+            let _ = self.app.emit("background_error", message);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! The background scheduler: one task that runs the time rules, scans and delivers alerts,
+//! makes the daily backup and keeps the dashboard's figures ready.
+
+use super::Services;
+use crate::notifications::{self, OnClick};
+use std::sync::Arc;
+use std::time::Duration;
+use tauri::{Emitter, Manager};
+
+/// How often the scheduler runs the time rules (PRODUCT R1: "on a schedule").
+const RULE_PASS_EVERY: Duration = Duration::from_secs(5 * 60);
+
+impl Services {
+    /// The background scheduler: one task, so an alert is never planned twice. It scans and
+    /// delivers alerts on start, on a timer (the settings' interval) and right after every
+    /// change, makes the daily backup and keeps the dashboard's figures ready.
+    pub fn start_alert_scheduler(self: &Arc<Self>) {
+        let me = self.clone();
+        tauri::async_runtime::spawn(async move {
+            loop {
+                let interval = me.alert_interval();
+                let _ = tokio::time::timeout(interval, me.alert_wake.notified()).await;
+                me.scheduled_rules().await;
+                let pass = me.clone();
+                let app = me.app.clone();
+                let on_click: OnClick = Arc::new(move |ticket: Option<i64>| {
+                    if let Some(w) = app.get_webview_window("main") {
+                        let _ = w.unminimize();
+                        let _ = w.set_focus();
+                    }
+                    let _ = app.emit("open_alert_target", ticket);
+                });
+                let outcome = tauri::async_runtime::spawn_blocking(move || notifications::scan_and_deliver(&pass.workspace, Some(on_click))).await;
+                me.scheduled_backup().await;
+                // Keep the dashboard's copy of the tickets current, so opening it only counts.
+                if me.workspace.lock().unwrap().is_some() {
+                    if let Err(e) = me.read(|ws| ws.prepare_stats()).await {
+                        eprintln!("casebook: dashboard: {}", e.message);
+                    }
+                }
+                match outcome {
+                    Ok(Ok(o)) => {
+                        if o.changed_anything() {
+                            let _ = me.app.emit("alerts_changed", ());
+                        }
+                        for e in o.errors {
+                            eprintln!("casebook: {e}");
+                        }
+                    }
+                    Ok(Err(e)) => {
+                        let _ = me.app.emit("background_error", format!("alerts: {e}"));
+                    }
+                    Err(e) => eprintln!("casebook: the alert scan stopped: {e}"),
+                }
+            }
+        });
+    }
+
+    /// A pass of the time rules when one is due; its rule alerts go out in the same scan.
+    async fn scheduled_rules(self: &Arc<Self>) {
+        let due = self.last_rule_pass.lock().unwrap().is_none_or(|t| t.elapsed() >= RULE_PASS_EVERY);
+        if !due || self.workspace.lock().unwrap().is_none() {
+            return;
+        }
+        *self.last_rule_pass.lock().unwrap() = Some(std::time::Instant::now());
+        match self.read(|ws| ws.run_time_rules()).await {
+            Ok(report) if !report.changes.is_empty() => {
+                let mut tickets: Vec<i64> = report.changes.iter().map(|c| c.ticket_number).collect();
+                tickets.dedup();
+                self.changed("rule", tickets);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let _ = self.app.emit("background_error", format!("rules: {}", e.message));
+            }
+        }
+    }
+
+    fn alert_interval(&self) -> Duration {
+        let secs = self.workspace.lock().unwrap().as_ref().map_or(30, |ws| ws.alert_settings().scan_interval_seconds);
+        Duration::from_secs(secs.max(5) as u64)
+    }
+}
