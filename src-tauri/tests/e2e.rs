@@ -285,6 +285,21 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     if back != "Draft for Mallory only" {
         return Err(format!("the draft of #{here} did not come back: '{back}'"));
     }
+    // Esc goes back to the list (the shortcuts sheet says "Back / close"), the ticket still
+    // selected; Enter opens it again, its draft still there.
+    h.css(&format!(".row[data-number='{here}']")).await.click().await.unwrap();
+    h.keys(&char::from(Key::Escape).to_string()).await;
+    let gone: bool = h.script("return document.querySelector('article.ticket') === null").await;
+    if !gone {
+        return Err("Esc on a ticket page did not go back to the list".into());
+    }
+    h.css(&format!(".row.selected[data-number='{here}']")).await;
+    h.keys(&char::from(Key::Enter).to_string()).await;
+    h.wait_text("article.ticket h1", "Zebracorn").await;
+    let again: String = h.script(composer).await;
+    if again != "Draft for Mallory only" {
+        return Err(format!("the draft of #{here} was lost on Esc: '{again}'"));
+    }
 
     // Pending, then the customer's answer reopens it.
     h.css("[data-testid=status-select] option[value=pending]").await.click().await.unwrap();
@@ -316,7 +331,18 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
             return Err(format!("dunst never received '{want}': {history}"));
         }
     }
+    // Each screen starts at its top: scrolled down on the ticket, the alert centre opens at
+    // its header.
+    let scrolled: f64 = h.script("const p = document.querySelector('main.pane'); p.scrollTop = 300; return p.scrollTop").await;
+    if scrolled <= 0.0 {
+        return Err("the ticket page could not be scrolled to test the scroll position".into());
+    }
     h.css("[data-testid=alerts-nav]").await.click().await.unwrap();
+    h.css("[data-testid=alert-list]").await;
+    let top: f64 = h.script("return document.querySelector('main.pane').scrollTop").await;
+    if top != 0.0 {
+        return Err(format!("the alert centre opened {top} px down (the ticket's scroll position carried over)"));
+    }
     let row = h.xpath(&format!("//ul[@data-testid='alert-list']/li[@data-kind='keyword' and contains(., '{ticket_number}')]")).await;
     h.shot("04c-alert-centre").await;
     row.find(Locator::Css("button.open")).await.unwrap().click().await.unwrap();

@@ -167,6 +167,13 @@ export class AppState {
     }
   }
 
+  /** Back to the list ("Esc" on a ticket): the ticket stays selected. */
+  closeTicket() {
+    this.detail = null;
+    this.similar = [];
+    this.history = [];
+  }
+
   move(delta: number) {
     if (this.rows.length === 0) return;
     const i = this.rows.findIndex((r) => r.number === this.selected);
