@@ -592,20 +592,11 @@ fn write_ticket(
     let mut changes = status_changes.into_iter().peekable();
     let mut resolved_at = None;
     let status_change = |from: Status, to: Status, at: i64, reason: Option<&str>, resolved_at: &mut Option<i64>| -> Result<Change> {
-        let resolution = reason.map(Resolution::parse).transpose()?;
+        let change = crate::tickets::status_moved(from, to, reason.map(Resolution::parse).transpose()?, *resolved_at, at);
         if to == Status::Resolved {
             *resolved_at = Some(at);
         }
-        Ok(Change::StatusChanged {
-            from,
-            to,
-            resolution,
-            resolved_at: if to.is_solved() { *resolved_at } else { None },
-            closed_at: (to == Status::Closed).then_some(at),
-            new_cycle: false,
-            pause_ends: from == Status::Pending,
-            pause_starts: to == Status::Pending,
-        })
+        Ok(change)
     };
     let mut answered = false;
     for (kind, body, at, solution) in msgs {

@@ -5,7 +5,7 @@
 //! marked as the solution, and its status reached the way the status machine allows. No rule
 //! and no alert reacts: this is history, not news.
 
-use crate::clock::{to_ms, Timestamp};
+use crate::clock::Timestamp;
 use crate::events::{self, EventCtx};
 use crate::model::{MessageKind, NewTicket, Resolution, Status};
 use crate::{people, tickets, Error, Result, Workspace};
@@ -81,16 +81,17 @@ impl Workspace {
         let mut numbers = Vec::with_capacity(tickets.len());
         for (i, h) in tickets.iter().enumerate() {
             let named = |e: Error| match e {
-                Error::Validation { field, message } => Error::validation(field, format!("{} ({field}): {message}", label(i))),
-                Error::NotFound { what, key } => Error::validation("import", format!("{}: {what} {key} does not exist", label(i))),
                 Error::IllegalTransition { to, .. } => Error::validation("status", format!("{}: the status {to} cannot be reached", label(i))),
-                other => other,
+                other => tickets::name_record(other, &label(i)),
             };
             let created = h.created_at.unwrap_or(now);
             if created > now {
                 return Err(named(Error::validation("created", "the creation time is in the future")));
             }
             let solved = h.solved_at.unwrap_or(created).max(created);
+            if solved > now {
+                return Err(named(Error::validation("solved", "the time it was solved is in the future")));
+            }
             let ctx = EventCtx { at: created, ..base.with_actor("import") };
             let new = NewTicket { channel: Some(h.ticket.channel.unwrap_or(crate::model::Channel::Import)), ..h.ticket.clone() };
             let number = tickets::insert_ticket(&tx, &ctx, &settings, None, &data_dir, &new).map_err(named)?;
@@ -109,9 +110,6 @@ impl Workspace {
             let target = h.status.unwrap_or(Status::New);
             let status_ctx = EventCtx { at: solved, ..ctx.clone() };
             tickets::reach_status(&tx, &status_ctx, number, target, h.resolution).map_err(named)?;
-            if to_ms(solved) > to_ms(now) {
-                return Err(named(Error::validation("solved", "the time it was solved is in the future")));
-            }
             numbers.push(number);
         }
         events::commit(tx, &settings)?;

@@ -140,23 +140,39 @@ pub(crate) fn change_status(conn: &Connection, ctx: &EventCtx, t: &Ticket, to: S
         Status::Closed => Some(reason.or(t.resolution).unwrap_or(Resolution::Solved)),
         _ => None,
     };
-    let change = Change::StatusChanged {
-        from: t.status,
+    let change = status_moved(t.status, to, resolution, t.resolved_at.map(to_ms), now);
+    events::record(conn, ctx, Some(&t.id.to_string()), change)?;
+    Ok(())
+}
+
+/// An error of one record of an import, naming the record ("line 4 (subject): …").
+pub(crate) fn name_record(e: Error, label: &str) -> Error {
+    match e {
+        Error::Validation { field, message } => Error::validation(field, format!("{label} ({field}): {message}")),
+        Error::NotFound { what, key } => Error::validation("import", format!("{label}: {what} {key} does not exist")),
+        other => other,
+    }
+}
+
+/// The event of a move `from` → `to` at `now` (ms) with what the status machine decides about
+/// it: the resolution and close times, a reopen's new SLA cycle, the pause that ends or
+/// starts. The one place that decides it, for live changes and generated history alike.
+pub(crate) fn status_moved(from: Status, to: Status, resolution: Option<Resolution>, resolved_before: Option<i64>, now: i64) -> Change {
+    Change::StatusChanged {
+        from,
         to,
         resolution,
         resolved_at: match to {
             Status::Resolved => Some(now),
-            Status::Closed => Some(t.resolved_at.map(to_ms).unwrap_or(now)),
+            Status::Closed => Some(resolved_before.unwrap_or(now)),
             _ => None,
         },
         closed_at: (to == Status::Closed).then_some(now),
         // Reopened: the resolution clock starts a new cycle.
-        new_cycle: t.status == Status::Resolved && !to.is_solved(),
-        pause_ends: t.status == Status::Pending,
+        new_cycle: from == Status::Resolved && !to.is_solved(),
+        pause_ends: from == Status::Pending,
         pause_starts: to == Status::Pending,
-    };
-    events::record(conn, ctx, Some(&t.id.to_string()), change)?;
-    Ok(())
+    }
 }
 
 /// Brings ticket `number` to `target` the way the status machine allows, for imported
@@ -390,11 +406,7 @@ impl Workspace {
         let mut numbers = Vec::with_capacity(tickets.len());
         for (i, t) in tickets.iter().enumerate() {
             let t = NewTicket { channel: Some(t.channel.unwrap_or(Channel::Import)), ..t.clone() };
-            let number = insert_ticket(&tx, &ctx, &settings, None, &data_dir, &t).map_err(|e| match e {
-                Error::Validation { field, message } => Error::validation(field, format!("{} ({field}): {message}", label(i))),
-                Error::NotFound { what, key } => Error::validation("import", format!("{}: {what} {key} does not exist", label(i))),
-                other => other,
-            })?;
+            let number = insert_ticket(&tx, &ctx, &settings, None, &data_dir, &t).map_err(|e| name_record(e, &label(i)))?;
             numbers.push(number);
         }
         events::commit(tx, &settings)?;
@@ -431,7 +443,9 @@ impl Workspace {
         history.retain(|e| e.kind != "rule.fired");
         let name = |sql: &str, v: &serde_json::Value| -> Result<serde_json::Value> {
             Ok(match v.as_str() {
-                Some(id) => self.conn.query_row(sql, [id], |r| r.get::<_, String>(0)).optional()?.map(Into::into).unwrap_or_else(|| v.clone()),
+                Some(id) => {
+                    self.conn.prepare_cached(sql)?.query_row([id], |r| r.get::<_, String>(0)).optional()?.map(Into::into).unwrap_or_else(|| v.clone())
+                }
                 None => v.clone(),
             })
         };
