@@ -207,7 +207,7 @@ pub fn generate(ws: &mut Workspace, opts: DemoOptions) -> Result<DemoReport> {
         .collect();
     let team_ids: HashMap<String, String> = ws.teams()?.into_iter().map(|t| (t.name, t.id.to_string())).collect();
 
-    let ctx = EventCtx { actor: "system".into(), device: ws.device_id.clone(), at: now };
+    let ctx = EventCtx { actor: "system".into(), device: ws.device.device_id.clone(), at: now };
     let customer_count = (tickets / 15).clamp(30, 6000);
     let customers = {
         let tx = ws.begin()?;
@@ -226,7 +226,7 @@ pub fn generate(ws: &mut Workspace, opts: DemoOptions) -> Result<DemoReport> {
         WeightedIndex::new(cat.families.iter().map(|f| if f.key.contains("security") || f.key.contains("outage") { 1 } else { 4 })).unwrap();
     let mut counters = Counters { messages: 0, events: 0 };
     let first_number: i64 = ws.connection().query_row("SELECT coalesce(max(number), 0) + 1 FROM tickets", [], |r| r.get(0))?;
-    let device = ws.device_id.clone();
+    let device = ws.device.device_id.clone();
     crate::store::bulk_load(&mut ws.conn, |tx| {
         let ctx = EventCtx { actor: "system".into(), device, at: now };
         for (i, &created_at) in created.iter().enumerate() {
@@ -253,7 +253,7 @@ pub fn generate(ws: &mut Workspace, opts: DemoOptions) -> Result<DemoReport> {
         Ok(())
     })?;
     {
-        let device = ws.device_id.clone();
+        let device = ws.device.device_id.clone();
         let tx = ws.begin()?;
         rate_some(&tx, &mut rng, first_number, to_ms(now), &device)?;
         tx.commit()?;

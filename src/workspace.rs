@@ -35,7 +35,8 @@ pub struct Workspace {
     pub(crate) conn: Connection,
     db_path: PathBuf,
     pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) device_id: String,
+    /// Who this laptop is as a writer of this file (kept beside it, never inside it).
+    pub(crate) device: store::device::DeviceIdentity,
     pub(crate) acting: Option<Agent>,
     pub(crate) sla: SlaSettings,
     /// Shared, so each message's transaction takes them without copying the word list.
@@ -58,8 +59,8 @@ impl Workspace {
         let admin_email = validate::email("email", &init.admin_email)?;
         let mut conn = store::create(path)?;
         let now = clock.now();
-        let device_id = Uuid::new_v4().to_string();
         let result = (|| -> Result<()> {
+            let device_id = store::device::device_identity(path)?.device_id;
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let info = WorkspaceInfo {
                 workspace_id: Uuid::now_v7().to_string(),
@@ -84,6 +85,7 @@ impl Workspace {
         if let Err(e) = result {
             drop(conn);
             remove_database_files(path);
+            let _ = std::fs::remove_file(store::device::identity_path(path));
             return Err(e);
         }
         drop(conn);
@@ -98,9 +100,12 @@ impl Workspace {
         let sla = get_setting(&conn, "sla")?.unwrap_or_default();
         let alert_settings = Arc::new(Workspace::load_alert_settings(&conn)?);
         let keywords = Arc::new(crate::alerts::KeywordMatcher::new(&alert_settings.keywords));
+        let device = store::device::device_identity(path)?;
         {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let ctx = EventCtx { actor: "system".into(), device: info.device_id.clone(), at: clock.now() };
+            // A log from before the clock: its events are ordered as they were written.
+            events::hlc::stamp_unstamped(&tx)?;
+            let ctx = EventCtx { actor: "system".into(), device: device.device_id.clone(), at: clock.now() };
             // A workspace from before typed events: its state becomes the start of its log.
             if events::replay::baseline_if_needed(&tx, &ctx)? > 0 && info.workspace_id.is_empty() {
                 let upgraded = WorkspaceInfo { workspace_id: Uuid::now_v7().to_string(), ..info.clone() };
@@ -114,7 +119,7 @@ impl Workspace {
             conn,
             db_path: path.to_path_buf(),
             clock,
-            device_id: info.device_id,
+            device,
             acting: None,
             sla,
             alert_settings,
@@ -146,6 +151,11 @@ impl Workspace {
     /// The folder that holds the database, attachments and derived data.
     pub fn data_dir(&self) -> PathBuf {
         self.db_path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    /// This laptop's identity as a writer of this workspace.
+    pub fn device(&self) -> &store::device::DeviceIdentity {
+        &self.device
     }
 
     pub fn now(&self) -> Timestamp {
@@ -185,7 +195,7 @@ impl Workspace {
             Some(a) => format!("agent:{}", a.email),
             None => "system".to_string(),
         };
-        EventCtx { actor, device: self.device_id.clone(), at: self.clock.now() }
+        EventCtx { actor, device: self.device.device_id.clone(), at: self.clock.now() }
     }
 
     pub(crate) fn begin(&mut self) -> Result<Transaction<'_>> {

@@ -5,6 +5,7 @@
 //! alone and proves that it can.
 
 mod apply;
+pub mod hlc;
 pub mod replay;
 mod vocabulary;
 
@@ -45,9 +46,12 @@ pub fn record(conn: &Connection, ctx: &EventCtx, ticket_id: Option<&str>, change
 /// Appends an event without applying it: only for a baseline of state that is already there.
 fn append(conn: &Connection, ctx: &EventCtx, ticket_id: Option<&str>, change: &Change) -> Result<i64> {
     let (kind, payload) = change.to_parts()?;
-    let mut stmt =
-        conn.prepare_cached("INSERT INTO events (id, ticket_id, actor, kind, payload, at, device, format) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?;
-    stmt.execute(params![Uuid::now_v7().to_string(), ticket_id, ctx.actor, kind, payload, to_ms(ctx.at), ctx.device, FORMAT])?;
+    let at = to_ms(ctx.at);
+    let clock = hlc::next(conn, at)?;
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO events (id, ticket_id, actor, kind, payload, at, device, format, hlc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    stmt.execute(params![Uuid::now_v7().to_string(), ticket_id, ctx.actor, kind, payload, at, ctx.device, FORMAT, clock])?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -66,17 +70,21 @@ fn row_to_event(row: &rusqlite::Row<'_>) -> rusqlite::Result<Event> {
     })
 }
 
+/// The log's order: by clock, then device, then event id (the same on every laptop).
+pub const ORDER: &str = "e.hlc, e.device, e.id";
+
 const SELECT: &str = "SELECT e.seq, e.id, t.number, e.actor, e.kind, e.payload, e.at, e.device
                       FROM events e LEFT JOIN tickets t ON t.id = e.ticket_id";
 
-/// The history of one ticket, oldest first.
+/// The history of one ticket, oldest first (in the log's order, which is the order of its
+/// clock across laptops).
 pub fn for_ticket(conn: &Connection, ticket_id: &str) -> Result<Vec<Event>> {
-    let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE e.ticket_id = ?1 ORDER BY e.seq"))?;
+    let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE e.ticket_id = ?1 ORDER BY {ORDER}"))?;
     let rows = stmt.query_map([ticket_id], row_to_event)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Events after `seq`, oldest first, at most `limit` (the feed for derived data).
+/// Events after `seq` in the order this workspace received them, oldest first, at most `limit` (the feed for derived data).
 pub fn since(conn: &Connection, seq: i64, limit: usize) -> Result<Vec<Event>> {
     let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE e.seq > ?1 ORDER BY e.seq LIMIT ?2"))?;
     let rows = stmt.query_map(params![seq, limit as i64], row_to_event)?;

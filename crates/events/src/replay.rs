@@ -104,14 +104,17 @@ fn replay_to(live: &Connection, target: &Path, with_files: bool) -> Result<Repla
     let result = (|| -> Result<ReplayReport> {
         let tx = out.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut report = ReplayReport { applied: 0, kept: 0, attachments: 0, seconds: 0.0 };
-        let mut read = live.prepare("SELECT seq, id, ticket_id, actor, kind, payload, at, device, format FROM events ORDER BY seq")?;
+        let mut read = live.prepare(&format!(
+            "SELECT e.seq, e.id, e.ticket_id, e.actor, e.kind, e.payload, e.at, e.device, e.format, e.hlc FROM events e ORDER BY {}",
+            super::ORDER
+        ))?;
         let mut rows = read.query([])?;
         let mut copy = tx.prepare(
-            "INSERT INTO events (seq, id, ticket_id, actor, kind, payload, at, device, format) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO events (seq, id, ticket_id, actor, kind, payload, at, device, format, hlc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
         let mut history = Vec::new();
         while let Some(r) = rows.next()? {
-            let (seq, id, ticket_id, actor, kind, payload, at, device, format): (
+            let (seq, id, ticket_id, actor, kind, payload, at, device, format, clock): (
                 i64,
                 String,
                 Option<String>,
@@ -121,12 +124,13 @@ fn replay_to(live: &Connection, target: &Path, with_files: bool) -> Result<Repla
                 i64,
                 String,
                 i64,
-            ) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?);
+                Option<i64>,
+            ) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?);
             let refuse = |message: String| Error::BadEvent { id: id.clone(), kind: kind.clone(), message };
             if format == 0 {
                 // Older history: its tickets exist only once the baseline has run, so it is
                 // copied after everything else.
-                history.push((seq, id, ticket_id, actor, kind, payload, at, device));
+                history.push((seq, id, ticket_id, actor, kind, payload, at, device, clock));
                 continue;
             }
             if format > FORMAT {
@@ -134,11 +138,11 @@ fn replay_to(live: &Connection, target: &Path, with_files: bool) -> Result<Repla
             }
             let change = Change::from_parts(&kind, &payload).map_err(refuse)?;
             apply::apply(&tx, ticket_id.as_deref(), at, &change).map_err(|e| refuse(e.to_string()))?;
-            copy.execute(params![seq, id, ticket_id, actor, kind, payload, at, device, format])?;
+            copy.execute(params![seq, id, ticket_id, actor, kind, payload, at, device, format, clock])?;
             report.applied += 1;
         }
-        for (seq, id, ticket_id, actor, kind, payload, at, device) in history {
-            copy.execute(params![seq, id, ticket_id, actor, kind, payload, at, device, 0])?;
+        for (seq, id, ticket_id, actor, kind, payload, at, device, clock) in history {
+            copy.execute(params![seq, id, ticket_id, actor, kind, payload, at, device, 0, clock])?;
             report.kept += 1;
         }
         drop(copy);

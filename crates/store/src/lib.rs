@@ -2,6 +2,7 @@
 //! not ours or is from a newer Casebook. Everything else reads and writes through `Workspace`.
 
 pub mod attachments;
+pub mod device;
 
 use casebook_core::{Error, Result};
 use rusqlite::OptionalExtension;
@@ -20,6 +21,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/003_rules.sql"),
     include_str!("migrations/004_csat.sql"),
     include_str!("migrations/005_typed_events.sql"),
+    include_str!("migrations/006_event_clock.sql"),
 ];
 
 pub fn migrations() -> Migrations<'static> {
@@ -112,7 +114,7 @@ pub fn open(path: &Path) -> Result<Connection> {
 
 /// Runs a large insert inside one transaction with the secondary indexes of the ticket
 /// tables dropped first (except a ticket's messages, which the writer looks up when a fix is
-/// marked) and rebuilt after (several times faster than maintaining them row
+/// marked, and the events' order, which every new event's clock reads) and rebuilt after (several times faster than maintaining them row
 /// by row), then refreshes the planner's statistics. DDL is transactional in SQLite: a crash
 /// midway leaves the database as it was, indexes included.
 pub fn bulk_load<T>(conn: &mut Connection, load: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
@@ -121,7 +123,7 @@ pub fn bulk_load<T>(conn: &mut Connection, load: impl FnOnce(&rusqlite::Transact
         .prepare(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
              AND tbl_name IN ('tickets', 'messages', 'events', 'ticket_tags', 'sla_pauses')
-             AND name <> 'messages_ticket'",
+             AND name NOT IN ('messages_ticket', 'events_order')",
         )?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
