@@ -55,6 +55,50 @@ fn append(conn: &Connection, ctx: &EventCtx, ticket_id: Option<&str>, change: &C
     Ok(conn.last_insert_rowid())
 }
 
+/// An event as it is stored: what replay copies and what a sync segment carries to another
+/// laptop, byte for byte (the payload stays the JSON text it was written as).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoredEvent {
+    pub id: String,
+    pub ticket_id: Option<String>,
+    pub actor: String,
+    pub kind: String,
+    pub payload: String,
+    pub at: i64,
+    /// The device the change was made on.
+    pub device: String,
+    pub format: i64,
+    pub hlc: i64,
+}
+
+impl StoredEvent {
+    /// The columns `from_row` reads, from `events e`.
+    pub const COLUMNS: &'static str = "e.id, e.ticket_id, e.actor, e.kind, e.payload, e.at, e.device, e.format, coalesce(e.hlc, 0)";
+
+    pub fn from_row(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<StoredEvent> {
+        Ok(StoredEvent {
+            id: r.get(first)?,
+            ticket_id: r.get(first + 1)?,
+            actor: r.get(first + 2)?,
+            kind: r.get(first + 3)?,
+            payload: r.get(first + 4)?,
+            at: r.get(first + 5)?,
+            device: r.get(first + 6)?,
+            format: r.get(first + 7)?,
+            hlc: r.get(first + 8)?,
+        })
+    }
+
+    /// Appends it to the log as it is (`seq` given to keep a copy's numbering).
+    pub fn insert(&self, conn: &Connection, seq: Option<i64>) -> Result<()> {
+        conn.prepare_cached(
+            "INSERT INTO events (seq, id, ticket_id, actor, kind, payload, at, device, format, hlc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?
+        .execute(params![seq, self.id, self.ticket_id, self.actor, self.kind, self.payload, self.at, self.device, self.format, self.hlc])?;
+        Ok(())
+    }
+}
+
 fn row_to_event(row: &rusqlite::Row<'_>) -> rusqlite::Result<Event> {
     let payload: String = row.get(5)?;
     let id: String = row.get(1)?;

@@ -10,10 +10,10 @@
 //! state it had; the older events stay as history (format 0) and are never applied.
 
 use super::apply::{self, DEVICE_COLUMNS, STATE_TABLES};
-use super::{Change, EventCtx, FORMAT};
+use super::{Change, EventCtx, StoredEvent, FORMAT};
 use crate::sla::SlaSettings;
 use crate::{store, Error, Result};
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use serde::Serialize;
 use std::path::Path;
 
@@ -104,48 +104,31 @@ fn replay_to(live: &Connection, target: &Path, with_files: bool) -> Result<Repla
     let result = (|| -> Result<ReplayReport> {
         let tx = out.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut report = ReplayReport { applied: 0, kept: 0, attachments: 0, seconds: 0.0 };
-        let mut read = live.prepare(&format!(
-            "SELECT e.seq, e.id, e.ticket_id, e.actor, e.kind, e.payload, e.at, e.device, e.format, e.hlc FROM events e ORDER BY {}",
-            super::ORDER
-        ))?;
+        let mut read = live.prepare(&format!("SELECT e.seq, {} FROM events e ORDER BY {}", StoredEvent::COLUMNS, super::ORDER))?;
         let mut rows = read.query([])?;
-        let mut copy = tx.prepare(
-            "INSERT INTO events (seq, id, ticket_id, actor, kind, payload, at, device, format, hlc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )?;
         let mut history = Vec::new();
         while let Some(r) = rows.next()? {
-            let (seq, id, ticket_id, actor, kind, payload, at, device, format, clock): (
-                i64,
-                String,
-                Option<String>,
-                String,
-                String,
-                String,
-                i64,
-                String,
-                i64,
-                Option<i64>,
-            ) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?);
-            let refuse = |message: String| Error::BadEvent { id: id.clone(), kind: kind.clone(), message };
-            if format == 0 {
+            let seq: i64 = r.get(0)?;
+            let event = StoredEvent::from_row(r, 1)?;
+            let refuse = |message: String| Error::BadEvent { id: event.id.clone(), kind: event.kind.clone(), message };
+            if event.format == 0 {
                 // Older history: its tickets exist only once the baseline has run, so it is
                 // copied after everything else.
-                history.push((seq, id, ticket_id, actor, kind, payload, at, device, clock));
+                history.push((seq, event));
                 continue;
             }
-            if format > FORMAT {
-                return Err(refuse(format!("format {format} was written by a newer Casebook (this one reads up to {FORMAT})")));
+            if event.format > FORMAT {
+                return Err(refuse(format!("format {} was written by a newer Casebook (this one reads up to {FORMAT})", event.format)));
             }
-            let change = Change::from_parts(&kind, &payload).map_err(refuse)?;
-            apply::apply(&tx, ticket_id.as_deref(), at, &change).map_err(|e| refuse(e.to_string()))?;
-            copy.execute(params![seq, id, ticket_id, actor, kind, payload, at, device, format, clock])?;
+            let change = Change::from_parts(&event.kind, &event.payload).map_err(refuse)?;
+            apply::apply(&tx, event.ticket_id.as_deref(), event.at, &change).map_err(|e| refuse(e.to_string()))?;
+            event.insert(&tx, Some(seq))?;
             report.applied += 1;
         }
-        for (seq, id, ticket_id, actor, kind, payload, at, device, clock) in history {
-            copy.execute(params![seq, id, ticket_id, actor, kind, payload, at, device, 0, clock])?;
+        for (seq, event) in history {
+            event.insert(&tx, Some(seq))?;
             report.kept += 1;
         }
-        drop(copy);
         let sla: SlaSettings = crate::store::get_setting(&tx, "sla")?.unwrap_or_default();
         apply::flush_derived(&tx, &sla)?;
         tx.commit()?;
