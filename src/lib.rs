@@ -6,6 +6,7 @@ pub use casebook_events as events;
 pub use casebook_search as search;
 pub use casebook_store as store;
 pub use casebook_store::attachments;
+pub use casebook_sync as sync;
 
 pub mod alerts;
 pub mod backup;
@@ -21,6 +22,7 @@ pub mod macros;
 pub mod people;
 pub mod rules;
 pub mod stats;
+mod team;
 pub mod tickets;
 pub mod views;
 pub mod workspace;

@@ -19,4 +19,5 @@ mod search;
 mod search_properties;
 mod sla;
 mod stats;
+mod sync;
 mod tickets;

@@ -23,7 +23,7 @@ fn assert_replays(db: &Path) -> ReplayCheck {
 
 /// One step of a history, with indexes that pick among what exists at that moment.
 #[derive(Debug, Clone)]
-enum Op {
+pub(crate) enum Op {
     Create { who: usize, priority: usize, tag: usize },
     Reply(usize),
     Note(usize),
@@ -53,7 +53,7 @@ enum Op {
     Type2(usize, bool),
 }
 
-fn op() -> impl Strategy<Value = Op> {
+pub(crate) fn op() -> impl Strategy<Value = Op> {
     let i = || 0usize..64;
     prop_oneof![
         4 => (i(), i(), i()).prop_map(|(who, priority, tag)| Op::Create { who, priority, tag }),
@@ -124,7 +124,7 @@ fn zendesk_file(dir: &Path, n: usize) -> std::path::PathBuf {
 
 /// Runs one step; refusals (a closed ticket, a move the status machine forbids) are part of
 /// the history too: they must write nothing.
-fn run(e: &mut Env, step: usize, op: &Op) {
+pub(crate) fn run(e: &mut Env, step: usize, op: &Op) {
     let count: i64 = e.ws.connection().query_row("SELECT count(*) FROM tickets", [], |r| r.get(0)).unwrap();
     let pick = |i: usize| (i as i64 % count.max(1)) + 1;
     let ws = &mut e.ws;
@@ -223,7 +223,7 @@ fn run(e: &mut Env, step: usize, op: &Op) {
     };
 }
 
-fn team_workspace() -> Env {
+pub(crate) fn team_workspace() -> Env {
     let mut e = env("2026-03-02T09:00:00Z");
     e.ws.add_team("Technical", None).unwrap();
     e.ws.add_team("Billing", Some("mina@acme.test")).unwrap();
@@ -249,6 +249,9 @@ proptest! {
             run(&mut e, step, op);
         }
         assert_replays(&e.db());
+        // One laptop's history never meets a concurrent change: nothing to report.
+        let conflicts: i64 = e.ws.connection().query_row("SELECT count(*) FROM conflicts", [], |r| r.get(0)).unwrap();
+        prop_assert_eq!(conflicts, 0);
     }
 }
 
@@ -259,7 +262,7 @@ fn a_fresh_workspace_and_a_demo_replay_exactly() {
     casebook::demo::generate(&mut e.ws, casebook::demo::DemoOptions::new(200, 7)).unwrap();
     let c = assert_replays(&e.db());
     assert!(c.replay.applied > 1000, "{:?}", c.replay);
-    assert_eq!(c.tables, 18);
+    assert_eq!(c.tables, 20);
 }
 
 #[test]

@@ -40,6 +40,11 @@ pub enum Error {
     #[error("event {id} ({kind}) cannot be applied: {message}")]
     BadEvent { id: String, kind: String, message: String },
 
+    /// Team sync cannot go on with this shared folder now (unmounted, foreign, newer, a
+    /// cloned writer …); nothing was changed. The reason says what to do.
+    #[error("sync is paused: {reason}")]
+    SyncPaused { reason: String },
+
     #[error("file error: {0}")]
     Io(#[from] std::io::Error),
 
@@ -75,6 +80,7 @@ impl Error {
             Error::SchemaTooNew { .. } => "schema_too_new",
             Error::Conflict(_) => "conflict",
             Error::BadEvent { .. } => "bad_event",
+            Error::SyncPaused { .. } => "sync_paused",
             Error::Io(_) => "io",
             Error::Database(_) | Error::Migration(_) => "database",
             Error::Json(_) => "malformed",

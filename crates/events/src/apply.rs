@@ -36,6 +36,8 @@ pub const STATE_TABLES: &[(&str, &[&str])] = &[
     ("rules", &["id"]),
     ("rule_firings", &["rule_id", "ticket_id"]),
     ("csat", &["ticket_id"]),
+    ("conflicts", &["event_id"]),
+    ("entity_aliases", &["kind", "id"]),
 ];
 
 /// Columns of state tables that are this device's own: `tickets.sla_alert_at` is how far this
@@ -64,9 +66,17 @@ fn mark_dirty(conn: &Connection, ticket_id: &str) -> Result<()> {
     Ok(())
 }
 
+/// Which event is being applied: what a conflict record names.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    pub event_id: &'a str,
+    pub device: &'a str,
+    pub actor: &'a str,
+}
+
 /// Writes `change` (an event at `at`, in ms) into the state tables.
-pub fn apply(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Change) -> Result<()> {
-    match apply_inner(conn, ticket_id, at, change) {
+pub fn apply(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Change, origin: Origin<'_>) -> Result<()> {
+    match apply_inner(conn, ticket_id, at, change, origin) {
         Err(Error::Database(rusqlite::Error::SqliteFailure(e, text))) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
             Err(bad(explain_constraint(conn, ticket_id, change, text.as_deref().unwrap_or("a constraint failed"))))
         }
@@ -74,7 +84,7 @@ pub fn apply(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Chang
     }
 }
 
-fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Change) -> Result<()> {
+fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Change, origin: Origin<'_>) -> Result<()> {
     // Whether the statements below already moved `updated_at`, and whether they changed a
     // fact the SLA instants are computed from (so the ticket needs them recomputed).
     let mut touched = false;
@@ -115,19 +125,36 @@ fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Cha
             one(conn.execute("UPDATE teams SET backup_agent = ?2 WHERE id = ?1", params![id, backup_agent_id])?, &format!("id: the team {id}"))?
         }
         Change::OrganisationAdded { id, name } => {
-            conn.execute("INSERT INTO organisations (id, name) VALUES (?1, ?2)", params![id, name])?;
+            let taken: Option<String> = conn.query_row("SELECT id FROM organisations WHERE name = ?1", [name], |r| r.get(0)).optional()?;
+            match taken {
+                Some(existing) if existing != *id => alias(conn, "organisation", id, &existing)?,
+                _ => {
+                    conn.execute("INSERT INTO organisations (id, name) VALUES (?1, ?2)", params![id, name])?;
+                }
+            }
         }
         Change::CustomerAdded { id, name, email, organisation_id, tier, created_at } => {
-            conn.prepare_cached("INSERT INTO customers (id, name, email, organisation_id, tier, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
-                .execute(params![id, name, email, organisation_id, tier.as_str(), created_at])?;
+            let taken: Option<String> =
+                conn.prepare_cached("SELECT id FROM customers WHERE email = ?1")?.query_row([email], |r| r.get(0)).optional()?;
+            match taken {
+                Some(existing) if existing != *id => alias(conn, "customer", id, &existing)?,
+                _ => {
+                    let org = same_as_opt(conn, "organisation", organisation_id.as_deref())?;
+                    conn.prepare_cached(
+                        "INSERT INTO customers (id, name, email, organisation_id, tier, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    )?
+                    .execute(params![id, name, email, org, tier.as_str(), created_at])?;
+                }
+            }
         }
-        Change::CustomerUpdated { id, name, organisation_id, tier } => one(
-            conn.execute(
-                "UPDATE customers SET name = ?2, organisation_id = ?3, tier = ?4 WHERE id = ?1",
-                params![id, name, organisation_id, tier.as_str()],
-            )?,
-            &format!("id: the customer {id}"),
-        )?,
+        Change::CustomerUpdated { id, name, organisation_id, tier } => {
+            let id = same_as(conn, "customer", id)?;
+            let org = same_as_opt(conn, "organisation", organisation_id.as_deref())?;
+            one(
+                conn.execute("UPDATE customers SET name = ?2, organisation_id = ?3, tier = ?4 WHERE id = ?1", params![id, name, org, tier.as_str()])?,
+                &format!("id: the customer {id}"),
+            )?
+        }
 
         Change::TicketCreated {
             id, number, subject, description, ticket_type, priority, requester_id, assignee_id, team_id, channel, tags, ..
@@ -135,6 +162,16 @@ fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Cha
             if ticket_id != Some(id.as_str()) {
                 return Err(bad("id: the ticket created is not the ticket the event is stored with"));
             }
+            let requester_id = same_as(conn, "customer", requester_id)?;
+            // Another laptop's ticket, earlier in the log, took this number while the two were
+            // apart: this one takes the next free number, and the conflict says so.
+            let taken = conn.prepare_cached("SELECT 1 FROM tickets WHERE number = ?1")?.query_row([number], |_| Ok(())).optional()?.is_some();
+            let wanted = *number;
+            let number = if taken {
+                conn.prepare_cached("SELECT coalesce(max(number), 0) + 1 FROM tickets")?.query_row([], |r| r.get::<_, i64>(0))?
+            } else {
+                wanted
+            };
             conn.prepare_cached(
                 "INSERT INTO tickets (id, number, subject, description, type, priority, status, requester_id, assignee_id, team_id, channel,
                                       created_at, updated_at, sla_cycle_start, status_changed_at)
@@ -154,6 +191,9 @@ fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Cha
                 at
             ])?;
             set_tags(conn, id, tags)?;
+            if number != wanted {
+                conflict(conn, origin, id, "number", "number", &number.to_string(), &wanted.to_string(), at)?;
+            }
             touched = true;
             sla_facts_changed = true;
         }
@@ -162,7 +202,15 @@ fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Cha
             conn.prepare_cached(
                 "INSERT INTO messages (id, ticket_id, kind, author_agent, author_customer, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
-            .execute(params![id, t, kind.as_str(), author_agent_id, author_customer_id, body, at])?;
+            .execute(params![
+                id,
+                t,
+                kind.as_str(),
+                author_agent_id,
+                same_as_opt(conn, "customer", author_customer_id.as_deref())?,
+                body,
+                at
+            ])?;
             for a in attachments {
                 conn.prepare_cached("INSERT INTO attachments (id, message_id, filename, sha256, size, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
                     .execute(params![a.id, id, a.filename, a.sha256, a.size, at])?;
@@ -192,8 +240,21 @@ fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Cha
             one(n as usize, &format!("message_id: the message {message_id} on this ticket"))?;
             conn.execute("UPDATE messages SET is_solution = (id = ?2) WHERE ticket_id = ?1", params![t, message_id])?;
         }
-        Change::StatusChanged { to, resolution, resolved_at, closed_at, new_cycle, pause_ends, pause_starts, .. } => {
+        Change::StatusChanged { from, to, resolution, resolved_at, closed_at, new_cycle, pause_ends, pause_starts } => {
             let t = need_ticket(ticket_id)?;
+            // The status this move was decided from is not the ticket's any more: another
+            // laptop moved it meanwhile. Closed stays final; any other move stands (the later
+            // one in the log's order), and either way the conflict is kept.
+            let current = status_of(conn, t)?;
+            if current != *from {
+                let lost = serde_json::to_string(to)?;
+                let kept = serde_json::to_string(&current)?;
+                if current == Status::Closed {
+                    conflict(conn, origin, t, "status", "status", &kept, &lost, at)?;
+                    return Ok(());
+                }
+                conflict(conn, origin, t, "status", "status", &lost, &kept, at)?;
+            }
             if *pause_ends {
                 conn.prepare_cached("UPDATE sla_pauses SET ended_at = ?2 WHERE ticket_id = ?1 AND ended_at IS NULL")?.execute(params![t, at])?;
             }
@@ -214,6 +275,7 @@ fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Cha
         }
         Change::FieldChanged(fc) => {
             let t = need_ticket(ticket_id)?;
+            field_conflict(conn, t, fc, origin, at)?;
             let n = match fc {
                 FieldChange::Priority { to, .. } => {
                     sla_facts_changed = true;
@@ -222,9 +284,18 @@ fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Cha
                 FieldChange::Type { to, .. } => conn.execute("UPDATE tickets SET type = ?2 WHERE id = ?1", params![t, to])?,
                 FieldChange::Assignee { to, .. } => conn.execute("UPDATE tickets SET assignee_id = ?2 WHERE id = ?1", params![t, to])?,
                 FieldChange::Team { to, .. } => conn.execute("UPDATE tickets SET team_id = ?2 WHERE id = ?1", params![t, to])?,
-                FieldChange::Tags { to, .. } => {
-                    set_tags(conn, t, to)?;
-                    1
+                // Tags merge: what this change added and removed, applied to the tags as they are
+                // (so two laptops tagging one ticket while apart keep both tags).
+                FieldChange::Tags { from, to } => {
+                    let mut remove = conn.prepare_cached("DELETE FROM ticket_tags WHERE ticket_id = ?1 AND tag = ?2")?;
+                    for tag in from.iter().filter(|t| !to.contains(t)) {
+                        remove.execute(params![t, tag])?;
+                    }
+                    let mut add = conn.prepare_cached("INSERT OR IGNORE INTO ticket_tags (ticket_id, tag) VALUES (?1, ?2)")?;
+                    for tag in to.iter().filter(|t| !from.contains(t)) {
+                        add.execute(params![t, tag])?;
+                    }
+                    conn.prepare_cached("SELECT count(*) FROM tickets WHERE id = ?1")?.query_row([t], |r| r.get::<_, i64>(0))? as usize
                 }
             };
             one(n, &format!("ticket_id: the ticket {t}"))?;
@@ -232,6 +303,16 @@ fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Cha
         Change::Merged { duplicate_id, original_id, repointed, .. } => {
             if ticket_id != Some(duplicate_id.as_str()) {
                 return Err(bad("duplicate_id: the merged ticket is not the ticket the event is stored with"));
+            }
+            // Two laptops that merged two tickets into each other while apart: the first merge
+            // in the log's order stands, the other one is kept as a conflict.
+            let original_of_original: Option<Option<String>> =
+                conn.query_row("SELECT duplicate_of FROM tickets WHERE id = ?1", [original_id], |r| r.get(0)).optional()?;
+            if let Some(Some(o)) = &original_of_original {
+                if o == duplicate_id {
+                    conflict(conn, origin, duplicate_id, "merge", "duplicate_of", "null", &serde_json::to_string(original_id)?, at)?;
+                    return Ok(());
+                }
             }
             one(conn.execute("UPDATE tickets SET duplicate_of = ?2 WHERE id = ?1", params![duplicate_id, original_id])?, "duplicate_id: the ticket")?;
             for r in repointed {
@@ -261,19 +342,40 @@ fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Cha
         }
 
         Change::MacroSaved { id, name, body } => {
+            // Two laptops that made a macro of the same name while apart made one macro.
+            let taken: Option<String> = conn.query_row("SELECT id FROM macros WHERE name = ?1", [name], |r| r.get(0)).optional()?;
+            let id = match taken {
+                Some(existing) if existing != same_as(conn, "macro", id)? => {
+                    alias(conn, "macro", id, &existing)?;
+                    existing
+                }
+                _ => same_as(conn, "macro", id)?,
+            };
             conn.execute(
                 "INSERT INTO macros (id, name, body) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO UPDATE SET name = excluded.name, body = excluded.body",
                 params![id, name, body],
             )?;
         }
         Change::ViewSaved { id, name, owner_id, query } => {
+            let taken: Option<String> =
+                conn.query_row("SELECT id FROM saved_views WHERE name = ?1 AND owner_id IS ?2", params![name, owner_id], |r| r.get(0)).optional()?;
+            let id = match taken {
+                Some(existing) if existing != same_as(conn, "view", id)? => {
+                    alias(conn, "view", id, &existing)?;
+                    existing
+                }
+                _ => same_as(conn, "view", id)?,
+            };
             conn.execute(
                 "INSERT INTO saved_views (id, name, owner_id, query) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (id) DO UPDATE SET name = excluded.name, owner_id = excluded.owner_id, query = excluded.query",
                 params![id, name, owner_id, query.to_string()],
             )?;
         }
-        Change::ViewDeleted { id } => one(conn.execute("DELETE FROM saved_views WHERE id = ?1", [id])?, &format!("id: the view {id}"))?,
+        // Deleted on two laptops while apart: gone either way.
+        Change::ViewDeleted { id } => {
+            conn.execute("DELETE FROM saved_views WHERE id = ?1", [same_as(conn, "view", id)?])?;
+        }
         Change::RuleSaved { id, name, kind, enabled, builtin, definition } => {
             conn.execute(
                 "INSERT INTO rules (id, name, kind, enabled, position, builtin, definition)
@@ -365,6 +467,76 @@ fn explain_constraint(conn: &Connection, ticket_id: Option<&str>, change: &Chang
         }
     }
     format!("it does not fit what is already there ({sqlite_says})")
+}
+
+/// The id an entity goes by: itself, or the one it was found to be the same as.
+fn same_as(conn: &Connection, kind: &str, id: &str) -> Result<String> {
+    let other: Option<String> =
+        conn.prepare_cached("SELECT same_as FROM entity_aliases WHERE kind = ?1 AND id = ?2")?.query_row([kind, id], |r| r.get(0)).optional()?;
+    Ok(other.unwrap_or_else(|| id.to_string()))
+}
+
+fn same_as_opt(conn: &Connection, kind: &str, id: Option<&str>) -> Result<Option<String>> {
+    id.map(|id| same_as(conn, kind, id)).transpose()
+}
+
+fn alias(conn: &Connection, kind: &str, id: &str, same_as: &str) -> Result<()> {
+    conn.execute("INSERT OR IGNORE INTO entity_aliases (kind, id, same_as) VALUES (?1, ?2, ?3)", params![kind, id, same_as])?;
+    Ok(())
+}
+
+fn status_of(conn: &Connection, ticket_id: &str) -> Result<Status> {
+    let s: Option<String> = conn.prepare_cached("SELECT status FROM tickets WHERE id = ?1")?.query_row([ticket_id], |r| r.get(0)).optional()?;
+    let s = s.ok_or_else(|| bad(format!("ticket_id: the ticket {ticket_id} does not exist")))?;
+    Status::parse(&s)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn conflict(conn: &Connection, origin: Origin<'_>, ticket_id: &str, kind: &str, field: &str, kept: &str, lost: &str, at: i64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO conflicts (event_id, ticket_id, kind, field, kept, lost, device, actor, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![origin.event_id, ticket_id, kind, field, kept, lost, origin.device, origin.actor, at])?;
+    Ok(())
+}
+
+/// A field set from a value it no longer has: another laptop set it meanwhile. The change
+/// still stands (it is the later one in the log's order); the value it replaced is kept as
+/// the conflict's loser.
+fn field_conflict(conn: &Connection, ticket_id: &str, fc: &FieldChange, origin: Origin<'_>, at: i64) -> Result<()> {
+    let column = match fc {
+        FieldChange::Priority { .. } => "priority",
+        FieldChange::Type { .. } => "type",
+        FieldChange::Assignee { .. } => "assignee_id",
+        FieldChange::Team { .. } => "team_id",
+        FieldChange::Tags { .. } => return Ok(()),
+    };
+    let current: Option<rusqlite::types::Value> =
+        conn.prepare_cached(&format!("SELECT {column} FROM tickets WHERE id = ?1"))?.query_row([ticket_id], |r| r.get(0)).optional()?;
+    let Some(current) = current else { return Ok(()) };
+    use rusqlite::types::Value as V;
+    let (field, now, from, to) = match (fc, current) {
+        (FieldChange::Priority { from, to }, V::Integer(rank)) => {
+            let now = Priority::from_rank(rank);
+            ("priority", serde_json::to_string(&now)?, serde_json::to_string(from)?, serde_json::to_string(to)?)
+        }
+        (FieldChange::Type { from, to }, V::Text(now)) => {
+            ("type", serde_json::to_string(&now)?, serde_json::to_string(from)?, serde_json::to_string(to)?)
+        }
+        (FieldChange::Assignee { from, to }, now) | (FieldChange::Team { from, to }, now) => {
+            let now = match now {
+                V::Text(t) => Some(t),
+                _ => None,
+            };
+            let field = if matches!(fc, FieldChange::Assignee { .. }) { "assignee" } else { "team" };
+            (field, serde_json::to_string(&now)?, serde_json::to_string(from)?, serde_json::to_string(to)?)
+        }
+        _ => return Ok(()),
+    };
+    if now != from && now != to {
+        conflict(conn, origin, ticket_id, "field", field, &to, &now, at)?;
+    }
+    Ok(())
 }
 
 fn put_setting(conn: &Connection, key: &str, json: &str) -> Result<()> {

@@ -5,6 +5,7 @@
 //! alone and proves that it can.
 
 mod apply;
+pub mod fold;
 pub mod hlc;
 pub mod replay;
 mod vocabulary;
@@ -39,19 +40,20 @@ impl EventCtx {
 /// Applies one change and appends its event, in the caller's transaction; returns the event's
 /// sequence number. The change is applied first, so the event can name the ticket it creates.
 pub fn record(conn: &Connection, ctx: &EventCtx, ticket_id: Option<&str>, change: Change) -> Result<i64> {
-    apply::apply(conn, ticket_id, to_ms(ctx.at), &change)?;
-    append(conn, ctx, ticket_id, &change)
+    let id = Uuid::now_v7().to_string();
+    apply::apply(conn, ticket_id, to_ms(ctx.at), &change, apply::Origin { event_id: &id, device: &ctx.device, actor: &ctx.actor })?;
+    append(conn, &id, ctx, ticket_id, &change)
 }
 
 /// Appends an event without applying it: only for a baseline of state that is already there.
-fn append(conn: &Connection, ctx: &EventCtx, ticket_id: Option<&str>, change: &Change) -> Result<i64> {
+fn append(conn: &Connection, id: &str, ctx: &EventCtx, ticket_id: Option<&str>, change: &Change) -> Result<i64> {
     let (kind, payload) = change.to_parts()?;
     let at = to_ms(ctx.at);
     let clock = hlc::next(conn, at)?;
     let mut stmt = conn.prepare_cached(
         "INSERT INTO events (id, ticket_id, actor, kind, payload, at, device, format, hlc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
-    stmt.execute(params![Uuid::now_v7().to_string(), ticket_id, ctx.actor, kind, payload, at, ctx.device, FORMAT, clock])?;
+    stmt.execute(params![id, ticket_id, ctx.actor, kind, payload, at, ctx.device, FORMAT, clock])?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -72,6 +74,10 @@ pub struct StoredEvent {
 }
 
 impl StoredEvent {
+    pub fn origin(&self) -> apply::Origin<'_> {
+        apply::Origin { event_id: &self.id, device: &self.device, actor: &self.actor }
+    }
+
     /// The columns `from_row` reads, from `events e`.
     pub const COLUMNS: &'static str = "e.id, e.ticket_id, e.actor, e.kind, e.payload, e.at, e.device, e.format, coalesce(e.hlc, 0)";
 

@@ -85,7 +85,7 @@ pub fn baseline_if_needed(conn: &Connection, ctx: &EventCtx) -> Result<u64> {
                 };
                 row.insert(name.clone(), v);
             }
-            super::append(conn, ctx, None, &Change::Baseline { table: table.to_string(), row })?;
+            super::append(conn, &uuid::Uuid::now_v7().to_string(), ctx, None, &Change::Baseline { table: table.to_string(), row })?;
             n += 1;
         }
     }
@@ -121,7 +121,7 @@ fn replay_to(live: &Connection, target: &Path, with_files: bool) -> Result<Repla
                 return Err(refuse(format!("format {} was written by a newer Casebook (this one reads up to {FORMAT})", event.format)));
             }
             let change = Change::from_parts(&event.kind, &event.payload).map_err(refuse)?;
-            apply::apply(&tx, event.ticket_id.as_deref(), event.at, &change).map_err(|e| refuse(e.to_string()))?;
+            apply::apply(&tx, event.ticket_id.as_deref(), event.at, &change, event.origin()).map_err(|e| refuse(e.to_string()))?;
             event.insert(&tx, Some(seq))?;
             report.applied += 1;
         }
@@ -183,19 +183,62 @@ pub fn check(live_path: &Path) -> Result<ReplayCheck> {
     result
 }
 
+/// The columns of a state table that replay rebuilds (all but this device's own), in order.
+fn state_columns(conn: &Connection, table: &str) -> Result<Vec<String>> {
+    Ok(conn
+        .prepare(&format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid"))?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?
+        .into_iter()
+        .filter(|c| !DEVICE_COLUMNS.contains(&(table, c.as_str())))
+        .collect())
+}
+
+/// A digest of the whole state (every state table in key order, this device's own columns
+/// left out): two laptops that applied the same events have the same digest.
+pub fn digest(conn: &Connection) -> Result<String> {
+    use rusqlite::types::ValueRef;
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for (table, keys) in STATE_TABLES {
+        let cols = state_columns(conn, table)?;
+        let list = cols.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
+        let order = keys.iter().map(|k| format!("\"{k}\" COLLATE BINARY")).collect::<Vec<_>>().join(", ");
+        h.update(table.as_bytes());
+        let mut stmt = conn.prepare(&format!("SELECT {list} FROM \"{table}\" ORDER BY {order}"))?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            for i in 0..cols.len() {
+                // Each value with its type and length, so that no two rows hash alike.
+                match r.get_ref(i)? {
+                    ValueRef::Null => h.update([0u8]),
+                    ValueRef::Integer(v) => {
+                        h.update([1u8]);
+                        h.update(v.to_le_bytes());
+                    }
+                    ValueRef::Real(v) => {
+                        h.update([2u8]);
+                        h.update(v.to_le_bytes());
+                    }
+                    ValueRef::Text(t) | ValueRef::Blob(t) => {
+                        h.update([3u8]);
+                        h.update((t.len() as u64).to_le_bytes());
+                        h.update(t);
+                    }
+                }
+            }
+        }
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
 fn compare(live: &Connection, replayed: &Path, replay: ReplayReport) -> Result<ReplayCheck> {
     use rusqlite::types::Value;
     use std::cmp::Ordering;
     let other = Connection::open_with_flags(replayed, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     let mut check = ReplayCheck { replay, tables: 0, rows: 0, rows_differing: 0, differences: vec![] };
     for (table, keys) in STATE_TABLES {
-        let cols: Vec<String> = live
-            .prepare(&format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid"))?
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<String>>>()?
-            .into_iter()
-            .filter(|c| !DEVICE_COLUMNS.contains(&(*table, c.as_str())))
-            .collect();
+        let cols = state_columns(live, table)?;
         // The key first, then the other columns; both sides in the same (byte) order.
         let key_idx: Vec<usize> = keys.iter().map(|k| cols.iter().position(|c| c == k).expect("a key is a column")).collect();
         let list = cols.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");

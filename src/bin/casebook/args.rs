@@ -254,6 +254,12 @@ pub(crate) enum Command {
     ImportZendesk { file: PathBuf },
     /// Export the whole workspace, losslessly: FILE (JSON) and FILE's stem + .attachments/ beside it.
     Export { file: PathBuf },
+    /// Team sync through a shared folder (Syncthing, a network share): with no subcommand,
+    /// one publish and ingest pass.
+    Sync {
+        #[command(subcommand)]
+        action: Option<SyncCmd>,
+    },
     /// Measure performance on generated data and print a table.
     Bench {
         #[command(subcommand)]
@@ -459,4 +465,21 @@ pub(crate) enum BenchWhat {
         #[arg(long, default_value_t = 100_000)]
         tickets: usize,
     },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum SyncCmd {
+    /// Publish this workspace into FOLDER (empty, or new), which the team's laptops share.
+    Init {
+        folder: PathBuf,
+    },
+    /// Make a new workspace at --db from the share in FOLDER, acting as --as EMAIL.
+    Join {
+        folder: PathBuf,
+    },
+    /// Every laptop of the share: its agent, when it was last seen, how far behind this one is.
+    Status,
+    /// Stop publishing and ingesting on this laptop until `sync resume`.
+    Pause,
+    Resume,
 }

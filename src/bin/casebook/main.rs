@@ -11,6 +11,7 @@ mod search;
 mod settings;
 mod shared;
 mod stats;
+mod team;
 mod tickets;
 
 use args::{Cli, Command};
@@ -90,6 +91,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         | Command::ImportCsv { .. }
         | Command::ImportZendesk { .. }
         | Command::Export { .. }) => data::run(&cx, c),
+        c @ Command::Sync { .. } => team::run(&cx, c),
         c @ Command::Bench { .. } => bench::run(&cx, c),
     }
 }

@@ -1,0 +1,112 @@
+//! Folding in events made on other laptops (team sync). The state is the fold of every event
+//! in the log's order, (clock, device, id), whichever laptop made it and whenever it arrived:
+//! so laptops that hold the same events hold the same state. An event that sorts after
+//! everything already applied is simply applied (the common case: a colleague's new work);
+//! one that sorts before something already applied (work done while two laptops were apart)
+//! makes the state be folded again from the log (`refold`). Rules and alerts never run here:
+//! they ran on the laptop where the change was made, and their actions are events too.
+
+use super::apply::{self, STATE_TABLES};
+use super::{hlc, Change, StoredEvent, FORMAT};
+use crate::sla::SlaSettings;
+use crate::{Error, Result};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Folded {
+    /// Events new to this workspace.
+    pub new: u64,
+    /// Events it already had (delivered twice, or its own coming back).
+    pub duplicates: u64,
+    /// Whether a late event made the whole state be folded again.
+    pub refolded: bool,
+}
+
+fn refuse(e: &StoredEvent, message: String) -> Error {
+    Error::BadEvent { id: e.id.clone(), kind: e.kind.clone(), message }
+}
+
+/// The change an event carries, or why it cannot be applied here.
+pub fn decode(e: &StoredEvent) -> Result<Option<Change>> {
+    if e.format == 0 {
+        return Ok(None);
+    }
+    if e.format > FORMAT {
+        return Err(refuse(e, format!("format {} was written by a newer Casebook (this one reads up to {FORMAT})", e.format)));
+    }
+    Change::from_parts(&e.kind, &e.payload).map(Some).map_err(|m| refuse(e, m))
+}
+
+/// Adds `events` (received from the share folder of `received_from`) to the log and the state,
+/// in the caller's transaction. All or nothing: an event that cannot be applied refuses them
+/// all. The caller commits with `commit` (derived columns).
+pub fn ingest(conn: &Connection, events: &[StoredEvent], received_from: &str) -> Result<Folded> {
+    // History kept from before typed events names tickets its batch creates later.
+    conn.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+    let mut report = Folded::default();
+    let applied_up_to = hlc::last(conn)?;
+    let mut fresh: Vec<(&StoredEvent, Option<Change>)> = Vec::new();
+    let mut known = conn.prepare_cached("SELECT 1 FROM events WHERE id = ?1")?;
+    for e in events {
+        if known.query_row([&e.id], |_| Ok(())).optional()?.is_some() || fresh.iter().any(|(f, _)| f.id == e.id) {
+            report.duplicates += 1;
+            continue;
+        }
+        fresh.push((e, decode(e)?));
+    }
+    drop(known);
+    fresh.sort_by(|(a, _), (b, _)| (a.hlc, &a.device, &a.id).cmp(&(b.hlc, &b.device, &b.id)));
+    let in_order = fresh.first().is_none_or(|(e, _)| e.hlc > applied_up_to);
+    for (e, _) in &fresh {
+        e.insert(conn, None)?;
+        conn.prepare_cached("UPDATE events SET received_from = ?2 WHERE id = ?1")?.execute(params![e.id, received_from])?;
+    }
+    report.new = fresh.len() as u64;
+    if in_order {
+        for (e, change) in &fresh {
+            if let Some(change) = change {
+                apply::apply(conn, e.ticket_id.as_deref(), e.at, change, e.origin()).map_err(|x| refuse(e, x.to_string()))?;
+            }
+        }
+    } else {
+        refold(conn)?;
+        report.refolded = true;
+    }
+    Ok(report)
+}
+
+/// Folds the whole state again from the log, in the caller's transaction: every state table
+/// emptied and every typed event applied in the log's order. This device's own columns (how
+/// far its SLA alert scan has got) are kept for the tickets whose SLA instants did not move.
+pub fn refold(conn: &Connection) -> Result<u64> {
+    conn.execute_batch(
+        "PRAGMA defer_foreign_keys = ON;
+         DROP TABLE IF EXISTS temp.refold_keep;
+         CREATE TEMP TABLE refold_keep AS SELECT id, sla_attention_at, sla_alert_at FROM tickets;",
+    )?;
+    for (table, _) in STATE_TABLES.iter().rev() {
+        conn.execute(&format!("DELETE FROM \"{table}\""), [])?;
+    }
+    conn.execute("DELETE FROM temp.derived_pending", [])?;
+    let mut applied = 0;
+    {
+        let mut read = conn.prepare(&format!("SELECT {} FROM events e WHERE e.format > 0 ORDER BY {}", StoredEvent::COLUMNS, super::ORDER))?;
+        let mut rows = read.query([])?;
+        while let Some(r) = rows.next()? {
+            let e = StoredEvent::from_row(r, 0)?;
+            if let Some(change) = decode(&e)? {
+                apply::apply(conn, e.ticket_id.as_deref(), e.at, &change, e.origin()).map_err(|x| refuse(&e, x.to_string()))?;
+                applied += 1;
+            }
+        }
+    }
+    let sla: SlaSettings = crate::store::get_setting(conn, "sla")?.unwrap_or_default();
+    apply::flush_derived(conn, &sla)?;
+    conn.execute_batch(
+        "UPDATE tickets SET sla_alert_at = k.sla_alert_at FROM temp.refold_keep k
+          WHERE k.id = tickets.id AND k.sla_attention_at IS tickets.sla_attention_at;
+         DROP TABLE temp.refold_keep;",
+    )?;
+    Ok(applied)
+}

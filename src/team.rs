@@ -1,0 +1,83 @@
+//! Team sync from the workspace's side (the mechanics are `casebook_sync`): which device and
+//! agent this laptop is, and what the workspace must reload after other laptops' events
+//! have changed its settings and rules.
+
+use crate::clock::{to_ms, Clock};
+use crate::sync::{self, Device, PassReport, ShareInfo, SyncStatus};
+use crate::{store, Error, Result, Workspace};
+use std::path::Path;
+use std::sync::Arc;
+
+impl Workspace {
+    fn sync_device(&self) -> Device {
+        Device { id: self.device.device_id.clone(), name: self.device.name.clone(), agent: self.acting.as_ref().map(|a| a.email.clone()) }
+    }
+
+    /// Publishes this workspace into an empty folder that the team's laptops share.
+    pub fn sync_init(&mut self, folder: &Path) -> Result<PassReport> {
+        let (device, data_dir, now) = (self.sync_device(), self.data_dir(), to_ms(self.now()));
+        let report = sync::init(&mut self.conn, folder, &device, &data_dir, now)?;
+        self.after_sync(&report)?;
+        Ok(report)
+    }
+
+    /// One publish and ingest pass through the shared folder.
+    pub fn sync_pass(&mut self) -> Result<PassReport> {
+        let (device, data_dir, now) = (self.sync_device(), self.data_dir(), to_ms(self.now()));
+        let report = sync::pass(&mut self.conn, &device, &data_dir, now)?;
+        self.after_sync(&report)?;
+        Ok(report)
+    }
+
+    pub fn sync_status(&self) -> Result<SyncStatus> {
+        sync::status(&self.conn, &self.sync_device())
+    }
+
+    pub fn set_sync_paused(&mut self, paused: bool) -> Result<()> {
+        sync::set_paused(&self.conn, paused)
+    }
+
+    /// Other laptops' events may have changed the settings and rules this workspace keeps
+    /// compiled in memory.
+    fn after_sync(&mut self, report: &PassReport) -> Result<()> {
+        if report.changed_state() {
+            self.sla = store::get_setting(&self.conn, "sla")?.unwrap_or_default();
+            let settings = Workspace::load_alert_settings(&self.conn)?;
+            self.keywords = Arc::new(crate::alerts::KeywordMatcher::new(&settings.keywords));
+            self.alert_settings = Arc::new(settings);
+            self.rules = Arc::new(crate::rules::load_book(&self.conn)?);
+            self.rebuild_hooks();
+            if let Some(email) = self.acting.as_ref().map(|a| a.email.clone()) {
+                self.acting = self.agent_by_email(&email).ok();
+            }
+        }
+        Ok(())
+    }
+
+    /// A new laptop joins a shared workspace: a new database at `db` with everything the
+    /// share holds, acting as the agent `as_email` (who must be an agent of it).
+    pub fn join(db: &Path, folder: &Path, clock: Arc<dyn Clock>, as_email: &str) -> Result<(Workspace, ShareInfo, PassReport)> {
+        let conn = store::create(db)?;
+        let result = (|| -> Result<(Workspace, ShareInfo, PassReport)> {
+            let mut conn = conn;
+            let identity = store::device::device_identity(db)?;
+            let device = Device { id: identity.device_id, name: identity.name, agent: Some(as_email.to_string()) };
+            let data_dir = db.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
+            let (info, report) = sync::join(&mut conn, folder, &device, &data_dir, to_ms(clock.now()))?;
+            drop(conn);
+            let mut ws = Workspace::open(db, clock)?;
+            ws.act_as(as_email).map_err(|_| {
+                Error::validation(
+                    "as",
+                    format!("{as_email} is not an agent of \"{}\": an admin adds them on a laptop that has joined, then try again", info.name),
+                )
+            })?;
+            Ok((ws, info, report))
+        })();
+        if result.is_err() {
+            store::remove_database_files(db);
+            let _ = std::fs::remove_file(store::device::identity_path(db));
+        }
+        result
+    }
+}
