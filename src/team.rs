@@ -60,10 +60,8 @@ impl Workspace {
         let conn = store::create(db)?;
         let result = (|| -> Result<(Workspace, ShareInfo, PassReport)> {
             let mut conn = conn;
-            let identity = store::device::device_identity(db)?;
-            let device = Device { id: identity.device_id, name: identity.name, agent: Some(as_email.to_string()) };
             let data_dir = db.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
-            let (info, report) = sync::join(&mut conn, folder, &device, &data_dir, to_ms(clock.now()))?;
+            let (info, joined) = sync::join(&mut conn, folder, &data_dir)?;
             drop(conn);
             let mut ws = Workspace::open(db, clock)?;
             ws.act_as(as_email).map_err(|_| {
@@ -72,6 +70,14 @@ impl Workspace {
                     format!("{as_email} is not an agent of \"{}\": an admin adds them on a laptop that has joined, then try again", info.name),
                 )
             })?;
+            // Announces this laptop to the others (its manifest) and publishes what opening
+            // the workspace may have added.
+            let mut report = ws.sync_pass()?;
+            report.ingested_events += joined.ingested_events;
+            report.ingested_segments += joined.ingested_segments;
+            report.files_copied += joined.files_copied;
+            report.waiting.extend(joined.waiting);
+            report.warnings.extend(joined.warnings);
             Ok((ws, info, report))
         })();
         if result.is_err() {

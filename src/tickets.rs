@@ -26,6 +26,8 @@ pub struct TicketDetail {
     pub sla: SlaStatus,
     /// Newest first: which SLA thresholds it crossed, which keywords its customer wrote.
     pub alerts: Vec<crate::alerts::Alert>,
+    /// Newest first: concurrent changes from other laptops and what merging them decided.
+    pub conflicts: Vec<crate::model::Conflict>,
 }
 
 /// A field that `set_field` can change.
@@ -425,6 +427,7 @@ impl Workspace {
             links: load_links(&self.conn, &id)?,
             sla: sla::status_at(&self.sla, &sla_facts(&self.conn, &id)?, self.now()),
             alerts: self.alerts(&crate::alerts::AlertQuery { ticket_number: Some(number), ..Default::default() })?,
+            conflicts: self.conflicts(Some(number))?,
             ticket,
         })
     }

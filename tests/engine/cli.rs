@@ -403,3 +403,38 @@ fn a_json_import_brings_solved_tickets_with_their_fix() {
     let fix = shown["messages"].as_array().unwrap().iter().find(|m| m["is_solution"] == true).expect("the fix is marked");
     assert_eq!((fix["body"].as_str(), fix["author_email"].as_str()), (Some("Raise the keepalive to 25 s"), Some("mina@acme.test")));
 }
+
+#[test]
+fn two_laptops_sync_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, share) = (dir.path().join("a/ws.db"), dir.path().join("b/ws.db"), dir.path().join("share"));
+    std::fs::create_dir_all(&share).unwrap();
+    ok_json(&a, &["init", "--name", "Mina Park", "--email", "mina@acme.test"]);
+    fails(&a, &["sync"], "sync is not set up");
+    let init = ok_json(&a, &["sync", "init", share.to_str().unwrap()]);
+    assert!(init["published_events"].as_u64().unwrap() > 5);
+    fails(&b, &["sync", "join", share.to_str().unwrap()], "say who you are");
+    fails(&b, &["sync", "join", share.to_str().unwrap(), "--as", "nobody@acme.test"], "is not an agent");
+    assert!(!b.exists(), "a refused join leaves no database behind");
+    let joined = ok_json(&b, &["sync", "join", share.to_str().unwrap(), "--as", "mina@acme.test"]);
+    assert_eq!(joined["workspace"]["workspace_id"], init_workspace_id(&a));
+    ok_json(&b, &["new", "--subject", "From the second laptop", "--body", "Hello", "--requester", "kim@acme.kr"]);
+    ok_json(&b, &["sync"]);
+    let pass = ok_json(&a, &["sync"]);
+    assert_eq!(pass["ingested_segments"], 1);
+    assert_eq!(ok_json(&a, &["show", "1"])["ticket"]["subject"], "From the second laptop");
+    let status = ok_json(&a, &["sync", "status"]);
+    assert_eq!(status["devices"].as_array().unwrap().len(), 2);
+    assert_eq!(ok_json(&b, &["sync", "status"])["digest"], status["digest"]);
+    assert_eq!(ok_json(&a, &["sync", "conflicts"]), serde_json::json!([]));
+    ok_json(&a, &["sync", "pause"]);
+    fails(&a, &["sync"], "paused");
+    ok_json(&a, &["sync", "resume"]);
+    ok_json(&a, &["sync"]);
+}
+
+fn init_workspace_id(db: &Path) -> Value {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let v: String = conn.query_row("SELECT value FROM settings WHERE key = 'workspace'", [], |r| r.get(0)).unwrap();
+    serde_json::from_str::<Value>(&v).unwrap()["workspace_id"].clone()
+}

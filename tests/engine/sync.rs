@@ -169,6 +169,10 @@ fn edits_made_apart_converge_and_the_conflicts_are_kept() {
     assert!(c.iter().any(|(k, f, kept, _)| k == "status" && f == "status" && kept == "\"closed\""), "{c:?}");
     assert!(c.iter().any(|(k, _, kept, lost)| k == "number" && kept == "5" && lost == "4"), "{c:?}");
     assert_eq!(conflicts(&t.laptops[1]), c);
+    let on_page = &a.ws.ticket_detail(one).unwrap().conflicts;
+    assert_eq!(on_page.len(), 1);
+    assert!(on_page[0].text.contains("set priority to high") && on_page[0].text.contains("without seeing urgent"), "{}", on_page[0].text);
+    assert!(a.ws.ticket_detail(5).unwrap().conflicts[0].text.contains("as #4"), "the moved ticket says so");
 }
 
 #[test]

@@ -76,6 +76,8 @@ pub struct Origin<'a> {
 
 /// Writes `change` (an event at `at`, in ms) into the state tables.
 pub fn apply(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Change, origin: Origin<'_>) -> Result<()> {
+    let resolved = resolve_aliases(conn, change)?;
+    let change = resolved.as_ref().unwrap_or(change);
     match apply_inner(conn, ticket_id, at, change, origin) {
         Err(Error::Database(rusqlite::Error::SqliteFailure(e, text))) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
             Err(bad(explain_constraint(conn, ticket_id, change, text.as_deref().unwrap_or("a constraint failed"))))
@@ -110,16 +112,28 @@ fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Cha
             one(conn.execute("UPDATE ticket_types SET active = 0 WHERE name = ?1", [name])?, &format!("name: the type '{name}'"))?
         }
         Change::AgentAdded { id, name, email, role, skills } => {
-            conn.execute(
-                "INSERT INTO agents (id, name, email, role, skills, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![id, name, email, role.as_str(), serde_json::to_string(skills)?, at],
-            )?;
+            let taken: Option<String> = conn.query_row("SELECT id FROM agents WHERE email = ?1", [email], |r| r.get(0)).optional()?;
+            match taken {
+                Some(existing) if existing != *id => alias(conn, "agent", id, &existing)?,
+                _ => {
+                    conn.execute(
+                        "INSERT INTO agents (id, name, email, role, skills, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        params![id, name, email, role.as_str(), serde_json::to_string(skills)?, at],
+                    )?;
+                }
+            }
         }
         Change::AgentJoinedTeam { agent_id, team_id } => {
             conn.execute("INSERT OR IGNORE INTO agent_teams (agent_id, team_id) VALUES (?1, ?2)", params![agent_id, team_id])?;
         }
         Change::TeamAdded { id, name, backup_agent_id } => {
-            conn.execute("INSERT INTO teams (id, name, backup_agent) VALUES (?1, ?2, ?3)", params![id, name, backup_agent_id])?;
+            let taken: Option<String> = conn.query_row("SELECT id FROM teams WHERE name = ?1", [name], |r| r.get(0)).optional()?;
+            match taken {
+                Some(existing) if existing != *id => alias(conn, "team", id, &existing)?,
+                _ => {
+                    conn.execute("INSERT INTO teams (id, name, backup_agent) VALUES (?1, ?2, ?3)", params![id, name, backup_agent_id])?;
+                }
+            }
         }
         Change::TeamBackupSet { id, backup_agent_id } => {
             one(conn.execute("UPDATE teams SET backup_agent = ?2 WHERE id = ?1", params![id, backup_agent_id])?, &format!("id: the team {id}"))?
@@ -139,22 +153,20 @@ fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Cha
             match taken {
                 Some(existing) if existing != *id => alias(conn, "customer", id, &existing)?,
                 _ => {
-                    let org = same_as_opt(conn, "organisation", organisation_id.as_deref())?;
                     conn.prepare_cached(
                         "INSERT INTO customers (id, name, email, organisation_id, tier, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     )?
-                    .execute(params![id, name, email, org, tier.as_str(), created_at])?;
+                    .execute(params![id, name, email, organisation_id, tier.as_str(), created_at])?;
                 }
             }
         }
-        Change::CustomerUpdated { id, name, organisation_id, tier } => {
-            let id = same_as(conn, "customer", id)?;
-            let org = same_as_opt(conn, "organisation", organisation_id.as_deref())?;
-            one(
-                conn.execute("UPDATE customers SET name = ?2, organisation_id = ?3, tier = ?4 WHERE id = ?1", params![id, name, org, tier.as_str()])?,
-                &format!("id: the customer {id}"),
-            )?
-        }
+        Change::CustomerUpdated { id, name, organisation_id, tier } => one(
+            conn.execute(
+                "UPDATE customers SET name = ?2, organisation_id = ?3, tier = ?4 WHERE id = ?1",
+                params![id, name, organisation_id, tier.as_str()],
+            )?,
+            &format!("id: the customer {id}"),
+        )?,
 
         Change::TicketCreated {
             id, number, subject, description, ticket_type, priority, requester_id, assignee_id, team_id, channel, tags, ..
@@ -162,7 +174,6 @@ fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Cha
             if ticket_id != Some(id.as_str()) {
                 return Err(bad("id: the ticket created is not the ticket the event is stored with"));
             }
-            let requester_id = same_as(conn, "customer", requester_id)?;
             // Another laptop's ticket, earlier in the log, took this number while the two were
             // apart: this one takes the next free number, and the conflict says so.
             let taken = conn.prepare_cached("SELECT 1 FROM tickets WHERE number = ?1")?.query_row([number], |_| Ok(())).optional()?.is_some();
@@ -202,15 +213,7 @@ fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Cha
             conn.prepare_cached(
                 "INSERT INTO messages (id, ticket_id, kind, author_agent, author_customer, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
-            .execute(params![
-                id,
-                t,
-                kind.as_str(),
-                author_agent_id,
-                same_as_opt(conn, "customer", author_customer_id.as_deref())?,
-                body,
-                at
-            ])?;
+            .execute(params![id, t, kind.as_str(), author_agent_id, author_customer_id, body, at])?;
             for a in attachments {
                 conn.prepare_cached("INSERT INTO attachments (id, message_id, filename, sha256, size, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
                     .execute(params![a.id, id, a.filename, a.sha256, a.size, at])?;
@@ -469,15 +472,68 @@ fn explain_constraint(conn: &Connection, ticket_id: Option<&str>, change: &Chang
     format!("it does not fit what is already there ({sqlite_says})")
 }
 
+/// The change with every person, team and organisation it names under the id they go by,
+/// when two laptops made one of them twice (None: nothing to change, the common case).
+fn resolve_aliases(conn: &Connection, change: &Change) -> Result<Option<Change>> {
+    let any: bool = conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM entity_aliases)")?.query_row([], |r| r.get(0))?;
+    if !any {
+        return Ok(None);
+    }
+    let id = |kind: &str, v: &mut String| -> Result<()> {
+        *v = same_as(conn, kind, v)?;
+        Ok(())
+    };
+    let opt = |kind: &str, v: &mut Option<String>| -> Result<()> {
+        if let Some(x) = v {
+            *x = same_as(conn, kind, x)?;
+        }
+        Ok(())
+    };
+    let mut c = change.clone();
+    match &mut c {
+        Change::AgentJoinedTeam { agent_id, team_id } => {
+            id("agent", agent_id)?;
+            id("team", team_id)?;
+        }
+        Change::TeamAdded { backup_agent_id, .. } => opt("agent", backup_agent_id)?,
+        Change::TeamBackupSet { id: team, backup_agent_id } => {
+            id("team", team)?;
+            opt("agent", backup_agent_id)?;
+        }
+        Change::CustomerAdded { organisation_id, .. } => opt("organisation", organisation_id)?,
+        Change::CustomerUpdated { id: customer, organisation_id, .. } => {
+            id("customer", customer)?;
+            opt("organisation", organisation_id)?;
+        }
+        Change::TicketCreated { requester_id, assignee_id, team_id, .. } => {
+            id("customer", requester_id)?;
+            opt("agent", assignee_id)?;
+            opt("team", team_id)?;
+        }
+        Change::MessageAdded { author_agent_id, author_customer_id, .. } => {
+            opt("agent", author_agent_id)?;
+            opt("customer", author_customer_id)?;
+        }
+        Change::FieldChanged(FieldChange::Assignee { from, to }) => {
+            opt("agent", from)?;
+            opt("agent", to)?;
+        }
+        Change::FieldChanged(FieldChange::Team { from, to }) => {
+            opt("team", from)?;
+            opt("team", to)?;
+        }
+        Change::Rated { recorded_by, .. } => opt("agent", recorded_by)?,
+        Change::ViewSaved { owner_id, .. } => opt("agent", owner_id)?,
+        _ => return Ok(None),
+    }
+    Ok(Some(c))
+}
+
 /// The id an entity goes by: itself, or the one it was found to be the same as.
 fn same_as(conn: &Connection, kind: &str, id: &str) -> Result<String> {
     let other: Option<String> =
         conn.prepare_cached("SELECT same_as FROM entity_aliases WHERE kind = ?1 AND id = ?2")?.query_row([kind, id], |r| r.get(0)).optional()?;
     Ok(other.unwrap_or_else(|| id.to_string()))
-}
-
-fn same_as_opt(conn: &Connection, kind: &str, id: Option<&str>) -> Result<Option<String>> {
-    id.map(|id| same_as(conn, kind, id)).transpose()
 }
 
 fn alias(conn: &Connection, kind: &str, id: &str, same_as: &str) -> Result<()> {

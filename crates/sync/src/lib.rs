@@ -287,13 +287,18 @@ pub fn init(conn: &mut Connection, folder: &Path, device: &Device, data_dir: &Pa
 }
 
 /// Sets an empty database up to sync through `folder` and ingests the whole share into it.
-pub fn join(conn: &mut Connection, folder: &Path, device: &Device, data_dir: &Path, now_ms: i64) -> Result<(ShareInfo, PassReport)> {
+/// It writes nothing into the share: the first `pass` announces the new laptop, once the
+/// caller has checked who works at it.
+pub fn join(conn: &mut Connection, folder: &Path, data_dir: &Path) -> Result<(ShareInfo, PassReport)> {
     let folder = std::fs::canonicalize(folder).map_err(|_| Error::validation("folder", format!("{} is not a folder", folder.display())))?;
-    let info = Share::at(&folder)
-        .info()?
-        .ok_or_else(|| Error::validation("folder", format!("{} holds no Casebook share (was `casebook sync init` run there?)", folder.display())))?;
+    if Share::at(&folder).info()?.is_none() {
+        return Err(Error::validation("folder", format!("{} holds no Casebook share (was `casebook sync init` run there?)", folder.display())));
+    }
     local_set(conn, "folder", &folder.to_string_lossy())?;
-    let report = pass(conn, device, data_dir, now_ms)?;
+    let (share, info) = open_share(conn)?;
+    let mut report = PassReport::default();
+    ingest_ready(conn, &share, &info, data_dir, &mut report)?;
+    fetch_wanted_files(conn, &share, data_dir, &mut report)?;
     if workspace_id(conn)? != info.workspace_id {
         return Err(Error::Conflict(format!("the share at {} holds no whole workspace yet (its first segment has not arrived)", folder.display())));
     }
@@ -644,6 +649,14 @@ fn write_manifest(conn: &Connection, share: &Share, device: &Device, now_ms: i64
         heartbeat_ms: now_ms,
     };
     segment::write_atomically(&share.manifest_path(&device.id), &serde_json::to_vec_pretty(&m)?)
+}
+
+/// The names the share's devices gave themselves (empty when sync is not set up or the share
+/// is not there).
+pub fn device_names(conn: &Connection) -> BTreeMap<String, String> {
+    let Ok(Some(folder)) = folder(conn) else { return BTreeMap::new() };
+    let share = Share::at(&folder);
+    share.device_ids().unwrap_or_default().into_iter().filter_map(|id| share.manifest(&id).map(|m| (id, m.name))).collect()
 }
 
 /// Every device of the share, what this laptop has applied of each, and whether any laptop

@@ -479,6 +479,10 @@ pub(crate) enum SyncCmd {
     },
     /// Every laptop of the share: its agent, when it was last seen, how far behind this one is.
     Status,
+    /// Concurrent changes merged from other laptops, and what stands (of one ticket, or all).
+    Conflicts {
+        number: Option<i64>,
+    },
     /// Stop publishing and ingesting on this laptop until `sync resume`.
     Pause,
     Resume,

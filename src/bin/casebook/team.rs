@@ -43,6 +43,19 @@ pub(crate) fn run(cx: &Ctx, command: Command) -> anyhow::Result<()> {
                 std::process::exit(1);
             }
         }
+        Some(SyncCmd::Conflicts { number }) => {
+            let ws = open(&db, clock, as_agent)?;
+            let conflicts = ws.conflicts(number)?;
+            let mut text = String::new();
+            for c in &conflicts {
+                let on = c.ticket_number.map(|n| format!("#{n}")).unwrap_or_default();
+                text.push_str(&format!("{}  {on:<6} {}\n", c.at.format("%Y-%m-%d %H:%M"), c.text));
+            }
+            if conflicts.is_empty() {
+                text = "No conflicts.".into();
+            }
+            out(json!(conflicts), text.trim_end().to_string());
+        }
         Some(c @ (SyncCmd::Pause | SyncCmd::Resume)) => {
             let mut ws = open(&db, clock, as_agent)?;
             let paused = matches!(c, SyncCmd::Pause);

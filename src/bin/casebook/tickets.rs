@@ -124,6 +124,9 @@ pub(crate) fn run(cx: &Ctx, command: Command) -> anyhow::Result<()> {
             for l in &d.links {
                 text.push_str(&format!("\n{} #{} {} [{}]", l.kind.label(), l.number, l.subject, l.status));
             }
+            for c in &d.conflicts {
+                text.push_str(&format!("\nconflict ({}): {}", c.at.format("%Y-%m-%d %H:%M"), c.text));
+            }
             out(serde_json::to_value(&d)?, text);
         }
         Command::List(a) => {

@@ -192,6 +192,26 @@ pub struct TicketLink {
     pub incoming: bool,
 }
 
+/// What merging the laptops' changes decided about two concurrent ones (team sync): which
+/// value stands and which did not, kept on the ticket so that nobody's change vanishes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Conflict {
+    pub ticket_number: Option<i64>,
+    /// `field`, `status`, `number` or `merge`.
+    pub kind: String,
+    pub field: String,
+    /// The value that stands and the one that does not, as people read them.
+    pub kept: String,
+    pub lost: String,
+    /// Who made the change that met the other, and on which laptop (its name).
+    pub actor: String,
+    pub device: String,
+    pub at: Timestamp,
+    /// The whole story in one sentence.
+    pub text: String,
+}
+
 /// One row of the processing log (PRODUCT T4).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]

@@ -45,10 +45,10 @@ CREATE TABLE conflicts (
 ) STRICT;
 CREATE INDEX conflicts_ticket ON conflicts(ticket_id);
 
--- Two laptops that added the same customer (same email), organisation, macro or shared view
--- (same name) while apart: the later one in the log's order is the earlier one under another id.
+-- Two laptops that added the same agent or customer (same email), team, organisation, macro
+-- or view (same name) while apart: the later one in the log's order is the earlier one under another id.
 CREATE TABLE entity_aliases (
-    kind    TEXT NOT NULL,         -- customer | organisation | macro | view
+    kind    TEXT NOT NULL,         -- agent | team | customer | organisation | macro | view
     id      TEXT NOT NULL,
     same_as TEXT NOT NULL,
     PRIMARY KEY (kind, id)
