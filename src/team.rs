@@ -37,6 +37,12 @@ impl Workspace {
         sync::set_paused(&self.conn, paused)
     }
 
+    /// The local Syncthing's REST address and key (this laptop's own), so that a change is
+    /// sent at once; None forgets them.
+    pub fn set_syncthing_api(&mut self, api: Option<&sync::SyncthingApi>) -> Result<()> {
+        sync::set_syncthing(&self.conn, api)
+    }
+
     /// Other laptops' events may have changed the settings and rules this workspace keeps
     /// compiled in memory.
     fn after_sync(&mut self, report: &PassReport) -> Result<()> {

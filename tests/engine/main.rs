@@ -20,4 +20,5 @@ mod search_properties;
 mod sla;
 mod stats;
 mod sync;
+mod syncthing;
 mod tickets;

@@ -17,6 +17,9 @@
 //! `Error::SyncPaused` before anything is changed.
 
 pub mod segment;
+mod syncthing;
+
+pub use syncthing::{set_syncthing, SyncthingApi};
 
 use casebook_core::{Error, Result};
 use casebook_events::{fold, replay, StoredEvent};
@@ -341,6 +344,14 @@ pub fn pass(conn: &mut Connection, device: &Device, data_dir: &Path, now_ms: i64
         }
     }
     write_manifest(conn, &share, device, now_ms)?;
+    if report.published_segments > 0 {
+        // Syncthing's watcher waits a second before it looks; asked, it sends at once.
+        if let Some(api) = syncthing::configured(conn)? {
+            if let Err(e) = api.rescan(&share.root, &share.device_dir(&device.id)) {
+                report.warnings.push(format!("Syncthing was not told to send the new segment at once ({e}); its watcher will"));
+            }
+        }
+    }
     Ok(report)
 }
 

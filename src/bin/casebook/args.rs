@@ -483,6 +483,16 @@ pub(crate) enum SyncCmd {
     Conflicts {
         number: Option<i64>,
     },
+    /// Let Casebook ask the local Syncthing to send each change at once (its GUI address and
+    /// API key, from Syncthing's Settings → GUI); --off forgets them.
+    Syncthing {
+        #[arg(long, required_unless_present = "off")]
+        url: Option<String>,
+        #[arg(long, required_unless_present = "off")]
+        key: Option<String>,
+        #[arg(long)]
+        off: bool,
+    },
     /// Stop publishing and ingesting on this laptop until `sync resume`.
     Pause,
     Resume,

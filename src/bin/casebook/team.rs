@@ -56,6 +56,21 @@ pub(crate) fn run(cx: &Ctx, command: Command) -> anyhow::Result<()> {
             }
             out(json!(conflicts), text.trim_end().to_string());
         }
+        Some(SyncCmd::Syncthing { url, key, off }) => {
+            let mut ws = open(&db, clock, as_agent)?;
+            let api = match (off, url, key) {
+                (false, Some(url), Some(api_key)) => Some(casebook::sync::SyncthingApi { url, api_key }),
+                _ => None,
+            };
+            ws.set_syncthing_api(api.as_ref())?;
+            out(
+                json!({ "syncthing": api.as_ref().map(|a| &a.url) }),
+                match &api {
+                    Some(a) => format!("Each change will be sent at once through the Syncthing at {}.", a.url),
+                    None => "Casebook no longer talks to Syncthing; its watcher sends the changes.".into(),
+                },
+            );
+        }
         Some(c @ (SyncCmd::Pause | SyncCmd::Resume)) => {
             let mut ws = open(&db, clock, as_agent)?;
             let paused = matches!(c, SyncCmd::Pause);
