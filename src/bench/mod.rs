@@ -3,9 +3,11 @@
 
 mod search;
 mod store;
+mod sync;
 
 pub use search::search;
 pub use store::store;
+pub use sync::sync;
 
 use crate::Result;
 use std::time::Instant;

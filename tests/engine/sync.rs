@@ -245,6 +245,21 @@ fn a_share_that_is_gone_foreign_newer_or_cut_short_changes_nothing() {
     assert_converged(&t);
 }
 
+#[test]
+fn a_laptop_whose_state_differs_after_the_same_events_is_reported_as_diverged() {
+    let mut t = team(env("2026-03-02T09:00:00Z"), 1);
+    new_ticket(&mut t.laptops[0], "Same everywhere", "kim@acme.kr");
+    settle(&mut t);
+    for l in &t.laptops {
+        assert!(l.ws.sync_status().unwrap().divergences.is_empty());
+    }
+    // Someone edits B's database behind the engine's back: the same events, another state.
+    t.laptops[1].ws.connection().execute("UPDATE tickets SET subject = 'edited by hand'", []).unwrap();
+    let s = t.laptops[1].ws.sync_status().unwrap();
+    assert_eq!(s.divergences.len(), 1, "{s:?}");
+    assert!(s.divergences[0].contains(&digest(&t.laptops[0])), "both digests are named: {}", s.divergences[0]);
+}
+
 fn hex_sha(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(bytes))

@@ -10,7 +10,7 @@ use super::apply::{self, STATE_TABLES};
 use super::{hlc, Change, StoredEvent, FORMAT};
 use crate::sla::SlaSettings;
 use crate::{Error, Result};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -59,8 +59,7 @@ pub fn ingest(conn: &Connection, events: &[StoredEvent], received_from: &str) ->
     fresh.sort_by(|(a, _), (b, _)| (a.hlc, &a.device, &a.id).cmp(&(b.hlc, &b.device, &b.id)));
     let in_order = fresh.first().is_none_or(|(e, _)| e.hlc > applied_up_to);
     for (e, _) in &fresh {
-        e.insert(conn, None)?;
-        conn.prepare_cached("UPDATE events SET received_from = ?2 WHERE id = ?1")?.execute(params![e.id, received_from])?;
+        e.insert(conn, None, Some(received_from))?;
     }
     report.new = fresh.len() as u64;
     if in_order {

@@ -95,12 +95,26 @@ impl StoredEvent {
         })
     }
 
-    /// Appends it to the log as it is (`seq` given to keep a copy's numbering).
-    pub fn insert(&self, conn: &Connection, seq: Option<i64>) -> Result<()> {
+    /// Appends it to the log as it is (`seq` given to keep a copy's numbering; `received_from`:
+    /// the share folder it was ingested from).
+    pub fn insert(&self, conn: &Connection, seq: Option<i64>, received_from: Option<&str>) -> Result<()> {
         conn.prepare_cached(
-            "INSERT INTO events (seq, id, ticket_id, actor, kind, payload, at, device, format, hlc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            "INSERT INTO events (seq, id, ticket_id, actor, kind, payload, at, device, format, hlc, received_from)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )?
-        .execute(params![seq, self.id, self.ticket_id, self.actor, self.kind, self.payload, self.at, self.device, self.format, self.hlc])?;
+        .execute(params![
+            seq,
+            self.id,
+            self.ticket_id,
+            self.actor,
+            self.kind,
+            self.payload,
+            self.at,
+            self.device,
+            self.format,
+            self.hlc,
+            received_from
+        ])?;
         Ok(())
     }
 }

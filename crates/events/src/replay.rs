@@ -122,11 +122,11 @@ fn replay_to(live: &Connection, target: &Path, with_files: bool) -> Result<Repla
             }
             let change = Change::from_parts(&event.kind, &event.payload).map_err(refuse)?;
             apply::apply(&tx, event.ticket_id.as_deref(), event.at, &change, event.origin()).map_err(|e| refuse(e.to_string()))?;
-            event.insert(&tx, Some(seq))?;
+            event.insert(&tx, Some(seq), None)?;
             report.applied += 1;
         }
         for (seq, event) in history {
-            event.insert(&tx, Some(seq))?;
+            event.insert(&tx, Some(seq), None)?;
             report.kept += 1;
         }
         let sla: SlaSettings = crate::store::get_setting(&tx, "sla")?.unwrap_or_default();

@@ -72,8 +72,14 @@ pub struct Manifest {
     pub last_segment: i64,
     /// The last segment of each device it has applied (itself included).
     pub applied: BTreeMap<String, i64>,
-    /// The digest of its state after applying `applied`.
+    /// The digest of its state, and what it had applied when it was computed (on a big
+    /// workspace a digest is computed only every so often).
     pub digest: String,
+    #[serde(default)]
+    pub digest_applied: BTreeMap<String, i64>,
+    /// Whether it had published all its own events then.
+    #[serde(default)]
+    pub digest_complete: bool,
     /// Its wall clock when it wrote this (ms).
     pub heartbeat_ms: i64,
 }
@@ -630,21 +636,48 @@ fn republish_missing(conn: &Connection, share: &Share, info: &ShareInfo, device:
     Ok(())
 }
 
-/// The state digest, computed again only when the log has changed since the last time.
-fn current_digest(conn: &Connection) -> Result<String> {
-    let last = casebook_events::last_seq(conn)?.to_string();
-    if let (Some(at), Some(d)) = (local_get(conn, "digest_seq")?, local_get(conn, "digest")?) {
-        if at == last {
-            return Ok(d);
+/// A state digest and what it is the digest of: the segments applied then, and whether this
+/// device had published all its own events (else the state holds changes no one else has).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DigestRecord {
+    pub value: String,
+    pub applied: BTreeMap<String, i64>,
+    pub complete: bool,
+    /// The log's last local sequence number when it was computed.
+    seq: i64,
+    at_ms: i64,
+    /// How long computing it took (ms).
+    #[serde(default)]
+    cost_ms: i64,
+}
+
+/// A pass spends at most about this share of its time on digests: computing one reads the
+/// whole state (seconds at 100k tickets), so a pass waits twenty times as long as the last
+/// one took before computing it again. `sync status` always does.
+const DIGEST_SPACING: i64 = 20;
+
+/// The digest of the state: with `force` computed now (a change behind the engine's back is
+/// seen too), else again only when the log has changed and the last time is long enough ago.
+fn digest_record(conn: &Connection, device: &Device, force: bool) -> Result<DigestRecord> {
+    let seq = casebook_events::last_seq(conn)?;
+    let now = now_wall_ms();
+    let old: Option<DigestRecord> = local_get(conn, "digest")?.and_then(|s| serde_json::from_str(&s).ok());
+    if let Some(old) = &old {
+        if !force && (old.seq == seq || now - old.at_ms < old.cost_ms * DIGEST_SPACING) {
+            return Ok(old.clone());
         }
     }
-    let d = replay::digest(conn)?;
-    local_set(conn, "digest", &d)?;
-    local_set(conn, "digest_seq", &last)?;
-    Ok(d)
+    let published: i64 = conn.query_row("SELECT coalesce(max(last_seq), 0) FROM sync_segments WHERE device = ?1", [&device.id], |r| r.get(0))?;
+    let unpublished: bool =
+        conn.query_row("SELECT EXISTS (SELECT 1 FROM events WHERE seq > ?1 AND received_from IS NULL)", [published], |r| r.get(0))?;
+    let value = replay::digest(conn)?;
+    let record = DigestRecord { value, applied: applied(conn)?, complete: !unpublished, seq, at_ms: now, cost_ms: now_wall_ms() - now };
+    local_set(conn, "digest", &serde_json::to_string(&record)?)?;
+    Ok(record)
 }
 
 fn write_manifest(conn: &Connection, share: &Share, device: &Device, now_ms: i64) -> Result<()> {
+    let d = digest_record(conn, device, false)?;
     let applied = applied(conn)?;
     let m = Manifest {
         device: device.id.clone(),
@@ -656,7 +689,9 @@ fn write_manifest(conn: &Connection, share: &Share, device: &Device, now_ms: i64
         segment_format: SEGMENT_FORMAT,
         last_segment: applied.get(&device.id).copied().unwrap_or(0),
         applied,
-        digest: current_digest(conn)?,
+        digest: d.value,
+        digest_applied: d.applied,
+        digest_complete: d.complete,
         heartbeat_ms: now_ms,
     };
     segment::write_atomically(&share.manifest_path(&device.id), &serde_json::to_vec_pretty(&m)?)
@@ -674,7 +709,8 @@ pub fn device_names(conn: &Connection) -> BTreeMap<String, String> {
 /// that applied the same holds another state.
 pub fn status(conn: &Connection, device: &Device) -> Result<SyncStatus> {
     let folder = folder(conn)?.ok_or_else(not_set_up)?;
-    let digest = current_digest(conn)?;
+    let mine = digest_record(conn, device, true)?;
+    let digest = mine.value.clone();
     let mut status = SyncStatus { folder, paused: None, devices: vec![], digest: digest.clone(), divergences: vec![], warnings: vec![] };
     let share = match open_share(conn) {
         Ok((share, _)) => share,
@@ -687,14 +723,14 @@ pub fn status(conn: &Connection, device: &Device) -> Result<SyncStatus> {
     if is_paused(conn)? {
         status.paused = Some("paused on this laptop".into());
     }
-    let mine = applied(conn)?;
+    let applied_here = applied(conn)?;
     let mut ids = share.device_ids()?;
     if !ids.contains(&device.id) {
         ids.push(device.id.clone());
     }
     for id in ids {
         let m = share.manifest(&id);
-        let here = mine.get(&id).copied().unwrap_or(0);
+        let here = applied_here.get(&id).copied().unwrap_or(0);
         let numbers = share.segment_numbers(&id);
         let mut behind = 0u64;
         if id != device.id {
@@ -706,7 +742,10 @@ pub fn status(conn: &Connection, device: &Device) -> Result<SyncStatus> {
         }
         if let Some(m) = &m {
             let same = |a: &BTreeMap<String, i64>, b: &BTreeMap<String, i64>| a.iter().filter(|(_, n)| **n > 0).eq(b.iter().filter(|(_, n)| **n > 0));
-            if id != device.id && same(&m.applied, &mine) && m.digest != digest {
+            // Only digests of the same events compare: the same segments applied, and
+            // nothing either side had not published yet.
+            let comparable = m.digest_complete && mine.complete && same(&m.digest_applied, &mine.applied);
+            if id != device.id && comparable && m.digest != digest {
                 status.divergences.push(format!(
                     "{} ({}) applied the same events as this laptop but holds another state: its digest {} ≠ {} here",
                     m.name, m.device, m.digest, digest

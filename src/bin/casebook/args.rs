@@ -465,6 +465,11 @@ pub(crate) enum BenchWhat {
         #[arg(long, default_value_t = 100_000)]
         tickets: usize,
     },
+    /// Team sync: first publication, a laptop joining, ingest, a refold, an idle pass.
+    Sync {
+        #[arg(long, default_value_t = 100_000)]
+        tickets: usize,
+    },
 }
 
 #[derive(Subcommand)]

@@ -15,6 +15,10 @@ pub(crate) fn run(cx: &Ctx, command: Command) -> anyhow::Result<()> {
             let rows = bench::store(tickets, &mut |msg| eprintln!("bench: {msg}"))?;
             out(serde_json::to_value(&rows)?, format!("casebook bench store --tickets {tickets}\n\n{}", bench::table(&rows)));
         }
+        Command::Bench { what: BenchWhat::Sync { tickets } } => {
+            let rows = bench::sync(tickets, &mut |msg| eprintln!("bench: {msg}"))?;
+            out(serde_json::to_value(&rows)?, format!("casebook bench sync --tickets {tickets}\n\n{}", bench::table(&rows)));
+        }
         _ => unreachable!("main sends only its own commands here"),
     }
     Ok(())
