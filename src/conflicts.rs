@@ -51,7 +51,15 @@ impl Workspace {
         for Row { ticket_number, kind, field, kept, lost, device, actor, at } in rows {
             let (kept, lost) = (self.readable(&field, &kept)?, self.readable(&field, &lost)?);
             let device = names.get(&device).cloned().unwrap_or(device);
-            let who = actor.strip_prefix("agent:").unwrap_or(&actor).to_string();
+            let who = match actor.strip_prefix("agent:") {
+                Some(email) => self
+                    .conn
+                    .prepare_cached("SELECT name FROM agents WHERE email = ?1")?
+                    .query_row([email], |r| r.get(0))
+                    .optional()?
+                    .unwrap_or_else(|| email.to_string()),
+                None => actor.strip_prefix("rule:").map(|r| format!("the rule {r}")).unwrap_or(actor.clone()),
+            };
             let text = match kind.as_str() {
                 "number" => format!("Created on {device} as #{lost}, a number another laptop's ticket had taken: it is #{kept} now."),
                 "status" if kept == "closed" => {
@@ -82,10 +90,18 @@ impl Workspace {
         Ok(self.conn.prepare_cached(sql)?.query_row([&text], |r| r.get::<_, String>(0)).optional()?.unwrap_or(text))
     }
 
-    /// The names of the laptops of the share (from their manifests), this one's included.
+    /// The names of the laptops of the share (from their manifests), this one's included; two
+    /// laptops of the same name are told apart by the start of their ids.
     pub fn device_names(&self) -> BTreeMap<String, String> {
         let mut names = crate::sync::device_names(&self.conn);
         names.insert(self.device.device_id.clone(), self.device.name.clone());
+        let taken = |name: &String| names.values().filter(|n| *n == name).count() > 1;
+        let twice: Vec<String> = names.iter().filter(|(_, n)| taken(n)).map(|(id, _)| id.clone()).collect();
+        for id in twice {
+            if let Some(n) = names.get_mut(&id) {
+                n.push_str(&format!(" ({})", &id[..id.len().min(6)]));
+            }
+        }
         names
     }
 }

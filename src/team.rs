@@ -33,6 +33,11 @@ impl Workspace {
         sync::status(&self.conn, &self.sync_device())
     }
 
+    /// The sync state in brief, for the window's indicator (cheap: no digest).
+    pub fn sync_overview(&self) -> Result<crate::model::SyncOverview> {
+        sync::overview(&self.conn, &self.sync_device())
+    }
+
     pub fn set_sync_paused(&mut self, paused: bool) -> Result<()> {
         sync::set_paused(&self.conn, paused)
     }

@@ -26,6 +26,7 @@ pub fn run() {
                 eprintln!("casebook: {}", e.message);
             }
             services.start_alert_scheduler();
+            services.start_sync();
             app.manage(services);
             Ok(())
         })
@@ -80,6 +81,10 @@ pub fn run() {
             commands::rules::reset_rule,
             commands::rules::try_rules,
             commands::rules::run_time_rules,
+            commands::sync::sync_overview,
+            commands::sync::sync_share,
+            commands::sync::sync_set_paused,
+            commands::sync::sync_conflicts,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("error while running Casebook");

@@ -382,6 +382,32 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     h.css("[data-testid=alert-settings]").await;
     h.shot("07-settings").await;
 
+    // Team sync: share the workspace into a folder from Settings; a colleague's laptop (the
+    // engine, as their app runs it) joins from that folder and replies to the ticket open
+    // here; the reply appears in this window without a reload.
+    let share = data.join("team-share");
+    std::fs::create_dir_all(&share).unwrap();
+    h.type_into("[data-testid=sync-folder]", &share.display().to_string()).await;
+    h.css("[data-testid=sync-share]").await.click().await.unwrap();
+    h.wait_text("[data-testid=sync-state]", "In sync").await;
+    h.wait_text("[data-testid=sync-devices]", "this laptop").await;
+    h.shot("07c-settings-sync").await;
+    let colleague = tempfile::tempdir().unwrap();
+    let number: i64 = number.parse().map_err(|e| format!("the search hit's number: {e}"))?;
+    let clock = std::sync::Arc::new(casebook::SystemClock);
+    let (mut jiho, _, _) = casebook::Workspace::join(&colleague.path().join("casebook.db"), &share, clock, "jiho.kim@casebook-demo.com")
+        .map_err(|e| format!("the second laptop cannot join: {e}"))?;
+    let reply = casebook::model::NewMessage::new(casebook::model::MessageKind::Internal, "Seen on the second laptop: same printer as last week");
+    jiho.add_message(number, &reply).map_err(|e| e.to_string())?;
+    jiho.sync_pass().map_err(|e| e.to_string())?;
+    h.wait_text("[data-testid=sync-devices]", "jiho.kim@casebook-demo.com").await;
+    h.keys(&format!("{}k", char::from(Key::Control))).await;
+    h.type_into("[data-testid=search-input]", &format!("#{number}")).await;
+    h.css("li[role=option]").await;
+    h.css("[data-testid=search-input]").await.send_keys(&char::from(Key::Enter).to_string()).await.unwrap();
+    h.wait_text("article.ticket", "Seen on the second laptop").await;
+    h.shot("07d-reply-from-another-laptop").await;
+
     // Rules: the built-ins in plain words; switch one on, edit one's hours, try it (a dry
     // run lists the tickets it would change), save it, run the time rules, and the history
     // of a ticket they changed names the rule.

@@ -13,9 +13,7 @@ use std::time::Instant;
 use super::{ms, percentiles, row, BenchRow};
 
 fn files_under(dir: &std::path::Path) -> u64 {
-    std::fs::read_dir(dir)
-        .map(|entries| entries.flatten().map(|e| if e.path().is_dir() { files_under(&e.path()) } else { 1 }).sum())
-        .unwrap_or(0)
+    std::fs::read_dir(dir).map(|entries| entries.flatten().map(|e| if e.path().is_dir() { files_under(&e.path()) } else { 1 }).sum()).unwrap_or(0)
 }
 
 pub fn sync(tickets: usize, progress: &mut dyn FnMut(&str)) -> Result<Vec<BenchRow>> {
@@ -58,7 +56,11 @@ pub fn sync(tickets: usize, progress: &mut dyn FnMut(&str)) -> Result<Vec<BenchR
     ));
 
     progress("a colleague's work…");
-    let numbers: Vec<i64> = a.connection().prepare("SELECT number FROM tickets WHERE status <> 'closed' ORDER BY number DESC LIMIT 500")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let numbers: Vec<i64> = a
+        .connection()
+        .prepare("SELECT number FROM tickets WHERE status <> 'closed' ORDER BY number DESC LIMIT 500")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     for (i, n) in numbers.iter().cycle().take(5000).enumerate() {
         clock.advance(chrono::Duration::seconds(1));
         let kind = if i % 2 == 0 { MessageKind::Public } else { MessageKind::Internal };

@@ -48,8 +48,9 @@ pub fn ingest(conn: &Connection, events: &[StoredEvent], received_from: &str) ->
     let applied_up_to = hlc::last(conn)?;
     let mut fresh: Vec<(&StoredEvent, Option<Change>)> = Vec::new();
     let mut known = conn.prepare_cached("SELECT 1 FROM events WHERE id = ?1")?;
+    let mut seen = std::collections::HashSet::with_capacity(events.len());
     for e in events {
-        if known.query_row([&e.id], |_| Ok(())).optional()?.is_some() || fresh.iter().any(|(f, _)| f.id == e.id) {
+        if !seen.insert(e.id.as_str()) || known.query_row([&e.id], |_| Ok(())).optional()?.is_some() {
             report.duplicates += 1;
             continue;
         }

@@ -697,6 +697,56 @@ fn write_manifest(conn: &Connection, share: &Share, device: &Device, now_ms: i64
     segment::write_atomically(&share.manifest_path(&device.id), &serde_json::to_vec_pretty(&m)?)
 }
 
+/// What the window shows all the time: the state in a word, why it stopped, how many events
+/// wait, the laptops. Reads manifests and the headers of segments not applied yet; no digest.
+pub fn overview(conn: &Connection, device: &Device) -> Result<casebook_core::model::SyncOverview> {
+    use casebook_core::model::{SyncDevice, SyncOverview};
+    let conflicts: i64 = conn.query_row("SELECT count(*) FROM conflicts", [], |r| r.get(0))?;
+    let Some(folder_path) = folder(conn)? else {
+        return Ok(SyncOverview { state: "off".into(), reason: None, folder: None, events_waiting: 0, devices: vec![], conflicts: conflicts as u64 });
+    };
+    let mut o = SyncOverview {
+        state: "in_sync".into(),
+        reason: None,
+        folder: Some(folder_path.to_string_lossy().into_owned()),
+        events_waiting: 0,
+        devices: vec![],
+        conflicts: conflicts as u64,
+    };
+    let share = match open_share(conn) {
+        Ok((share, _)) => share,
+        Err(Error::SyncPaused { reason }) => {
+            o.state = "stopped".into();
+            o.reason = Some(reason);
+            return Ok(o);
+        }
+        Err(e) => return Err(e),
+    };
+    let applied_here = applied(conn)?;
+    for id in share.device_ids()? {
+        let m = share.manifest(&id);
+        if id != device.id {
+            let here = applied_here.get(&id).copied().unwrap_or(0);
+            for n in share.segment_numbers(&id).into_iter().filter(|n| *n > here) {
+                o.events_waiting += segment::header_count(&share.segment_path(&id, n)).unwrap_or(0) as u64;
+            }
+        }
+        o.devices.push(SyncDevice {
+            this_device: id == device.id,
+            name: m.as_ref().map(|m| m.name.clone()).unwrap_or_else(|| "?".into()),
+            agent: m.as_ref().and_then(|m| m.agent.clone()),
+            last_seen: m.as_ref().and_then(|m| chrono::DateTime::from_timestamp_millis(m.heartbeat_ms)),
+            device: id,
+        });
+    }
+    if is_paused(conn)? {
+        o.state = "paused".into();
+    } else if o.events_waiting > 0 {
+        o.state = "waiting".into();
+    }
+    Ok(o)
+}
+
 /// The names the share's devices gave themselves (empty when sync is not set up or the share
 /// is not there).
 pub fn device_names(conn: &Connection) -> BTreeMap<String, String> {

@@ -116,6 +116,14 @@ fn lines_first_value(body: &[u8]) -> Option<i64> {
     serde_json::from_slice::<serde_json::Value>(first).ok()?.get("segment")?.as_i64()
 }
 
+/// The event count a segment's header announces (its first line only: cheap on a big file).
+pub fn header_count(path: &Path) -> Option<usize> {
+    use std::io::BufRead;
+    let mut line = String::new();
+    std::io::BufReader::new(std::fs::File::open(path).ok()?).read_line(&mut line).ok()?;
+    serde_json::from_str::<Header>(&line).ok().map(|h| h.count)
+}
+
 pub fn read(path: &Path) -> Result<Read> {
     Ok(decode(&std::fs::read(path)?))
 }

@@ -7,6 +7,7 @@ pub mod rules;
 pub mod search;
 pub mod settings;
 pub mod stats;
+pub mod sync;
 pub mod tickets;
 pub mod workspace;
 

@@ -1,11 +1,12 @@
 //! The shell's state: the open workspace (one SQLite connection behind a mutex: one writer
 //! at a time), the search index with its writer thread (`index`), the background scheduler
-//! (`scheduler`), backups and restore (`backups`), and the way to tell the window that
-//! something changed.
+//! (`scheduler`), team sync in the background (`sync`), backups and restore (`backups`), and
+//! the way to tell the window that something changed.
 
 mod backups;
 mod index;
 mod scheduler;
+mod sync;
 
 use casebook::search::{Indexer, SearchIndex};
 use casebook::{Clock, ErrorPayload, ShiftedClock, SystemClock, Workspace, WorkspaceInit};
@@ -59,6 +60,8 @@ pub struct Services {
     last_backup: Mutex<Option<casebook::Timestamp>>,
     /// Wakes the alert scheduler (after a change, or when its settings change).
     alert_wake: Notify,
+    /// Wakes the sync pass (after a change made here, or when sync is set up).
+    pub sync_wake: Notify,
     pub workspace: Mutex<Option<Workspace>>,
     pub search: Mutex<Option<Arc<SearchIndex>>>,
     indexer: Mutex<Option<Indexer>>,
@@ -95,6 +98,7 @@ impl Services {
             last_rule_pass: Mutex::new(None),
             last_backup: Mutex::new(None),
             alert_wake: Notify::new(),
+            sync_wake: Notify::new(),
             workspace: Mutex::new(None),
             search: Mutex::new(None),
             indexer: Mutex::new(None),
@@ -169,6 +173,9 @@ impl Services {
             i.notify();
         }
         self.alert_wake.notify_one();
+        if source != "sync" {
+            self.sync_wake.notify_one();
+        }
         let _ = self.app.emit("entities_changed", EntitiesChanged { source, tickets });
     }
 }

@@ -50,6 +50,19 @@ const en = {
   "settings.scan_every": "Check SLAs every (seconds)",
   "shortcuts.title": "Keyboard shortcuts",
   "sla.ok": "left", "sla.at_risk": "at risk", "sla.breached": "overdue", "sla.paused": "paused", "sla.met": "met",
+  "sync.in_sync": "In sync", "sync.waiting": "{n} events waiting", "sync.paused": "Sync paused", "sync.stopped": "Sync stopped",
+  "sync.title": "Team sync",
+  "sync.intro": "Share this workspace with your team's laptops through a folder that Syncthing, a network share or Nextcloud keeps in step. Casebook writes only its own events there, never the live database.",
+  "sync.folder": "Shared folder", "sync.share": "Share this workspace here", "sync.pause": "Pause", "sync.resume": "Resume",
+  "sync.laptops": "Laptops", "sync.agent": "Agent at it", "sync.this": "this laptop", "sync.seen": "Last seen", "sync.never": "never",
+  "sync.join_hint": "On another laptop, once the folder has arrived: casebook --db ~/casebook/team.db sync join FOLDER --as YOUR-EMAIL",
+  "sync.conflicts": "Conflicts kept on tickets:",
+  "conflict.title": "Changed on two laptops at once",
+  "field.priority": "priority", "field.type": "type", "field.assignee": "assignee", "field.team": "team", "field.status": "status",
+  "conflict.field": "{who} set {field} to {kept} on {device} without seeing {lost}: {kept} stands.",
+  "conflict.closed": "{who} moved it to {lost} on {device}, but another laptop had closed it: it stays closed.",
+  "conflict.number": "Created on {device} as #{lost}, a number another laptop had taken: it is #{kept} now.",
+  "conflict.merge": "{who} merged it on {device}, but the other ticket had been merged into this one: the first merge stands.",
 } as const;
 
 export type Key = keyof typeof en;
@@ -95,6 +108,19 @@ const ko: Partial<Record<Key, string>> = {
   "settings.quiet": "방해 금지 시간", "settings.only_mine": "내 티켓과 내 팀 티켓만 알림", "settings.scan_every": "SLA 확인 주기 (초)",
   "shortcuts.title": "단축키",
   "sla.ok": "남음", "sla.at_risk": "위험", "sla.breached": "초과", "sla.paused": "일시 중지", "sla.met": "충족",
+  "sync.in_sync": "동기화됨", "sync.waiting": "대기 중인 이벤트 {n}개", "sync.paused": "동기화 일시 중지", "sync.stopped": "동기화 중단",
+  "sync.title": "팀 동기화",
+  "sync.intro": "Syncthing, 네트워크 공유 또는 Nextcloud가 맞춰 주는 폴더를 통해 팀의 노트북과 이 작업 공간을 공유합니다. Casebook은 그 폴더에 자기 이벤트만 쓰고, 사용 중인 데이터베이스는 넣지 않습니다.",
+  "sync.folder": "공유 폴더", "sync.share": "이 폴더에 작업 공간 공유", "sync.pause": "일시 중지", "sync.resume": "다시 시작",
+  "sync.laptops": "노트북", "sync.agent": "사용 중인 상담원", "sync.this": "이 노트북", "sync.seen": "마지막 확인", "sync.never": "없음",
+  "sync.join_hint": "다른 노트북에서 폴더가 도착하면: casebook --db ~/casebook/team.db sync join 폴더 --as 내-이메일",
+  "sync.conflicts": "티켓에 남은 충돌:",
+  "conflict.title": "두 노트북에서 동시에 변경됨",
+  "field.priority": "우선순위", "field.type": "유형", "field.assignee": "담당자", "field.team": "팀", "field.status": "상태",
+  "conflict.field": "{who}님이 {device}에서 {lost}을(를) 보지 못한 채 {field}을(를) {kept}(으)로 바꿨습니다: {kept} 유지.",
+  "conflict.closed": "{who}님이 {device}에서 {lost}(으)로 옮겼지만, 다른 노트북에서 이미 종료했습니다: 종료 상태 유지.",
+  "conflict.number": "{device}에서 #{lost}(으)로 만들었지만 다른 노트북이 먼저 쓴 번호입니다: 이제 #{kept}입니다.",
+  "conflict.merge": "{who}님이 {device}에서 병합했지만, 상대 티켓이 이미 이 티켓에 병합되었습니다: 먼저 한 병합 유지.",
 };
 
 export type Lang = "en" | "ko";
@@ -106,3 +132,6 @@ class I18n {
 
 export const i18n = new I18n();
 export const t = (key: Key) => i18n.t(key);
+/** A text with `{name}` placeholders filled in. */
+export const tf = (key: Key, values: Record<string, string | number>) =>
+  Object.entries(values).reduce((text, [k, v]) => text.replaceAll(`{${k}}`, String(v)), i18n.t(key));

@@ -34,6 +34,8 @@ export class AppState {
   composeRequest = $state<{ kind: "public" | "internal"; n: number } | null>(null);
   /** Text for the composer (from "insert fix" or a macro). */
   insertRequest = $state<{ text: string; n: number } | null>(null);
+  /** Team sync in brief (the sidebar's indicator, Settings → Sync). */
+  sync = $state<T.SyncOverview | null>(null);
   /** Unsent replies and notes, one per ticket number (kept in local storage). */
   drafts = $state<Drafts>({});
 
@@ -46,7 +48,8 @@ export class AppState {
       await this.api.onChange(() => void this.refresh());
       await this.api.onAlerts(() => void this.loadAlerts());
       await this.api.onAlertClicked((n) => (n === null ? this.showAlerts() : void this.open(n)));
-      await Promise.all([this.loadView(this.view), this.loadSettings(), this.loadAlerts()]);
+      await this.api.onSync((o) => (this.sync = o));
+      await Promise.all([this.loadView(this.view), this.loadSettings(), this.loadAlerts(), this.loadSync()]);
     }
   }
 
@@ -111,6 +114,14 @@ export class AppState {
 
   async loadSettings() {
     this.settings = await this.api.settings();
+  }
+
+  async loadSync() {
+    try {
+      this.sync = await this.api.syncOverview();
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
   }
 
   async loadAlerts() {

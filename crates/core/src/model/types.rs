@@ -212,6 +212,33 @@ pub struct Conflict {
     pub text: String,
 }
 
+/// Team sync as the window shows it all the time: cheap to ask (no digest, no segment read
+/// beyond the headers of the ones not yet applied).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct SyncOverview {
+    /// `off` (not set up), `in_sync`, `waiting` (segments here not applied yet), `paused`
+    /// (by the person here) or `stopped` (the share is gone, foreign, newer …: see `reason`).
+    pub state: String,
+    pub reason: Option<String>,
+    pub folder: Option<String>,
+    /// Events other laptops published that this one has not applied.
+    pub events_waiting: u64,
+    pub devices: Vec<SyncDevice>,
+    /// Conflicts kept on tickets (all of them).
+    pub conflicts: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct SyncDevice {
+    pub device: String,
+    pub name: String,
+    pub agent: Option<String>,
+    pub this_device: bool,
+    pub last_seen: Option<Timestamp>,
+}
+
 /// One row of the processing log (PRODUCT T4).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]

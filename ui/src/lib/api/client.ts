@@ -59,6 +59,13 @@ export interface Api {
   /** A dry run: what the rule(s) would change now, written nowhere. */
   tryRules(target: T.TryTarget): Promise<T.RulePassReport>;
   runTimeRules(): Promise<T.RulePassReport>;
+  syncOverview(): Promise<T.SyncOverview>;
+  /** Shares this workspace in an empty folder that Syncthing (or a network share) replicates. */
+  syncShare(folder: string): Promise<T.SyncOverview>;
+  syncSetPaused(paused: boolean): Promise<T.SyncOverview>;
+  syncConflicts(): Promise<T.Conflict[]>;
+  /** Calls `f` with the new overview whenever team sync's state changes. */
+  onSync(f: (o: T.SyncOverview) => void): Promise<UnlistenFn>;
   /** Calls `f` when alerts were raised or delivered in the background. */
   onAlerts(f: () => void): Promise<UnlistenFn>;
   /** Calls `f` when a notification is clicked: its ticket, or null for the alert centre. */
@@ -135,6 +142,11 @@ export const tauriApi: Api = {
   resetRule: (id) => call("reset_rule", { id }),
   tryRules: (target) => call("try_rules", { target }),
   runTimeRules: () => call("run_time_rules"),
+  syncOverview: () => call("sync_overview"),
+  syncShare: (folder) => call("sync_share", { folder }),
+  syncSetPaused: (paused) => call("sync_set_paused", { paused }),
+  syncConflicts: () => call("sync_conflicts"),
+  onSync: (f) => listen<T.SyncOverview>("sync_changed", (e) => f(e.payload)),
   onAlerts: (f) => listen("alerts_changed", f),
   onAlertClicked: (f) => listen<number | null>("open_alert_target", (e) => f(e.payload)),
   onChange: async (f) => {

@@ -10,6 +10,7 @@ export type { Attachment } from "./bindings/Attachment";
 export type { BackupInfo } from "./bindings/BackupInfo";
 export type { BackupReport } from "./bindings/BackupReport";
 export type { BusinessHours } from "./bindings/BusinessHours";
+export type { Conflict } from "./bindings/Conflict";
 export type { ContentSummary } from "./bindings/ContentSummary";
 export type { Customer } from "./bindings/Customer";
 export type { ErrorPayload } from "./bindings/ErrorPayload";
@@ -66,3 +67,5 @@ export type { WorkspaceInfo } from "./bindings/WorkspaceInfo";
 export type { WorkspaceState } from "./bindings/WorkspaceState";
 
 export type Timestamp = string;
+export type { SyncDevice } from "./bindings/SyncDevice";
+export type { SyncOverview } from "./bindings/SyncOverview";
