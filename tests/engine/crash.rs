@@ -6,6 +6,10 @@
 //!
 //! 200 cycles by default (seeded: the same run every time); `CASEBOOK_CRASH_CYCLES=2000`
 //! for a soak run. The child is this test binary itself, started with `CASEBOOK_CRASH_CHILD`.
+//!
+//! The sync kill test does the same to two laptops sharing a folder (a third of the cycles):
+//! killed while changing, publishing, ingesting or writing a manifest, each reopens whole and
+//! replays, and in the end both hold the same state with every reported change.
 
 use casebook::model::{MessageKind, NewMessage, NewTicket, Priority, Status};
 use casebook::search::SearchIndex;
@@ -185,4 +189,114 @@ fn crash_cycles_lose_nothing_and_leave_nothing_half_written() {
     }
     assert!(checked > cycles as usize, "the children committed too little to prove anything ({checked} changes)");
     eprintln!("{cycles} kill cycles, {checked} committed changes checked");
+}
+
+/// The child of the sync kill test: two laptops in one process, each changing a ticket and
+/// passing (publish, ingest) in turn, until killed; one line after each committed change.
+#[test]
+#[ignore = "the child half of sync_passes_killed_at_any_moment_lose_nothing"]
+fn sync_crash_child() {
+    let Some(dir) = std::env::var_os("CASEBOOK_SYNC_CRASH_CHILD") else { return };
+    let seed: u64 = std::env::var("CASEBOOK_CRASH_SEED").unwrap().parse().unwrap();
+    let dir = Path::new(&dir);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut laptops: Vec<Workspace> =
+        ["a", "b"].iter().map(|l| Workspace::open(&dir.join(l).join("ws.db"), Arc::new(SystemClock)).unwrap()).collect();
+    let mut out = std::io::stdout().lock();
+    for i in 0.. {
+        let l = rng.random_range(0..2);
+        let ws = &mut laptops[l];
+        let tag = format!("s{seed}-{i}");
+        let line = if rng.random_range(0..3) == 0 {
+            let t = ws
+                .create_ticket(&NewTicket {
+                    subject: format!("Synced {tag}"),
+                    description: "x".into(),
+                    requester_email: "sync@example.com".into(),
+                    ..Default::default()
+                })
+                .unwrap();
+            Some(format!("created {} {tag}", t.id))
+        } else {
+            let max: i64 = ws.connection().query_row("SELECT max(number) FROM tickets", [], |r| r.get(0)).unwrap();
+            let n = rng.random_range(1..=max);
+            ws.add_message(n, &NewMessage::new(MessageKind::Internal, format!("Note {tag}"))).ok().map(|m| format!("message {} {tag}", m.id))
+        };
+        if let Some(line) = line {
+            writeln!(out, "ok {line}").unwrap();
+            out.flush().unwrap();
+        }
+        laptops[l].sync_pass().unwrap();
+        laptops[1 - l].sync_pass().unwrap();
+    }
+}
+
+#[test]
+fn sync_passes_killed_at_any_moment_lose_nothing() {
+    let cycles: u64 = std::env::var("CASEBOOK_CRASH_CYCLES").ok().and_then(|v| v.parse::<u64>().ok()).map_or(60, |c| c / 3);
+    let dir = tempfile::tempdir().unwrap();
+    let share = dir.path().join("share");
+    std::fs::create_dir_all(&share).unwrap();
+    {
+        let mut a = Workspace::create(&dir.path().join("a/ws.db"), Arc::new(SystemClock), &WorkspaceInit::default()).unwrap();
+        a.create_ticket(&NewTicket {
+            subject: "First".into(),
+            description: "x".into(),
+            requester_email: "seed@example.com".into(),
+            ..Default::default()
+        })
+        .unwrap();
+        a.sync_init(&share).unwrap();
+        Workspace::join(&dir.path().join("b/ws.db"), &share, Arc::new(SystemClock), "admin@casebook.local").unwrap();
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(15);
+    let mut reported: Vec<String> = Vec::new();
+    for cycle in 0..cycles {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "crash::sync_crash_child", "--ignored", "--nocapture", "--test-threads=1"])
+            .env("CASEBOOK_SYNC_CRASH_CHILD", dir.path())
+            .env("CASEBOOK_CRASH_SEED", cycle.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            BufReader::new(stdout).lines().map_while(Result::ok).filter_map(|l| l.strip_prefix("ok ").map(str::to_string)).collect::<Vec<_>>()
+        });
+        std::thread::sleep(Duration::from_millis(rng.random_range(40..300)));
+        child.kill().unwrap(); // SIGKILL: in a change, a publish, an ingest or a manifest
+        child.wait().unwrap();
+        reported.extend(reader.join().unwrap());
+        for l in ["a", "b"] {
+            let db = dir.path().join(l).join("ws.db");
+            let ws = Workspace::open(&db, Arc::new(SystemClock)).unwrap_or_else(|e| panic!("cycle {cycle}: {l} cannot reopen: {e}"));
+            let integrity: String = ws.connection().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+            assert_eq!(integrity, "ok", "cycle {cycle}, laptop {l}");
+            let replay = casebook::events::replay::check(&db).unwrap();
+            assert!(replay.ok(), "cycle {cycle}, laptop {l}: {:#?}", replay.differences);
+        }
+    }
+    // Both laptops pass until quiet: they hold the same state, with every change reported.
+    let mut laptops: Vec<Workspace> =
+        ["a", "b"].iter().map(|l| Workspace::open(&dir.path().join(l).join("ws.db"), Arc::new(SystemClock)).unwrap()).collect();
+    for _ in 0..4 {
+        for ws in &mut laptops {
+            ws.sync_pass().unwrap();
+        }
+    }
+    let digests: Vec<String> = laptops.iter().map(|ws| casebook::events::replay::digest(ws.connection()).unwrap()).collect();
+    assert_eq!(digests[0], digests[1], "the two laptops converge after the kills");
+    for ws in &laptops {
+        let conn = ws.connection();
+        for line in &reported {
+            let parts: Vec<&str> = line.split(' ').collect();
+            let table = if parts[0] == "created" { "tickets" } else { "messages" };
+            assert_eq!(count(conn, &format!("SELECT count(*) FROM {table} WHERE id = '{}'", parts[1])), 1, "{line} is missing");
+        }
+        let s = ws.sync_status().unwrap();
+        assert!(s.paused.is_none() && s.divergences.is_empty(), "{s:?}");
+    }
+    assert!(reported.len() > cycles as usize, "the children committed too little to prove anything ({})", reported.len());
+    eprintln!("{cycles} sync kill cycles, {} committed changes checked on both laptops", reported.len());
 }
