@@ -35,7 +35,13 @@ impl Workspace {
 
     /// The sync state in brief, for the window's indicator (cheap: no digest).
     pub fn sync_overview(&self) -> Result<crate::model::SyncOverview> {
-        sync::overview(&self.conn, &self.sync_device())
+        sync::overview(&self.conn, &self.sync_device(), to_ms(self.now()))
+    }
+
+    /// Tells the other laptops which ticket this person has open (None: none) and whether
+    /// they are writing on it.
+    pub fn set_presence(&mut self, ticket_number: Option<i64>, replying: bool) -> Result<()> {
+        sync::set_presence(&self.conn, &self.sync_device(), ticket_number, replying, to_ms(self.now()))
     }
 
     pub fn set_sync_paused(&mut self, paused: bool) -> Result<()> {

@@ -85,6 +85,7 @@ pub fn run() {
             commands::sync::sync_share,
             commands::sync::sync_set_paused,
             commands::sync::sync_conflicts,
+            commands::sync::set_presence,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("error while running Casebook");

@@ -408,6 +408,44 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     h.wait_text("article.ticket", "Seen on the second laptop").await;
     h.shot("07d-reply-from-another-laptop").await;
 
+    // Presence: the colleague opens the ticket and starts writing; this window says so.
+    jiho.set_presence(Some(number), true).map_err(|e| e.to_string())?;
+    h.wait_text("[data-testid=ticket-presence]", "Jiho Kim is replying").await;
+    // The send-blocker: the colleague adds a note while a reply is being written here; Send
+    // first shows it and holds the reply back; a second Send sends it.
+    h.css("[data-testid=mode-reply]").await.click().await.unwrap();
+    h.type_into("textarea[aria-label=Message]", "The technician is on the way.").await;
+    let note = casebook::model::NewMessage::new(casebook::model::MessageKind::Internal, "Wait: the customer already called back");
+    jiho.add_message(number, &note).map_err(|e| e.to_string())?;
+    jiho.sync_pass().map_err(|e| e.to_string())?;
+    h.wait_text("article.ticket", "the customer already called back").await;
+    h.css("[data-testid=send]").await.click().await.unwrap();
+    h.wait_text("[data-testid=send-held]", "Jiho Kim wrote on this ticket").await;
+    h.shot("07e-send-held-back").await;
+    let sent: usize = h
+        .script(
+            "return [...document.querySelectorAll('.msg[data-kind=public]')].filter(m => m.textContent.includes('technician is on the way')).length",
+        )
+        .await;
+    if sent != 0 {
+        return Err("the reply went out although a colleague had written meanwhile".into());
+    }
+    h.css("[data-testid=send]").await.click().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while h
+        .script::<usize>(
+            "return [...document.querySelectorAll('.msg[data-kind=public]')].filter(m => m.textContent.includes('technician is on the way')).length",
+        )
+        .await
+        != 1
+    {
+        if Instant::now() > deadline {
+            h.shot("07f-second-send").await;
+            return Err("the second Send did not send the reply".into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
     // Rules: the built-ins in plain words; switch one on, edit one's hours, try it (a dry
     // run lists the tickets it would change), save it, run the time rules, and the history
     // of a ticket they changed names the rule.

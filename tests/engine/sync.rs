@@ -260,6 +260,29 @@ fn a_laptop_whose_state_differs_after_the_same_events_is_reported_as_diverged() 
     assert!(s.divergences[0].contains(&digest(&t.laptops[0])), "both digests are named: {}", s.divergences[0]);
 }
 
+#[test]
+fn the_others_see_who_is_viewing_and_replying_while_it_is_fresh() {
+    let mut a = env("2026-03-02T09:00:00Z");
+    let n = a.ticket("Printer offline", Priority::High);
+    let mut t = team(a, 1);
+    t.laptops[0].ws.set_presence(Some(n), false).unwrap();
+    let seen = t.laptops[1].ws.sync_overview().unwrap().presence;
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!((seen[0].agent.as_str(), seen[0].ticket_number, seen[0].replying), ("Mina Park", n, false));
+    assert!(t.laptops[0].ws.sync_overview().unwrap().presence.is_empty(), "one's own presence is not listed");
+    t.laptops[0].ws.set_presence(Some(n), true).unwrap();
+    assert!(t.laptops[1].ws.sync_overview().unwrap().presence[0].replying);
+    // A laptop that stops passing (closed, gone) is no longer present after 30 s.
+    t.laptops[1].clock.advance(chrono::Duration::seconds(31));
+    assert!(t.laptops[1].ws.sync_overview().unwrap().presence.is_empty());
+    // A pass keeps it fresh.
+    t.laptops[0].clock.advance(chrono::Duration::seconds(31));
+    t.laptops[0].ws.sync_pass().unwrap();
+    assert_eq!(t.laptops[1].ws.sync_overview().unwrap().presence.len(), 1);
+    t.laptops[0].ws.set_presence(None, false).unwrap();
+    assert!(t.laptops[1].ws.sync_overview().unwrap().presence.is_empty());
+}
+
 fn hex_sha(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(bytes))

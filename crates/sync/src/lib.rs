@@ -16,8 +16,11 @@
 //! never a deletion, and a share that is not there, not ours or newer stops the pass with
 //! `Error::SyncPaused` before anything is changed.
 
+mod presence;
 pub mod segment;
 mod syncthing;
+
+pub use presence::{set_presence, PRESENCE_FRESH_MS};
 
 pub use syncthing::{set_syncthing, SyncthingApi};
 
@@ -350,6 +353,7 @@ pub fn pass(conn: &mut Connection, device: &Device, data_dir: &Path, now_ms: i64
         }
     }
     write_manifest(conn, &share, device, now_ms)?;
+    presence::refresh(conn, &share, device, now_ms)?;
     if report.published_segments > 0 {
         // Syncthing's watcher waits a second before it looks; asked, it sends at once.
         if let Some(api) = syncthing::configured(conn)? {
@@ -699,11 +703,19 @@ fn write_manifest(conn: &Connection, share: &Share, device: &Device, now_ms: i64
 
 /// What the window shows all the time: the state in a word, why it stopped, how many events
 /// wait, the laptops. Reads manifests and the headers of segments not applied yet; no digest.
-pub fn overview(conn: &Connection, device: &Device) -> Result<casebook_core::model::SyncOverview> {
+pub fn overview(conn: &Connection, device: &Device, now_ms: i64) -> Result<casebook_core::model::SyncOverview> {
     use casebook_core::model::{SyncDevice, SyncOverview};
     let conflicts: i64 = conn.query_row("SELECT count(*) FROM conflicts", [], |r| r.get(0))?;
     let Some(folder_path) = folder(conn)? else {
-        return Ok(SyncOverview { state: "off".into(), reason: None, folder: None, events_waiting: 0, devices: vec![], conflicts: conflicts as u64 });
+        return Ok(SyncOverview {
+            state: "off".into(),
+            reason: None,
+            folder: None,
+            events_waiting: 0,
+            devices: vec![],
+            conflicts: conflicts as u64,
+            presence: vec![],
+        });
     };
     let mut o = SyncOverview {
         state: "in_sync".into(),
@@ -712,6 +724,7 @@ pub fn overview(conn: &Connection, device: &Device) -> Result<casebook_core::mod
         events_waiting: 0,
         devices: vec![],
         conflicts: conflicts as u64,
+        presence: vec![],
     };
     let share = match open_share(conn) {
         Ok((share, _)) => share,
@@ -739,6 +752,7 @@ pub fn overview(conn: &Connection, device: &Device) -> Result<casebook_core::mod
             device: id,
         });
     }
+    o.presence = presence::others(conn, &share, device, now_ms)?;
     if is_paused(conn)? {
         o.state = "paused".into();
     } else if o.events_waiting > 0 {

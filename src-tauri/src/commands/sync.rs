@@ -38,3 +38,10 @@ pub async fn sync_set_paused(svc: Svc<'_>, paused: bool) -> CmdResult<SyncOvervi
 pub async fn sync_conflicts(svc: Svc<'_>) -> CmdResult<Vec<Conflict>> {
     svc.read(|ws| ws.conflicts(None)).await
 }
+
+/// Which ticket is open here (None: none) and whether a reply is being written on it, for the
+/// other laptops' "Ana is viewing / replying".
+#[tauri::command]
+pub async fn set_presence(svc: Svc<'_>, ticket: Option<i64>, replying: bool) -> CmdResult<()> {
+    svc.read(move |ws| ws.set_presence(ticket, replying)).await
+}

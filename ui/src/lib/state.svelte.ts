@@ -116,6 +116,11 @@ export class AppState {
     this.settings = await this.api.settings();
   }
 
+  /** Who on the other laptops has ticket `n` open, and who is writing on it. */
+  presenceOn(n: number): T.Presence[] {
+    return this.sync?.presence.filter((p) => p.ticket_number === n) ?? [];
+  }
+
   async loadSync() {
     try {
       this.sync = await this.api.syncOverview();

@@ -227,6 +227,19 @@ pub struct SyncOverview {
     pub devices: Vec<SyncDevice>,
     /// Conflicts kept on tickets (all of them).
     pub conflicts: u64,
+    /// Who on the other laptops is looking at or answering which ticket (fresh in the last 30 s).
+    pub presence: Vec<Presence>,
+}
+
+/// "Ana is viewing #1042" / "Ana is replying to #1042": another laptop's presence file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Presence {
+    /// The agent's name (their email when their laptop did not say).
+    pub agent: String,
+    pub device: String,
+    pub ticket_number: i64,
+    pub replying: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

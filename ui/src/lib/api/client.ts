@@ -64,6 +64,8 @@ export interface Api {
   syncShare(folder: string): Promise<T.SyncOverview>;
   syncSetPaused(paused: boolean): Promise<T.SyncOverview>;
   syncConflicts(): Promise<T.Conflict[]>;
+  /** Tells the other laptops which ticket is open here (null: none) and whether a reply is being written. */
+  setPresence(ticket: number | null, replying: boolean): Promise<void>;
   /** Calls `f` with the new overview whenever team sync's state changes. */
   onSync(f: (o: T.SyncOverview) => void): Promise<UnlistenFn>;
   /** Calls `f` when alerts were raised or delivered in the background. */
@@ -146,6 +148,7 @@ export const tauriApi: Api = {
   syncShare: (folder) => call("sync_share", { folder }),
   syncSetPaused: (paused) => call("sync_set_paused", { paused }),
   syncConflicts: () => call("sync_conflicts"),
+  setPresence: (ticket, replying) => call("set_presence", { ticket, replying }),
   onSync: (f) => listen<T.SyncOverview>("sync_changed", (e) => f(e.payload)),
   onAlerts: (f) => listen("alerts_changed", f),
   onAlertClicked: (f) => listen<number | null>("open_alert_target", (e) => f(e.payload)),

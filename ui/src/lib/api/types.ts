@@ -69,3 +69,4 @@ export type { WorkspaceState } from "./bindings/WorkspaceState";
 export type Timestamp = string;
 export type { SyncDevice } from "./bindings/SyncDevice";
 export type { SyncOverview } from "./bindings/SyncOverview";
+export type { Presence } from "./bindings/Presence";
