@@ -110,6 +110,7 @@ pub(crate) fn customer_by_id(conn: &Connection, id: &str) -> Result<Customer> {
 
 impl Workspace {
     pub fn add_agent(&mut self, new: &NewAgent) -> Result<Agent> {
+        self.require_admin("agents")?;
         let name = validate::name("name", &new.name)?;
         let email = validate::email("email", &new.email)?;
         let ctx = self.ctx();
@@ -140,6 +141,7 @@ impl Workspace {
     }
 
     pub fn add_team(&mut self, name: &str, backup_agent: Option<&str>) -> Result<Team> {
+        self.require_admin("teams")?;
         let name = validate::name("team", name)?;
         let ctx = self.ctx();
         let tx = self.begin()?;
@@ -164,6 +166,7 @@ impl Workspace {
     }
 
     pub fn join_team(&mut self, agent_email: &str, team: &str) -> Result<()> {
+        self.require_admin("teams")?;
         let ctx = self.ctx();
         let tx = self.begin()?;
         let (agent_id, team_id) = (agent_id(&tx, agent_email)?, team_id(&tx, team)?);
@@ -175,7 +178,11 @@ impl Workspace {
             events::record(&tx, &ctx, None, Change::AgentJoinedTeam { agent_id, team_id })?;
         }
         tx.commit()?;
-        Ok(())
+        // The acting agent may be the one who joined: what they see changes now.
+        if let Some(email) = self.acting.as_ref().map(|a| a.email.clone()) {
+            self.acting = self.agent_by_email(&email).ok();
+        }
+        self.apply_visibility()
     }
 
     pub fn customer_by_email(&self, email: &str) -> Result<Customer> {

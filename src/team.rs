@@ -67,6 +67,8 @@ impl Workspace {
             if let Some(email) = self.acting.as_ref().map(|a| a.email.clone()) {
                 self.acting = self.agent_by_email(&email).ok();
             }
+            // Another laptop may have moved this agent between teams.
+            self.apply_visibility()?;
         }
         Ok(())
     }

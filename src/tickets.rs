@@ -66,7 +66,7 @@ const TICKET_SELECT: &str = "SELECT t.id, t.number, t.subject, t.description, t.
     LEFT JOIN teams tm ON tm.id = t.team_id";
 
 pub(crate) fn load_ticket(conn: &Connection, number: i64) -> Result<Ticket> {
-    let mut stmt = conn.prepare_cached(&format!("{TICKET_SELECT} WHERE t.number = ?1"))?;
+    let mut stmt = conn.prepare_cached(&format!("{TICKET_SELECT} WHERE t.number = ?1 AND {}", crate::store::VISIBLE))?;
     let row = stmt
         .query_row([number], |r| {
             let id: String = r.get(0)?;

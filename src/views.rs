@@ -290,6 +290,7 @@ impl Workspace {
     fn filters_sql(&self, f: &Filters) -> Result<Sql> {
         let now = self.now();
         let mut sql = Sql { clauses: vec![], params: vec![] };
+        sql.push(crate::store::VISIBLE, []);
         if !f.statuses.is_empty() {
             sql.push(format!("t.status IN ({})", placeholders(f.statuses.len())), f.statuses.iter().map(|s| Value::Text(s.as_str().into())));
         }

@@ -130,6 +130,7 @@ impl Workspace {
         };
         ws.rebuild_hooks();
         ws.acting = ws.agents()?.into_iter().find(|a| a.role == Role::Admin && a.active);
+        ws.apply_visibility()?;
         Ok(ws)
     }
 
@@ -178,7 +179,31 @@ impl Workspace {
             return Err(Error::validation("as", format!("{} is no longer an active agent", agent.email)));
         }
         self.acting = Some(agent);
-        Ok(())
+        self.apply_visibility()
+    }
+
+    /// What the acting agent may see, on the connection (PRODUCT O3): an admin, or no one
+    /// (the system), sees every ticket; an agent sees their teams' and those of no team.
+    pub(crate) fn apply_visibility(&self) -> Result<()> {
+        match &self.acting {
+            Some(a) if a.role != Role::Admin => {
+                let teams: Vec<String> = self
+                    .conn
+                    .prepare_cached("SELECT team_id FROM agent_teams WHERE agent_id = ?1")?
+                    .query_map([a.id.to_string()], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                store::set_visibility(&self.conn, Some(&teams))
+            }
+            _ => store::set_visibility(&self.conn, None),
+        }
+    }
+
+    /// Fails unless the acting agent is an admin: settings, rules and SLA policies are theirs.
+    pub(crate) fn require_admin(&self, what: &str) -> Result<()> {
+        match &self.acting {
+            Some(a) if a.role != Role::Admin => Err(Error::validation("as", format!("only an admin can change {what}; {} is an agent", a.email))),
+            _ => Ok(()),
+        }
     }
 
     pub fn acting_agent(&self) -> Option<&Agent> {
@@ -208,6 +233,7 @@ impl Workspace {
 
     /// Replaces the SLA settings and recomputes the SLA instants of every unsolved ticket.
     pub fn set_sla_settings(&mut self, settings: SlaSettings) -> Result<()> {
+        self.require_admin("the SLA policies")?;
         settings.validate()?;
         let ctx = self.ctx();
         let tx = self.begin()?;
@@ -224,6 +250,7 @@ impl Workspace {
     }
 
     pub fn add_ticket_type(&mut self, name: &str) -> Result<()> {
+        self.require_admin("the ticket types")?;
         let name = validate::name("type", name)?;
         let ctx = self.ctx();
         let tx = self.begin()?;
@@ -242,6 +269,7 @@ impl Workspace {
 
     /// Retires a type from the list; tickets that have it keep it.
     pub fn remove_ticket_type(&mut self, name: &str) -> Result<()> {
+        self.require_admin("the ticket types")?;
         let ctx = self.ctx();
         let tx = self.begin()?;
         let found: Option<String> =

@@ -301,6 +301,7 @@ impl Workspace {
     }
 
     pub fn set_alert_settings(&mut self, settings: AlertSettings) -> Result<()> {
+        self.require_admin("the alert settings")?;
         let settings = settings.validated()?;
         let ctx = self.ctx();
         let tx = self.begin()?;
@@ -363,7 +364,7 @@ impl Workspace {
 
     /// Alerts, newest first.
     pub fn alerts(&self, q: &AlertQuery) -> Result<Vec<Alert>> {
-        let mut sql = format!("SELECT {ALERT_COLUMNS} FROM alerts a JOIN tickets t ON t.id = a.ticket_id WHERE 1 = 1");
+        let mut sql = format!("SELECT {ALERT_COLUMNS} FROM alerts a JOIN tickets t ON t.id = a.ticket_id WHERE {}", crate::store::VISIBLE);
         if q.unread_only {
             sql.push_str(" AND a.read_at IS NULL");
         }
@@ -380,7 +381,11 @@ impl Workspace {
     }
 
     pub fn unread_alert_count(&self) -> Result<i64> {
-        Ok(self.conn.query_row("SELECT count(*) FROM alerts WHERE read_at IS NULL", [], |r| r.get(0))?)
+        Ok(self.conn.query_row(
+            &format!("SELECT count(*) FROM alerts a JOIN tickets t ON t.id = a.ticket_id WHERE a.read_at IS NULL AND {}", crate::store::VISIBLE),
+            [],
+            |r| r.get(0),
+        )?)
     }
 
     /// Marks one alert read (again is fine).

@@ -851,7 +851,7 @@ impl crate::hooks::Hook for Triggers {
             Happened::FieldChanged => TriggerEvent::FieldChanged,
         };
         let writer = Writer { ctx: hc.ctx.clone(), sla: hc.sla.clone(), data_dir: hc.data_dir.to_path_buf() };
-        after_change(conn, &self.book, writer, ticket_id, event)
+        crate::store::seeing_everything(conn, || after_change(conn, &self.book, writer, ticket_id, event))
     }
 }
 

@@ -361,7 +361,17 @@ impl Snapshot {
             }
         };
         let agent = agent.map(|email| self.agents.iter().position(|a| a.email.eq_ignore_ascii_case(email)));
-        Ok(Filter { priority, types, team, agent })
+        // The person asking sees their teams' tickets and those of no team (PRODUCT O3).
+        let visible_teams = if casebook_store::sees_everything(conn)? {
+            None
+        } else {
+            let ids: Vec<String> = conn
+                .prepare_cached("SELECT team_id FROM temp.visibility WHERE team_id IS NOT NULL")?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            Some(self.teams.names.iter().map(|id| ids.contains(id)).collect())
+        };
+        Ok(Filter { priority, types, team, agent, visible_teams })
     }
 }
 
@@ -372,6 +382,8 @@ pub(super) struct Filter {
     /// `Some(None)`: a team no ticket has.
     team: Option<Option<usize>>,
     agent: Option<Option<usize>>,
+    /// For a person who sees only some teams: which of the snapshot's teams they see.
+    visible_teams: Option<Vec<bool>>,
 }
 
 impl Filter {
@@ -380,5 +392,6 @@ impl Filter {
             && self.types.as_ref().is_none_or(|t| t[r.type_ix])
             && self.team.is_none_or(|t| t.is_some() && r.team_ix == t)
             && self.agent.is_none_or(|a| a.is_some() && r.agent_ix == a)
+            && self.visible_teams.as_ref().is_none_or(|v| r.team_ix.is_none_or(|t| v.get(t).copied().unwrap_or(false)))
     }
 }

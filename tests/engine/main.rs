@@ -21,4 +21,5 @@ mod sla;
 mod stats;
 mod sync;
 mod syncthing;
+mod teams;
 mod tickets;

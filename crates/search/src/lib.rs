@@ -445,12 +445,22 @@ impl SearchIndex {
         let (query, notes) = self.build_query(&g, raw, filters);
         let Some(query) = query else { return Ok(SearchResults { hits: vec![], total: 0, notes }) };
         let searcher = g.reader.searcher();
-        let (top, total) = searcher.search(&query, &(TopDocs::with_limit(limit.clamp(1, 500)).order_by_score(), Count)).map_err(tantivy_err)?;
+        let limit = limit.clamp(1, 500);
+        // Someone who sees only some teams: read further down the ranking so that the tickets
+        // they may not see leave no gap, and count only what they see (of the first 2,000).
+        let restricted = !casebook_store::sees_everything(conn)?;
+        let fetch = if restricted { RESTRICTED_FETCH } else { limit };
+        let (top, mut total) = searcher.search(&query, &(TopDocs::with_limit(fetch).order_by_score(), Count)).map_err(tantivy_err)?;
         let highlighter = Highlighter::new(&searcher, &g.fields, &query);
-        let mut hits = Vec::with_capacity(top.len());
+        let mut hits = Vec::with_capacity(limit);
+        let mut visible = 0;
         for (score, addr) in top {
             let number = number_of(&searcher, addr)?;
             let Some(row) = ticket_row(conn, number)? else { continue };
+            visible += 1;
+            if hits.len() >= limit {
+                continue;
+            }
             let body = ticket_body(conn, &row.id)?;
             hits.push(SearchHit {
                 number,
@@ -462,6 +472,9 @@ impl SearchIndex {
                 score,
                 updated_at: row.updated_at,
             });
+        }
+        if restricted {
+            total = visible;
         }
         Ok(SearchResults { hits, total, notes })
     }
@@ -629,8 +642,12 @@ impl SearchIndex {
         }
         scored.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
         let mut out = Vec::new();
-        for (score, reference, addr) in scored.into_iter().take(limit) {
+        for (score, reference, addr) in scored {
+            if out.len() >= limit {
+                break;
+            }
             let number = number_of(&searcher, addr)?;
+            // Not visible to the person asking: skipped, and the next one takes its place.
             let Some(row) = ticket_row(conn, number)? else { continue };
             out.push(SimilarTicket {
                 number,
@@ -664,8 +681,15 @@ struct Row {
     resolved_at: Option<Timestamp>,
 }
 
+/// How far down the ranking a search reads for someone who sees only some teams.
+const RESTRICTED_FETCH: usize = 2000;
+
 fn ticket_row(conn: &Connection, number: i64) -> Result<Option<Row>> {
-    let mut stmt = conn.prepare_cached("SELECT id, subject, status, priority, updated_at, resolved_at FROM tickets WHERE number = ?1")?;
+    // A ticket the person searching may not see is not a hit (casebook_store::VISIBLE).
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT t.id, t.subject, t.status, t.priority, t.updated_at, t.resolved_at FROM tickets t WHERE t.number = ?1 AND {}",
+        casebook_store::VISIBLE
+    ))?;
     Ok(stmt
         .query_row([number], |r| {
             Ok(Row {

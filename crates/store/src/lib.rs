@@ -53,7 +53,51 @@ fn configure(conn: &Connection) -> Result<()> {
     // The tickets a unit of work changed whose SLA instants are still to be recomputed
     // (events::apply). Per connection and transactional, so a rollback forgets them too.
     conn.execute_batch("CREATE TEMP TABLE IF NOT EXISTS derived_pending (ticket_id TEXT PRIMARY KEY) WITHOUT ROWID;")?;
+    // Which tickets the person working through this connection may see (`set_visibility`).
+    conn.execute_batch("CREATE TEMP TABLE IF NOT EXISTS visibility (team_id TEXT);")?;
     Ok(())
+}
+
+/// The SQL condition (on a `tickets` row aliased `t`) that it is visible to the person working
+/// through this connection: everything for an admin (or the system), else the tickets of
+/// their teams and those of no team (PRODUCT O3). Every query that lists or reads tickets for
+/// a person includes it, so the rule holds in the engine, not only in the window.
+pub const VISIBLE: &str = "(NOT EXISTS (SELECT 1 FROM temp.visibility) OR t.team_id IS NULL
+    OR t.team_id IN (SELECT team_id FROM temp.visibility WHERE team_id IS NOT NULL))";
+
+/// Sets who works through this connection: `None` sees everything (an admin, or the system
+/// running rules); `Some(teams)` sees those teams' tickets and those of no team.
+pub fn set_visibility(conn: &Connection, teams: Option<&[String]>) -> Result<()> {
+    conn.execute("DELETE FROM temp.visibility", [])?;
+    if let Some(teams) = teams {
+        // A row with no team marks the connection as restricted, even to no team at all.
+        conn.execute("INSERT INTO temp.visibility (team_id) VALUES (NULL)", [])?;
+        let mut stmt = conn.prepare_cached("INSERT INTO temp.visibility (team_id) VALUES (?1)")?;
+        for t in teams {
+            stmt.execute([t])?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs `f` seeing everything (the rules act for the team, not for the person whose change
+/// woke them), then puts back what the connection saw. In the caller's transaction, if any.
+pub fn seeing_everything<T>(conn: &Connection, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    let saved: Vec<Option<String>> =
+        conn.prepare_cached("SELECT team_id FROM temp.visibility")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    conn.execute("DELETE FROM temp.visibility", [])?;
+    let out = f();
+    conn.execute("DELETE FROM temp.visibility", [])?;
+    let mut stmt = conn.prepare_cached("INSERT INTO temp.visibility (team_id) VALUES (?1)")?;
+    for t in &saved {
+        stmt.execute([t])?;
+    }
+    out
+}
+
+/// Whether the connection currently sees everything.
+pub fn sees_everything(conn: &Connection) -> Result<bool> {
+    Ok(!conn.query_row("SELECT EXISTS (SELECT 1 FROM temp.visibility)", [], |r| r.get::<_, bool>(0))?)
 }
 
 /// Creates a new database file and brings it to the current schema.
