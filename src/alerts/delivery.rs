@@ -136,16 +136,20 @@ impl Workspace {
         };
         let quiet = settings.quiet_hours.as_ref().is_some_and(|q| q.contains(now));
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {}, t.assignee_id, t.team_id FROM alerts a JOIN tickets t ON t.id = a.ticket_id
+            "SELECT {}, t.assignee_id, t.team_id, {} FROM alerts a JOIN tickets t ON t.id = a.ticket_id
              WHERE a.delivered_at IS NULL ORDER BY a.raised_at, a.id",
-            super::ALERT_COLUMNS
+            super::ALERT_COLUMNS,
+            crate::store::VISIBLE
         ))?;
-        let rows = stmt.query_map([], |r| Ok((super::row_to_alert(r)?, r.get::<_, Option<String>>(11)?, r.get::<_, Option<String>>(12)?)))?;
+        let rows = stmt.query_map([], |r| {
+            Ok((super::row_to_alert(r)?, r.get::<_, Option<String>>(11)?, r.get::<_, Option<String>>(12)?, r.get::<_, bool>(13)?))
+        })?;
         let mut plan = DeliveryPlan::default();
         let mut loud = Vec::new();
         for row in rows {
-            let (alert, assignee, team) = row?;
-            let not_mine = mine
+            let (alert, assignee, team, visible) = row?;
+            // A ticket of another team: the person here may not see it, so no notification.
+            let not_mine = !visible || mine
                 .as_ref()
                 .is_some_and(|(me, teams)| assignee.as_deref() != Some(me.as_str()) && !team.as_ref().is_some_and(|t| teams.contains(t)));
             let settled = !matches!(alert.kind, AlertKind::Keyword | AlertKind::Rule) && alert.ticket_status.is_solved();

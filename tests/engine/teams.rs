@@ -72,6 +72,10 @@ fn an_agent_sees_their_teams_and_unteamed_tickets_and_nothing_else() {
     let alerted: Vec<i64> = e.ws.alerts(&Default::default()).unwrap().iter().map(|a| a.ticket_number).collect();
     assert!(!alerted.contains(&billing), "{alerted:?}");
     assert!(!alerted.is_empty(), "their own tickets' alerts are there");
+    // Nor does this desktop pop up a notification for it.
+    let plan = e.ws.plan_delivery().unwrap();
+    assert!(plan.notices.iter().all(|n| n.ticket_number != Some(billing) && !n.body.contains(&format!("#{billing}"))), "{:?}", plan.notices);
+    assert!(!plan.notices.is_empty());
 
     // Anna sees Billing's, not Technical's.
     e.ws.act_as("anna@acme.test").unwrap();
