@@ -14,7 +14,6 @@
 use crate::attachments;
 use crate::clock::Timestamp;
 use crate::{Error, Result, Workspace};
-use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -53,27 +52,7 @@ pub fn content_summary(conn: &Connection) -> Result<ContentSummary> {
             let mut h = Sha256::new();
             h.update(table.as_bytes());
             for i in 0..n {
-                match row.get_ref(i)? {
-                    ValueRef::Null => h.update([0u8]),
-                    ValueRef::Integer(v) => {
-                        h.update([1u8]);
-                        h.update(v.to_le_bytes());
-                    }
-                    ValueRef::Real(v) => {
-                        h.update([2u8]);
-                        h.update(v.to_le_bytes());
-                    }
-                    ValueRef::Text(t) => {
-                        h.update([3u8]);
-                        h.update((t.len() as u64).to_le_bytes());
-                        h.update(t);
-                    }
-                    ValueRef::Blob(b) => {
-                        h.update([4u8]);
-                        h.update((b.len() as u64).to_le_bytes());
-                        h.update(b);
-                    }
-                }
+                crate::store::hash_value(&mut h, row.get_ref(i)?);
             }
             for (a, b) in acc.iter_mut().zip(h.finalize()) {
                 *a ^= b;

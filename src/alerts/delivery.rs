@@ -149,9 +149,10 @@ impl Workspace {
         for row in rows {
             let (alert, assignee, team, visible) = row?;
             // A ticket of another team: the person here may not see it, so no notification.
-            let not_mine = !visible || mine
-                .as_ref()
-                .is_some_and(|(me, teams)| assignee.as_deref() != Some(me.as_str()) && !team.as_ref().is_some_and(|t| teams.contains(t)));
+            let not_mine = !visible
+                || mine
+                    .as_ref()
+                    .is_some_and(|(me, teams)| assignee.as_deref() != Some(me.as_str()) && !team.as_ref().is_some_and(|t| teams.contains(t)));
             let settled = !matches!(alert.kind, AlertKind::Keyword | AlertKind::Rule) && alert.ticket_status.is_solved();
             if quiet || not_mine || settled {
                 plan.silent.push(alert.id);

@@ -83,6 +83,27 @@ fn crash_child() {
     }
 }
 
+/// Runs the child test `name` (this binary, with `var` set and the cycle as its seed), kills
+/// it with SIGKILL after `ms` milliseconds, and returns what it reported as committed.
+fn run_child_until_killed(name: &str, var: (&str, &std::ffi::OsStr), cycle: u64, ms: u64) -> Vec<String> {
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", name, "--ignored", "--nocapture", "--test-threads=1"])
+        .env(var.0, var.1)
+        .env("CASEBOOK_CRASH_SEED", cycle.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        BufReader::new(stdout).lines().map_while(Result::ok).filter_map(|l| l.strip_prefix("ok ").map(str::to_string)).collect::<Vec<_>>()
+    });
+    std::thread::sleep(Duration::from_millis(ms));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    reader.join().unwrap()
+}
+
 fn count(conn: &rusqlite::Connection, sql: &str) -> i64 {
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
 }
@@ -107,23 +128,8 @@ fn crash_cycles_lose_nothing_and_leave_nothing_half_written() {
     let mut rng = ChaCha8Rng::seed_from_u64(2026);
     let mut reported: Vec<String> = Vec::new();
     for cycle in 0..cycles {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "crash::crash_child", "--ignored", "--nocapture", "--test-threads=1"])
-            .env("CASEBOOK_CRASH_CHILD", &db)
-            .env("CASEBOOK_CRASH_SEED", cycle.to_string())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let reader = std::thread::spawn(move || {
-            BufReader::new(stdout).lines().map_while(Result::ok).filter_map(|l| l.strip_prefix("ok ").map(str::to_string)).collect::<Vec<_>>()
-        });
-        std::thread::sleep(Duration::from_millis(rng.random_range(30..250)));
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
-        let lines = reader.join().unwrap();
-        reported.extend(lines);
+        let ms = rng.random_range(30..250);
+        reported.extend(run_child_until_killed("crash::crash_child", ("CASEBOOK_CRASH_CHILD", db.as_os_str()), cycle, ms));
 
         // Reopen as the app would, and check everything.
         let ws = Workspace::open(&db, Arc::new(SystemClock)).unwrap_or_else(|e| panic!("cycle {cycle}: cannot reopen: {e}"));
@@ -252,22 +258,9 @@ fn sync_passes_killed_at_any_moment_lose_nothing() {
     let mut rng = ChaCha8Rng::seed_from_u64(15);
     let mut reported: Vec<String> = Vec::new();
     for cycle in 0..cycles {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "crash::sync_crash_child", "--ignored", "--nocapture", "--test-threads=1"])
-            .env("CASEBOOK_SYNC_CRASH_CHILD", dir.path())
-            .env("CASEBOOK_CRASH_SEED", cycle.to_string())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let reader = std::thread::spawn(move || {
-            BufReader::new(stdout).lines().map_while(Result::ok).filter_map(|l| l.strip_prefix("ok ").map(str::to_string)).collect::<Vec<_>>()
-        });
-        std::thread::sleep(Duration::from_millis(rng.random_range(40..300)));
-        child.kill().unwrap(); // SIGKILL: in a change, a publish, an ingest or a manifest
-        child.wait().unwrap();
-        reported.extend(reader.join().unwrap());
+        // Killed in a change, a publish, an ingest or a manifest.
+        let ms = rng.random_range(40..300);
+        reported.extend(run_child_until_killed("crash::sync_crash_child", ("CASEBOOK_SYNC_CRASH_CHILD", dir.path().as_os_str()), cycle, ms));
         for l in ["a", "b"] {
             let db = dir.path().join(l).join("ws.db");
             let ws = Workspace::open(&db, Arc::new(SystemClock)).unwrap_or_else(|e| panic!("cycle {cycle}: {l} cannot reopen: {e}"));

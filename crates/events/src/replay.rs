@@ -197,7 +197,6 @@ fn state_columns(conn: &Connection, table: &str) -> Result<Vec<String>> {
 /// A digest of the whole state (every state table in key order, this device's own columns
 /// left out): two laptops that applied the same events have the same digest.
 pub fn digest(conn: &Connection) -> Result<String> {
-    use rusqlite::types::ValueRef;
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     for (table, keys) in STATE_TABLES {
@@ -209,23 +208,7 @@ pub fn digest(conn: &Connection) -> Result<String> {
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             for i in 0..cols.len() {
-                // Each value with its type and length, so that no two rows hash alike.
-                match r.get_ref(i)? {
-                    ValueRef::Null => h.update([0u8]),
-                    ValueRef::Integer(v) => {
-                        h.update([1u8]);
-                        h.update(v.to_le_bytes());
-                    }
-                    ValueRef::Real(v) => {
-                        h.update([2u8]);
-                        h.update(v.to_le_bytes());
-                    }
-                    ValueRef::Text(t) | ValueRef::Blob(t) => {
-                        h.update([3u8]);
-                        h.update((t.len() as u64).to_le_bytes());
-                        h.update(t);
-                    }
-                }
+                store::hash_value(&mut h, r.get_ref(i)?);
             }
         }
     }

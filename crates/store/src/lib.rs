@@ -184,6 +184,34 @@ pub fn bulk_load<T>(conn: &mut Connection, load: impl FnOnce(&rusqlite::Transact
     Ok(out)
 }
 
+/// Feeds one column value into a hash with its type and length, so that no two rows hash
+/// alike: the backup's content checksum and sync's state digest both read rows this way.
+pub fn hash_value(h: &mut sha2::Sha256, v: rusqlite::types::ValueRef<'_>) {
+    use rusqlite::types::ValueRef;
+    use sha2::Digest;
+    match v {
+        ValueRef::Null => h.update([0u8]),
+        ValueRef::Integer(v) => {
+            h.update([1u8]);
+            h.update(v.to_le_bytes());
+        }
+        ValueRef::Real(v) => {
+            h.update([2u8]);
+            h.update(v.to_le_bytes());
+        }
+        ValueRef::Text(t) => {
+            h.update([3u8]);
+            h.update((t.len() as u64).to_le_bytes());
+            h.update(t);
+        }
+        ValueRef::Blob(b) => {
+            h.update([4u8]);
+            h.update((b.len() as u64).to_le_bytes());
+            h.update(b);
+        }
+    }
+}
+
 /// A setting's value (JSON in `settings`), if it is set.
 pub fn get_setting<T: for<'de> Deserialize<'de>>(conn: &Connection, key: &str) -> Result<Option<T>> {
     let raw: Option<String> = conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?;
