@@ -392,6 +392,33 @@ impl Workspace {
         self.ticket(number)
     }
 
+    /// Every problem a new ticket has, each with its field: the form shows them all at once
+    /// (`create_ticket` stops at the first). Empty when it would be created.
+    pub fn check_new_ticket(&self, new: &NewTicket) -> Vec<crate::ErrorPayload> {
+        let mut out = Vec::new();
+        let mut add = |field: &str, r: Result<()>| {
+            if let Err(e) = r {
+                let mut p = crate::ErrorPayload::from(&e);
+                p.field = Some(p.field.unwrap_or_else(|| field.to_string()));
+                out.push(p);
+            }
+        };
+        add("subject", validate::subject(&new.subject).map(|_| ()));
+        add("requester", validate::email("requester", &new.requester_email).map(|_| ()));
+        add("body", validate::body("body", &new.description, false).map(|_| ()));
+        add("tags", validate::tags(&new.tags).map(|_| ()));
+        if let Some(t) = &new.ticket_type {
+            add("type", Workspace::resolve_type(&self.conn, t).map(|_| ()));
+        }
+        if let Some(a) = &new.assignee_email {
+            add("assignee", people::agent_id(&self.conn, a).map(|_| ()));
+        }
+        if let Some(t) = &new.team {
+            add("team", people::team_id(&self.conn, t).map(|_| ()));
+        }
+        out
+    }
+
     /// Imports tickets all-or-nothing: the first bad record aborts the whole import, and the
     /// error names it (PRODUCT C2; the full lossless import comes with export).
     pub fn import_tickets(&mut self, tickets: &[NewTicket]) -> Result<Vec<i64>> {

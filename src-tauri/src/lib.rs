@@ -38,6 +38,7 @@ pub fn run() {
             commands::tickets::list_tickets,
             commands::tickets::ticket_detail,
             commands::tickets::ticket_history,
+            commands::tickets::check_new_ticket,
             commands::tickets::create_ticket,
             commands::tickets::add_message,
             commands::tickets::open_attachment,

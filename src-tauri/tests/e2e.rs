@@ -192,6 +192,9 @@ async fn a_person_works_the_queue_in_the_real_window() {
 
 async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     // First run: open the demo workspace.
+    // An empty workspace needs to know who you are: nobody is made "Admin" behind your back.
+    h.css("[data-testid=start-empty]").await.click().await.unwrap();
+    h.wait_text(".first [role=alert]", "Say who you are").await;
     h.css("[data-testid=open-demo]").await.click().await.unwrap();
     h.css(".row[data-number]").await;
     h.shot("01-first-list").await;
@@ -226,6 +229,9 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     h.css("form.new").await;
     h.css("[data-testid=create]").await.click().await.unwrap();
     h.wait_text("form.new", "Subject can't be empty").await;
+    // Every problem at once: the missing requester and message too, not only the first.
+    h.wait_text("form.new", "An email address is needed").await;
+    h.css("form.new textarea[name=description][aria-invalid=true]").await;
     h.shot("03-new-ticket-validation").await;
     h.type_into("input[name=subject]", HOSTILE_SUBJECT).await;
     h.type_into("input[name=requester]", "mallory@evil.example").await;
@@ -262,6 +268,11 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     h.css("[data-testid=attach]").await.send_keys(&file.display().to_string()).await.unwrap();
     h.css("[data-testid=send]").await.click().await.unwrap();
     h.wait_text(".msg .attachment", "casebook-e2e-printer-log.txt").await;
+    // No glyph the fonts here lack (they showed as empty boxes): icons are drawn instead.
+    let boxes: bool = h.script("return ['📎', '👍', '👎', '→'].some(g => document.querySelector('article.ticket').innerText.includes(g))").await;
+    if boxes {
+        return Err("the ticket page uses a glyph (📎 👍 👎 →) that renders as an empty box".into());
+    }
 
     // A draft stays with its ticket: typed here, it is not on the next ticket, the list marks
     // it, and it is back on return (before, it was lost on the way).
@@ -391,7 +402,7 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     h.css("[data-testid=sync-share]").await.click().await.unwrap();
     h.wait_text("[data-testid=sync-state]", "In sync").await;
     h.wait_text("[data-testid=sync-devices]", "this laptop").await;
-    h.shot("07c-settings-sync").await;
+    h.shot("07f-sync-settings").await;
     let colleague = tempfile::tempdir().unwrap();
     let number: i64 = number.parse().map_err(|e| format!("the search hit's number: {e}"))?;
     let clock = std::sync::Arc::new(casebook::SystemClock);
@@ -406,7 +417,7 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     h.css("li[role=option]").await;
     h.css("[data-testid=search-input]").await.send_keys(&char::from(Key::Enter).to_string()).await.unwrap();
     h.wait_text("article.ticket", "Seen on the second laptop").await;
-    h.shot("07d-reply-from-another-laptop").await;
+    h.shot("07g-reply-from-another-laptop").await;
 
     // Presence: the colleague opens the ticket and starts writing; this window says so.
     jiho.set_presence(Some(number), true).map_err(|e| e.to_string())?;
@@ -421,7 +432,7 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     h.wait_text("article.ticket", "the customer already called back").await;
     h.css("[data-testid=send]").await.click().await.unwrap();
     h.wait_text("[data-testid=send-held]", "Jiho Kim wrote on this ticket").await;
-    h.shot("07e-send-held-back").await;
+    h.shot("07h-send-held-back").await;
     let sent: usize = h
         .script(
             "return [...document.querySelectorAll('.msg[data-kind=public]')].filter(m => m.textContent.includes('technician is on the way')).length",
@@ -440,7 +451,7 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
         != 1
     {
         if Instant::now() > deadline {
-            h.shot("07f-second-send").await;
+            h.shot("07i-second-send").await;
             return Err("the second Send did not send the reply".into());
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -36,6 +36,9 @@ pub fn body(field: &'static str, s: &str, allow_empty: bool) -> Result<String> {
 /// A plausible address: one `@`, something before it, a dotted domain after, no spaces.
 pub fn email(field: &'static str, s: &str) -> Result<String> {
     let s = s.trim();
+    if s.is_empty() {
+        return Err(Error::validation(field, "An email address is needed"));
+    }
     let bad = || Error::validation(field, format!("'{s}' is not an email address"));
     let (local, domain) = s.split_once('@').ok_or_else(bad)?;
     let ok = !local.is_empty()

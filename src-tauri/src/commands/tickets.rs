@@ -33,6 +33,12 @@ pub async fn ticket_history(svc: Svc<'_>, number: i64) -> CmdResult<Vec<Event>> 
     svc.read(move |ws| ws.history(number)).await
 }
 
+/// Every problem the new-ticket form has, each with its field (none: it can be created).
+#[tauri::command]
+pub async fn check_new_ticket(svc: Svc<'_>, ticket: NewTicket) -> CmdResult<Vec<casebook::ErrorPayload>> {
+    svc.read(move |ws| Ok(ws.check_new_ticket(&ticket))).await
+}
+
 #[tauri::command]
 pub async fn create_ticket(svc: Svc<'_>, ticket: NewTicket) -> CmdResult<Ticket> {
     svc.write(vec![], move |ws| ws.create_ticket(&ticket)).await

@@ -13,6 +13,8 @@ export interface Api {
   listTickets(view: string, after: string | null, limit: number): Promise<T.Page>;
   ticketDetail(number: number): Promise<T.TicketDetail>;
   ticketHistory(number: number): Promise<T.HistoryEvent[]>;
+  /** Every problem of a new ticket, each with its field (empty: it can be created). */
+  checkNewTicket(ticket: T.NewTicket): Promise<T.ErrorPayload[]>;
   createTicket(ticket: T.NewTicket): Promise<T.Ticket>;
   addMessage(number: number, kind: T.MessageKind, body: string, files: T.Upload[]): Promise<T.Message>;
   openAttachment(storedPath: string): Promise<void>;
@@ -101,6 +103,7 @@ export const tauriApi: Api = {
   listTickets: (view, after, limit) => call("list_tickets", { view, after, limit }),
   ticketDetail: (number) => call("ticket_detail", { number }),
   ticketHistory: (number) => call("ticket_history", { number }),
+  checkNewTicket: (ticket) => call("check_new_ticket", { ticket }),
   createTicket: (ticket) => call("create_ticket", { ticket }),
   addMessage: (number, kind, body, files) => call("add_message", { number, kind, body, files }),
   openAttachment: (storedPath) => call("open_attachment", { storedPath }),
