@@ -176,6 +176,38 @@ fn edits_made_apart_converge_and_the_conflicts_are_kept() {
 }
 
 #[test]
+fn a_late_change_to_one_ticket_rebuilds_only_that_ticket() {
+    let mut a = env("2026-03-02T09:00:00Z");
+    let one = a.ticket("Invoice wrong", Priority::Low);
+    let two = a.ticket("Login fails", Priority::Low);
+    let mut t = team(a, 1);
+    // Apart: B's changes are older than A's, so they arrive late at A.
+    t.laptops[1].minutes(1);
+    t.laptops[1].ws.set_priority(one, Priority::High).unwrap();
+    t.laptops[1].ws.add_message(two, &NewMessage::new(MessageKind::Customer, "Still failing")).unwrap();
+    t.laptops[0].minutes(5);
+    t.laptops[0].ws.set_priority(two, Priority::Urgent).unwrap();
+    t.laptops[0].ws.sync_pass().unwrap();
+    t.laptops[1].ws.sync_pass().unwrap();
+    let r = t.laptops[0].ws.sync_pass().unwrap();
+    assert_eq!((r.refolded, r.rebuilt_tickets), (false, 2), "{r:?}");
+    settle(&mut t);
+    assert_converged(&t);
+    assert_eq!(t.laptops[0].ws.ticket(two).unwrap().priority, Priority::Urgent);
+    // A ticket made apart changes the numbering: the whole state is folded again.
+    t.laptops[1].minutes(1);
+    new_ticket(&mut t.laptops[1], "Made on B", "bob@acme.kr");
+    t.laptops[0].minutes(5);
+    t.laptops[0].ws.set_priority(one, Priority::Low).unwrap();
+    t.laptops[0].ws.sync_pass().unwrap();
+    t.laptops[1].ws.sync_pass().unwrap();
+    let r = t.laptops[0].ws.sync_pass().unwrap();
+    assert!(r.refolded, "{r:?}");
+    settle(&mut t);
+    assert_converged(&t);
+}
+
+#[test]
 fn a_share_that_is_gone_foreign_newer_or_cut_short_changes_nothing() {
     let a = env("2026-03-02T09:00:00Z");
     let mut t = team(a, 1);
@@ -309,6 +341,21 @@ enum Step {
     Sync(usize),
 }
 
+/// Operations on tickets that exist, nothing else.
+fn ticket_op() -> impl Strategy<Value = Op> {
+    let i = || 0usize..64;
+    prop_oneof![
+        (i()).prop_map(Op::Reply),
+        (i()).prop_map(Op::Note),
+        (i(), i()).prop_map(|(ticket, text)| Op::Customer { ticket, text }),
+        (i(), i(), i()).prop_map(|(ticket, to, reason)| Op::Status { ticket, to, reason }),
+        (i(), i()).prop_map(|(ticket, to)| Op::Priority { ticket, to }),
+        (i(), i()).prop_map(|(ticket, to)| Op::Tags { ticket, tag: to }),
+        (i(), i()).prop_map(|(ticket, to)| Op::Assign { ticket, to }),
+        (i()).prop_map(Op::Claim),
+    ]
+}
+
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
         4 => (0usize..3, op()).prop_map(|(l, o)| Step::Do(l, o)),
@@ -336,6 +383,26 @@ proptest! {
             .query_map([], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect();
         let expected: Vec<i64> = (1..=numbers.len() as i64).collect();
         prop_assert_eq!(numbers, expected, "every ticket is there, numbered once");
+    }
+
+    /// Only changes to tickets that exist (so late ones rebuild just their tickets): the
+    /// same state as a whole refold, which each laptop's replay check compares with.
+    #[test]
+    fn late_changes_to_existing_tickets_rebuild_them_exactly(steps in prop::collection::vec((0usize..3, ticket_op(), 0usize..4), 1..40)) {
+        let mut first = team_workspace();
+        for i in 0..5 {
+            new_ticket(&mut first, &format!("Existing ticket {i}"), "kim@acme.kr");
+        }
+        let mut t = team(first, 2);
+        for (i, (l, o, sync)) in steps.iter().enumerate() {
+            t.laptops[*l].minutes(1 + (*l as i64) * 7);
+            run(&mut t.laptops[*l], i, o);
+            if *sync == 0 {
+                t.laptops[*l].ws.sync_pass().unwrap();
+            }
+        }
+        settle(&mut t);
+        assert_converged(&t);
     }
 
     /// A history where every laptop syncs before and after each change is a serial one: it

@@ -21,6 +21,8 @@ pub struct Folded {
     pub duplicates: u64,
     /// Whether a late event made the whole state be folded again.
     pub refolded: bool,
+    /// Tickets rebuilt alone for late events that concern only them (no whole refold).
+    pub rebuilt_tickets: u64,
 }
 
 fn refuse(e: &StoredEvent, message: String) -> Error {
@@ -70,10 +72,113 @@ pub fn ingest(conn: &Connection, events: &[StoredEvent], received_from: &str) ->
             }
         }
     } else {
-        refold(conn)?;
-        report.refolded = true;
+        match refold_tickets(conn, &fresh.iter().map(|(e, _)| *e).collect::<Vec<_>>())? {
+            Some(n) => report.rebuilt_tickets = n,
+            None => {
+                refold(conn)?;
+                report.refolded = true;
+            }
+        }
     }
     Ok(report)
+}
+
+/// Kinds of event that change only the ticket they are stored with (no other ticket, no
+/// numbering, no settings or people): a late one of these rebuilds just its ticket.
+const TICKET_LOCAL: &[&str] = &[
+    "message.added",
+    "message.marked_solution",
+    "ticket.status_changed",
+    "ticket.field_changed",
+    "ticket.rated",
+    "rule.fired",
+    "rule.notified",
+    "rules.stopped",
+];
+
+/// Rebuilds only the tickets the late `events` are about, from their own events in the log's
+/// order, when that gives what a whole refold would: every late event is ticket-local, and
+/// none of those tickets takes part in a merge or a link (whose rows other tickets' events
+/// write). Returns how many it rebuilt, or None, having changed nothing, when that does not
+/// hold.
+pub fn refold_tickets(conn: &Connection, events: &[&StoredEvent]) -> Result<Option<u64>> {
+    let mut tickets: Vec<&str> = Vec::new();
+    for e in events {
+        match (&e.ticket_id, TICKET_LOCAL.contains(&e.kind.as_str()) || e.format == 0) {
+            (Some(t), true) => {
+                if !tickets.contains(&t.as_str()) {
+                    tickets.push(t.as_str());
+                }
+            }
+            _ => return Ok(None),
+        }
+    }
+    for t in &tickets {
+        let tangled: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM tickets WHERE id = ?1 AND duplicate_of IS NOT NULL)
+                 OR EXISTS (SELECT 1 FROM tickets WHERE duplicate_of = ?1)
+                 OR EXISTS (SELECT 1 FROM ticket_links WHERE from_ticket = ?1 OR to_ticket = ?1)
+                 OR NOT EXISTS (SELECT 1 FROM tickets WHERE id = ?1)",
+            [t],
+            |r| r.get(0),
+        )?;
+        if tangled {
+            return Ok(None);
+        }
+    }
+    for t in &tickets {
+        refold_one(conn, t)?;
+    }
+    Ok(Some(tickets.len() as u64))
+}
+
+/// One ticket's rows emptied and its own events applied again in order. Its number (which
+/// depends on every ticket's creation, not on its own events) and a conflict about that
+/// number are kept; so is this desktop's alert progress while its SLA instants stay put.
+fn refold_one(conn: &Connection, ticket_id: &str) -> Result<()> {
+    let (number, attention, alert_at): (i64, Option<i64>, Option<i64>) =
+        conn.query_row("SELECT number, sla_attention_at, sla_alert_at FROM tickets WHERE id = ?1", [ticket_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+    let number_conflict: Option<Vec<rusqlite::types::Value>> = conn
+        .query_row(
+            "SELECT event_id, ticket_id, kind, field, kept, lost, device, actor, at FROM conflicts WHERE ticket_id = ?1 AND kind = 'number'",
+            [ticket_id],
+            |r| (0..9).map(|i| r.get(i)).collect(),
+        )
+        .optional()?;
+    conn.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+    for sql in [
+        "DELETE FROM attachments WHERE message_id IN (SELECT id FROM messages WHERE ticket_id = ?1)",
+        "DELETE FROM messages WHERE ticket_id = ?1",
+        "DELETE FROM ticket_tags WHERE ticket_id = ?1",
+        "DELETE FROM sla_pauses WHERE ticket_id = ?1",
+        "DELETE FROM rule_firings WHERE ticket_id = ?1",
+        "DELETE FROM csat WHERE ticket_id = ?1",
+        "DELETE FROM conflicts WHERE ticket_id = ?1",
+        "DELETE FROM tickets WHERE id = ?1",
+    ] {
+        conn.execute(sql, [ticket_id])?;
+    }
+    let mut read =
+        conn.prepare(&format!("SELECT {} FROM events e WHERE e.ticket_id = ?1 AND e.format > 0 ORDER BY {}", StoredEvent::COLUMNS, super::ORDER))?;
+    let mut rows = read.query([ticket_id])?;
+    while let Some(r) = rows.next()? {
+        let e = StoredEvent::from_row(r, 0)?;
+        let Some(mut change) = decode(&e)? else { continue };
+        if let Change::TicketCreated { number: n, .. } = &mut change {
+            *n = number;
+        }
+        apply::apply(conn, e.ticket_id.as_deref(), e.at, &change, e.origin()).map_err(|x| refuse(&e, x.to_string()))?;
+    }
+    drop(rows);
+    if let Some(values) = number_conflict {
+        conn.execute("INSERT OR REPLACE INTO conflicts (event_id, ticket_id, kind, field, kept, lost, device, actor, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", rusqlite::params_from_iter(values))?;
+    }
+    let sla: SlaSettings = crate::store::get_setting(conn, "sla")?.unwrap_or_default();
+    apply::flush_derived(conn, &sla)?;
+    conn.execute("UPDATE tickets SET sla_alert_at = ?2 WHERE id = ?1 AND sla_attention_at IS ?3", rusqlite::params![ticket_id, alert_at, attention])?;
+    Ok(())
 }
 
 /// Folds the whole state again from the log, in the caller's transaction: every state table

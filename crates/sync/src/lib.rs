@@ -98,6 +98,8 @@ pub struct PassReport {
     pub duplicates: u64,
     /// A late event made the state be folded again.
     pub refolded: bool,
+    /// Tickets rebuilt alone for late events that concern only them.
+    pub rebuilt_tickets: u64,
     pub files_copied: u64,
     /// Segments seen but not ingested yet, and why (still arriving, waiting for another).
     pub waiting: Vec<String>,
@@ -485,6 +487,7 @@ fn ingest_segment(conn: &mut Connection, share: &Share, from: &str, seg: &segmen
     report.ingested_events += folded.new;
     report.duplicates += folded.duplicates;
     report.refolded |= folded.refolded;
+    report.rebuilt_tickets += folded.rebuilt_tickets;
     Ok(())
 }
 
