@@ -172,6 +172,8 @@ fn refold_one(conn: &Connection, ticket_id: &str) -> Result<()> {
         apply::apply(conn, e.ticket_id.as_deref(), e.at, &change, e.origin()).map_err(|x| refuse(&e, x.to_string()))?;
     }
     drop(rows);
+    // A rule deleted later in the log took its firings with it (ON DELETE CASCADE).
+    conn.execute("DELETE FROM rule_firings WHERE ticket_id = ?1 AND rule_id NOT IN (SELECT id FROM rules)", [ticket_id])?;
     if let Some(values) = number_conflict {
         conn.execute("INSERT OR REPLACE INTO conflicts (event_id, ticket_id, kind, field, kept, lost, device, actor, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", rusqlite::params_from_iter(values))?;
     }
