@@ -33,6 +33,7 @@ pub fn run() {
         .invoke_handler(tauri::generate_handler![
             commands::workspace::workspace_state,
             commands::workspace::create_workspace,
+            commands::workspace::join_workspace,
             commands::workspace::switch_agent,
             commands::tickets::view_counts,
             commands::tickets::list_tickets,

@@ -25,6 +25,15 @@ pub async fn workspace_state(svc: Svc<'_>) -> CmdResult<WorkspaceState> {
     })
 }
 
+/// First run on a new laptop of a team: join the workspace in the shared folder as `email`.
+#[tauri::command]
+pub async fn join_workspace(svc: Svc<'_>, folder: String, email: String) -> CmdResult<()> {
+    let svc = svc.inner().clone();
+    tauri::async_runtime::spawn_blocking(move || svc.join(std::path::Path::new(folder.trim()), email.trim()))
+        .await
+        .map_err(|e| casebook::ErrorPayload { code: "internal".into(), message: e.to_string(), field: None })?
+}
+
 /// First run: the demo workspace, or an empty one with its first admin.
 #[tauri::command]
 pub async fn create_workspace(svc: Svc<'_>, demo: bool, name: String, email: String) -> CmdResult<()> {
@@ -39,5 +48,8 @@ pub async fn create_workspace(svc: Svc<'_>, demo: bool, name: String, email: Str
 
 #[tauri::command]
 pub async fn switch_agent(svc: Svc<'_>, email: String) -> CmdResult<()> {
-    svc.write(vec![], move |ws| ws.act_as(&email)).await
+    let remembered = email.clone();
+    svc.write(vec![], move |ws| ws.act_as(&email)).await?;
+    svc.remember_agent(&remembered);
+    Ok(())
 }

@@ -113,7 +113,12 @@ impl Services {
     /// Opens the workspace if one exists (or creates the demo one when asked to).
     pub fn open_existing(&self, demo_if_new: bool) -> CmdResult<()> {
         if self.db_path().exists() {
-            let ws = Workspace::open(&self.db_path(), self.clock.clone()).map_err(err)?;
+            let mut ws = Workspace::open(&self.db_path(), self.clock.clone()).map_err(err)?;
+            // Whoever worked at this laptop last goes on (an agent stays an agent: the engine
+            // alone would start as the first admin).
+            if let Some(email) = self.remembered_agent() {
+                let _ = ws.act_as(&email);
+            }
             self.attach(ws)
         } else if demo_if_new {
             self.create(true, &WorkspaceInit { name: "Casebook demo".into(), ..Default::default() })
@@ -131,7 +136,31 @@ impl Services {
             // The person who opened the demo works as its lead.
             let _ = ws.act_as("mina.park@casebook-demo.com");
         }
+        if let Some(me) = ws.acting_agent() {
+            self.remember_agent(&me.email);
+        }
         self.attach(ws)
+    }
+
+    /// First run on a new laptop of a team: the workspace from the shared folder, as `email`.
+    pub fn join(&self, folder: &std::path::Path, email: &str) -> CmdResult<()> {
+        std::fs::create_dir_all(&self.data_dir).map_err(|e| err(e.into()))?;
+        let (ws, _, _) = Workspace::join(&self.db_path(), folder, self.clock.clone(), email).map_err(err)?;
+        self.remember_agent(email);
+        self.attach(ws)?;
+        self.sync_wake.notify_one();
+        Ok(())
+    }
+
+    /// The window's own memory of who works at this laptop (`<data>/signed-in.json`), kept
+    /// across restarts; not part of the workspace, so never synced or backed up.
+    pub fn remember_agent(&self, email: &str) {
+        let _ = std::fs::write(self.data_dir.join("signed-in.json"), serde_json::json!({ "agent": email }).to_string());
+    }
+
+    fn remembered_agent(&self) -> Option<String> {
+        let text = std::fs::read_to_string(self.data_dir.join("signed-in.json")).ok()?;
+        serde_json::from_str::<serde_json::Value>(&text).ok()?.get("agent")?.as_str().map(str::to_string)
     }
 
     fn attach(&self, ws: Workspace) -> CmdResult<()> {

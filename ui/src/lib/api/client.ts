@@ -8,6 +8,8 @@ import type * as T from "./types";
 export interface Api {
   workspaceState(): Promise<T.WorkspaceState>;
   createWorkspace(demo: boolean, name: string, email: string): Promise<void>;
+  /** First run on a team's new laptop: the workspace in the shared folder, as this agent. */
+  joinWorkspace(folder: string, email: string): Promise<void>;
   switchAgent(email: string): Promise<void>;
   viewCounts(): Promise<T.ViewCount[]>;
   listTickets(view: string, after: string | null, limit: number): Promise<T.Page>;
@@ -98,6 +100,7 @@ async function call<R>(command: string, args?: Record<string, unknown>): Promise
 export const tauriApi: Api = {
   workspaceState: () => call("workspace_state"),
   createWorkspace: (demo, name, email) => call("create_workspace", { demo, name, email }),
+  joinWorkspace: (folder, email) => call("join_workspace", { folder, email }),
   switchAgent: (email) => call("switch_agent", { email }),
   viewCounts: () => call("view_counts"),
   listTickets: (view, after, limit) => call("list_tickets", { view, after, limit }),
