@@ -37,6 +37,13 @@ pub(crate) fn team_id(conn: &Connection, name: &str) -> Result<String> {
         .ok_or_else(|| Error::NotFound { what: "team", key: name.trim().to_string() })
 }
 
+/// The ids of the teams an agent (by id) belongs to.
+pub(crate) fn team_ids_of(conn: &Connection, agent_id: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached("SELECT team_id FROM agent_teams WHERE agent_id = ?1")?;
+    let rows = stmt.query_map([agent_id], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 pub(crate) fn agent_id(conn: &Connection, email: &str) -> Result<String> {
     conn.query_row("SELECT id FROM agents WHERE email = ?1", [email.trim()], |r| r.get(0))
         .optional()?

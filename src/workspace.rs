@@ -186,14 +186,7 @@ impl Workspace {
     /// (the system), sees every ticket; an agent sees their teams' and those of no team.
     pub(crate) fn apply_visibility(&self) -> Result<()> {
         match &self.acting {
-            Some(a) if a.role != Role::Admin => {
-                let teams: Vec<String> = self
-                    .conn
-                    .prepare_cached("SELECT team_id FROM agent_teams WHERE agent_id = ?1")?
-                    .query_map([a.id.to_string()], |r| r.get(0))?
-                    .collect::<rusqlite::Result<_>>()?;
-                store::set_visibility(&self.conn, Some(&teams))
-            }
+            Some(a) if a.role != Role::Admin => store::set_visibility(&self.conn, Some(&crate::people::team_ids_of(&self.conn, &a.id.to_string())?)),
             _ => store::set_visibility(&self.conn, None),
         }
     }

@@ -124,14 +124,7 @@ impl Workspace {
         let now = self.now();
         let settings = self.alert_settings();
         let mine: Option<(String, Vec<String>)> = match (&self.acting, settings.only_mine) {
-            (Some(agent), true) => {
-                let teams: Vec<String> = self
-                    .conn
-                    .prepare_cached("SELECT team_id FROM agent_teams WHERE agent_id = ?1")?
-                    .query_map([agent.id.to_string()], |r| r.get(0))?
-                    .collect::<rusqlite::Result<_>>()?;
-                Some((agent.id.to_string(), teams))
-            }
+            (Some(agent), true) => Some((agent.id.to_string(), crate::people::team_ids_of(&self.conn, &agent.id.to_string())?)),
             _ => None,
         };
         let quiet = settings.quiet_hours.as_ref().is_some_and(|q| q.contains(now));

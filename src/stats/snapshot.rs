@@ -362,15 +362,7 @@ impl Snapshot {
         };
         let agent = agent.map(|email| self.agents.iter().position(|a| a.email.eq_ignore_ascii_case(email)));
         // The person asking sees their teams' tickets and those of no team (PRODUCT O3).
-        let visible_teams = if casebook_store::sees_everything(conn)? {
-            None
-        } else {
-            let ids: Vec<String> = conn
-                .prepare_cached("SELECT team_id FROM temp.visibility WHERE team_id IS NOT NULL")?
-                .query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            Some(self.teams.names.iter().map(|id| ids.contains(id)).collect())
-        };
+        let visible_teams = casebook_store::visible_teams(conn)?.map(|ids| self.teams.names.iter().map(|id| ids.contains(id)).collect());
         Ok(Filter { priority, types, team, agent, visible_teams })
     }
 }

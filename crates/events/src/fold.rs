@@ -132,6 +132,23 @@ pub fn refold_tickets(conn: &Connection, events: &[&StoredEvent]) -> Result<Opti
     Ok(Some(tickets.len() as u64))
 }
 
+/// Applies the log's typed events that match `filter` (SQL on `events e`), in the log's order,
+/// each after `adjust` has seen its change. Returns how many it applied.
+fn apply_logged<P: rusqlite::Params>(conn: &Connection, filter: &str, params: P, mut adjust: impl FnMut(&mut Change)) -> Result<u64> {
+    let mut read =
+        conn.prepare(&format!("SELECT {} FROM events e WHERE e.format > 0 AND {filter} ORDER BY {}", StoredEvent::COLUMNS, super::ORDER))?;
+    let mut rows = read.query(params)?;
+    let mut applied = 0;
+    while let Some(r) = rows.next()? {
+        let e = StoredEvent::from_row(r, 0)?;
+        let Some(mut change) = decode(&e)? else { continue };
+        adjust(&mut change);
+        apply::apply(conn, e.ticket_id.as_deref(), e.at, &change, e.origin()).map_err(|x| refuse(&e, x.to_string()))?;
+        applied += 1;
+    }
+    Ok(applied)
+}
+
 /// One ticket's rows emptied and its own events applied again in order. Its number (which
 /// depends on every ticket's creation, not on its own events) and a conflict about that
 /// number are kept; so is this desktop's alert progress while its SLA instants stay put.
@@ -160,18 +177,11 @@ fn refold_one(conn: &Connection, ticket_id: &str) -> Result<()> {
     ] {
         conn.execute(sql, [ticket_id])?;
     }
-    let mut read =
-        conn.prepare(&format!("SELECT {} FROM events e WHERE e.ticket_id = ?1 AND e.format > 0 ORDER BY {}", StoredEvent::COLUMNS, super::ORDER))?;
-    let mut rows = read.query([ticket_id])?;
-    while let Some(r) = rows.next()? {
-        let e = StoredEvent::from_row(r, 0)?;
-        let Some(mut change) = decode(&e)? else { continue };
-        if let Change::TicketCreated { number: n, .. } = &mut change {
+    apply_logged(conn, "e.ticket_id = ?1", [ticket_id], |change| {
+        if let Change::TicketCreated { number: n, .. } = change {
             *n = number;
         }
-        apply::apply(conn, e.ticket_id.as_deref(), e.at, &change, e.origin()).map_err(|x| refuse(&e, x.to_string()))?;
-    }
-    drop(rows);
+    })?;
     // A rule deleted later in the log took its firings with it (ON DELETE CASCADE).
     conn.execute("DELETE FROM rule_firings WHERE ticket_id = ?1 AND rule_id NOT IN (SELECT id FROM rules)", [ticket_id])?;
     if let Some(values) = number_conflict {
@@ -196,18 +206,7 @@ pub fn refold(conn: &Connection) -> Result<u64> {
         conn.execute(&format!("DELETE FROM \"{table}\""), [])?;
     }
     conn.execute("DELETE FROM temp.derived_pending", [])?;
-    let mut applied = 0;
-    {
-        let mut read = conn.prepare(&format!("SELECT {} FROM events e WHERE e.format > 0 ORDER BY {}", StoredEvent::COLUMNS, super::ORDER))?;
-        let mut rows = read.query([])?;
-        while let Some(r) = rows.next()? {
-            let e = StoredEvent::from_row(r, 0)?;
-            if let Some(change) = decode(&e)? {
-                apply::apply(conn, e.ticket_id.as_deref(), e.at, &change, e.origin()).map_err(|x| refuse(&e, x.to_string()))?;
-                applied += 1;
-            }
-        }
-    }
+    let applied = apply_logged(conn, "1 = 1", [], |_| {})?;
     let sla: SlaSettings = crate::store::get_setting(conn, "sla")?.unwrap_or_default();
     apply::flush_derived(conn, &sla)?;
     conn.execute_batch(

@@ -95,6 +95,19 @@ pub fn seeing_everything<T>(conn: &Connection, f: impl FnOnce() -> Result<T>) ->
     out
 }
 
+/// The teams the person working through this connection sees, or None when they see
+/// everything.
+pub fn visible_teams(conn: &Connection) -> Result<Option<Vec<String>>> {
+    if sees_everything(conn)? {
+        return Ok(None);
+    }
+    let teams = conn
+        .prepare_cached("SELECT team_id FROM temp.visibility WHERE team_id IS NOT NULL")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Some(teams))
+}
+
 /// Whether the connection currently sees everything.
 pub fn sees_everything(conn: &Connection) -> Result<bool> {
     Ok(!conn.query_row("SELECT EXISTS (SELECT 1 FROM temp.visibility)", [], |r| r.get::<_, bool>(0))?)

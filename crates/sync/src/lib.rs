@@ -561,12 +561,22 @@ fn own_events(conn: &Connection, first: i64, last: i64, limit: usize) -> Result<
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The last of this database's sequence numbers that this device's segments hold.
+fn published_through(conn: &Connection, device: &Device) -> Result<i64> {
+    Ok(conn.query_row("SELECT coalesce(max(last_seq), 0) FROM sync_segments WHERE device = ?1", [&device.id], |r| r.get(0))?)
+}
+
+/// Events that device `id` published after its segment `here`, by the headers of its
+/// segments `numbers` (as `Share::segment_numbers` lists them).
+fn events_after(share: &Share, id: &str, numbers: &[i64], here: i64) -> u64 {
+    numbers.iter().filter(|n| **n > here).filter_map(|n| segment::header_count(&share.segment_path(id, *n))).sum::<usize>() as u64
+}
+
 /// Publishes the events made here since the last segment, in segments of at most
 /// `SEGMENT_EVENTS`.
 fn publish_new(conn: &mut Connection, share: &Share, info: &ShareInfo, device: &Device, data_dir: &Path, report: &mut PassReport) -> Result<()> {
     loop {
-        let published: i64 = conn.query_row("SELECT coalesce(max(last_seq), 0) FROM sync_segments WHERE device = ?1", [&device.id], |r| r.get(0))?;
-        let batch = own_events(conn, published + 1, i64::MAX, SEGMENT_EVENTS)?;
+        let batch = own_events(conn, published_through(conn, device)? + 1, i64::MAX, SEGMENT_EVENTS)?;
         if batch.is_empty() {
             return Ok(());
         }
@@ -674,9 +684,10 @@ fn digest_record(conn: &Connection, device: &Device, force: bool) -> Result<Dige
             return Ok(old.clone());
         }
     }
-    let published: i64 = conn.query_row("SELECT coalesce(max(last_seq), 0) FROM sync_segments WHERE device = ?1", [&device.id], |r| r.get(0))?;
     let unpublished: bool =
-        conn.query_row("SELECT EXISTS (SELECT 1 FROM events WHERE seq > ?1 AND received_from IS NULL)", [published], |r| r.get(0))?;
+        conn.query_row("SELECT EXISTS (SELECT 1 FROM events WHERE seq > ?1 AND received_from IS NULL)", [published_through(conn, device)?], |r| {
+            r.get(0)
+        })?;
     let value = replay::digest(conn)?;
     let record = DigestRecord { value, applied: applied(conn)?, complete: !unpublished, seq, at_ms: now, cost_ms: now_wall_ms() - now };
     local_set(conn, "digest", &serde_json::to_string(&record)?)?;
@@ -742,10 +753,7 @@ pub fn overview(conn: &Connection, device: &Device, now_ms: i64) -> Result<caseb
     for id in share.device_ids()? {
         let m = share.manifest(&id);
         if id != device.id {
-            let here = applied_here.get(&id).copied().unwrap_or(0);
-            for n in share.segment_numbers(&id).into_iter().filter(|n| *n > here) {
-                o.events_waiting += segment::header_count(&share.segment_path(&id, n)).unwrap_or(0) as u64;
-            }
+            o.events_waiting += events_after(&share, &id, &share.segment_numbers(&id), applied_here.get(&id).copied().unwrap_or(0));
         }
         o.devices.push(SyncDevice {
             this_device: id == device.id,
@@ -799,14 +807,7 @@ pub fn status(conn: &Connection, device: &Device) -> Result<SyncStatus> {
         let m = share.manifest(&id);
         let here = applied_here.get(&id).copied().unwrap_or(0);
         let numbers = share.segment_numbers(&id);
-        let mut behind = 0u64;
-        if id != device.id {
-            for n in numbers.iter().filter(|n| **n > here) {
-                if let Ok(Read::Whole(s)) = segment::read(&share.segment_path(&id, *n)) {
-                    behind += s.events.len() as u64;
-                }
-            }
-        }
+        let behind = if id == device.id { 0 } else { events_after(&share, &id, &numbers, here) };
         if let Some(m) = &m {
             let same = |a: &BTreeMap<String, i64>, b: &BTreeMap<String, i64>| a.iter().filter(|(_, n)| **n > 0).eq(b.iter().filter(|(_, n)| **n > 0));
             // Only digests of the same events compare: the same segments applied, and
