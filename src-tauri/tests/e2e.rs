@@ -131,6 +131,23 @@ impl Harness {
         self.client.wait().at_most(Duration::from_secs(60)).for_element(Locator::Css(selector)).await.unwrap_or_else(|e| panic!("{selector}: {e}"))
     }
 
+    /// Finds and clicks `selector`, again when the list re-rendered between the two (a view
+    /// that has just been asked for replaces its rows when they arrive).
+    async fn click_css(&self, selector: &str) {
+        let mut attempt = 0;
+        loop {
+            match self.css(selector).await.click().await {
+                Ok(()) => return,
+                Err(e) => {
+                    let stale = e.to_string().contains("was not found") || e.to_string().to_lowercase().contains("stale");
+                    attempt += 1;
+                    assert!(stale && attempt < 5, "{selector}: {e}");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        }
+    }
+
     async fn xpath(&self, xpath: &str) -> Element {
         self.client.wait().at_most(Duration::from_secs(30)).for_element(Locator::XPath(xpath)).await.unwrap_or_else(|e| panic!("{xpath}: {e}"))
     }
@@ -209,8 +226,7 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     }
 
     // Open a solved-looking demo ticket: similar solved tickets with their fixes.
-    let first = h.css(".row[data-number]").await;
-    first.click().await.unwrap();
+    h.click_css(".row[data-number]").await;
     h.css("article.ticket").await;
     h.css("[data-testid=similar] .card .fix").await;
     h.shot("02-ticket-with-similar").await;
