@@ -619,6 +619,7 @@ fn write_ticket(
             body,
             attachments: vec![],
             first_response,
+            mail: None,
         };
         events::record(tx, &ev(actor, at), Some(&id), change)?;
         counters.messages += 1;

@@ -20,6 +20,7 @@ pub mod import_csv;
 pub mod import_history;
 pub mod import_zendesk;
 pub mod macros;
+pub mod mail;
 pub mod people;
 pub mod rules;
 pub mod stats;

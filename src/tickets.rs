@@ -242,24 +242,46 @@ pub(crate) fn insert_message(
     body: &str,
     files: &[std::path::PathBuf],
 ) -> Result<Uuid> {
-    let id = Uuid::now_v7();
     let mut stored = Vec::new();
     for f in files {
         let s = attachments::store(data_dir, f)?;
         stored.push(AttachmentRef { id: Uuid::now_v7().to_string(), filename: s.filename, sha256: s.sha256, size: s.size });
     }
+    let message = StoredMessage { kind, author_agent, author_customer, body, attachments: stored, mail: None };
+    insert_stored_message(conn, ctx, ticket_id, message)
+}
+
+/// A message whose files are already in the attachment store, and the mail it came in as.
+pub(crate) struct StoredMessage<'a> {
+    pub kind: MessageKind,
+    pub author_agent: Option<&'a str>,
+    pub author_customer: Option<&'a str>,
+    pub body: &'a str,
+    pub attachments: Vec<AttachmentRef>,
+    pub mail: Option<events::MailMeta>,
+}
+
+/// Records a message. A public reply on a mail ticket goes out as mail (queued in the outbox).
+pub(crate) fn insert_stored_message(conn: &Connection, ctx: &EventCtx, ticket_id: &str, m: StoredMessage<'_>) -> Result<Uuid> {
+    let id = Uuid::now_v7();
     // The ticket's first response: a person's first public reply.
-    let first_response = kind == MessageKind::Public
-        && author_agent.is_some()
+    let first_response = m.kind == MessageKind::Public
+        && m.author_agent.is_some()
         && conn.prepare_cached("SELECT first_response_at IS NULL FROM tickets WHERE id = ?1")?.query_row([ticket_id], |r| r.get::<_, bool>(0))?;
+    let mail = match m.mail {
+        Some(mail) => Some(mail),
+        None if m.kind == MessageKind::Public => crate::mail::outgoing(conn, ticket_id, &id, m.author_agent, crate::clock::to_ms(ctx.at))?,
+        None => None,
+    };
     let change = Change::MessageAdded {
         id: id.to_string(),
-        kind,
-        author_agent_id: author_agent.map(str::to_string),
-        author_customer_id: author_customer.map(str::to_string),
-        body: body.to_string(),
-        attachments: stored,
+        kind: m.kind,
+        author_agent_id: m.author_agent.map(str::to_string),
+        author_customer_id: m.author_customer.map(str::to_string),
+        body: m.body.to_string(),
+        attachments: m.attachments,
         first_response,
+        mail: mail.map(Box::new),
     };
     events::record(conn, ctx, Some(ticket_id), change)?;
     Ok(id)
@@ -338,6 +360,22 @@ pub(crate) fn insert_ticket(
     data_dir: &std::path::Path,
     new: &NewTicket,
 ) -> Result<i64> {
+    insert_ticket_with(tx, ctx, settings, hooks, data_dir, new, vec![], None).map(|(number, _)| number)
+}
+
+/// `insert_ticket` whose first message carries stored files and the mail it came in as;
+/// returns the number and the ticket's id.
+#[allow(clippy::too_many_arguments)] // insert_ticket's, and the first message's files and mail
+pub(crate) fn insert_ticket_with(
+    tx: &Connection,
+    ctx: &EventCtx,
+    settings: &SlaSettings,
+    hooks: Option<&Hooks>,
+    data_dir: &std::path::Path,
+    new: &NewTicket,
+    files: Vec<AttachmentRef>,
+    mail: Option<events::MailMeta>,
+) -> Result<(i64, String)> {
     let subject = validate::subject(&new.subject)?;
     let description = validate::body("body", &new.description, false)?;
     let requester_email = validate::email("requester", &new.requester_email)?;
@@ -369,14 +407,22 @@ pub(crate) fn insert_ticket(
         demo_family: None,
     };
     events::record(tx, ctx, Some(&id), created)?;
-    let message_id = insert_message(tx, &customer_ctx, data_dir, &id, MessageKind::Customer, None, Some(&requester), &description, &[])?;
+    let first = StoredMessage {
+        kind: MessageKind::Customer,
+        author_agent: None,
+        author_customer: Some(&requester),
+        body: &description,
+        attachments: files,
+        mail,
+    };
+    let message_id = insert_stored_message(tx, &customer_ctx, &id, first)?;
     events::flush_derived(tx, settings)?;
     if let Some(hooks) = hooks {
         let message_id = message_id.to_string();
         let what = Happened::Created { message_id: &message_id, subject: &subject, body: &description };
         hooks.run(tx, &HookCtx { ctx, sla: settings, data_dir }, &id, what)?;
     }
-    Ok(number)
+    Ok((number, id))
 }
 
 impl Workspace {

@@ -13,6 +13,7 @@ mod export;
 mod health;
 mod import_csv;
 mod import_zendesk;
+mod mail;
 mod replay;
 mod rules;
 mod search;

@@ -262,7 +262,7 @@ fn a_fresh_workspace_and_a_demo_replay_exactly() {
     casebook::demo::generate(&mut e.ws, casebook::demo::DemoOptions::new(200, 7)).unwrap();
     let c = assert_replays(&e.db());
     assert!(c.replay.applied > 1000, "{:?}", c.replay);
-    assert_eq!(c.tables, 20);
+    assert_eq!(c.tables, 23);
 }
 
 #[test]

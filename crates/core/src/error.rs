@@ -45,6 +45,11 @@ pub enum Error {
     #[error("sync is paused: {reason}")]
     SyncPaused { reason: String },
 
+    /// The mail server could not be reached or refused us; nothing was lost (mail stays on
+    /// the server, replies stay in the outbox).
+    #[error("mail server: {0}")]
+    MailServer(String),
+
     #[error("file error: {0}")]
     Io(#[from] std::io::Error),
 
@@ -81,6 +86,7 @@ impl Error {
             Error::Conflict(_) => "conflict",
             Error::BadEvent { .. } => "bad_event",
             Error::SyncPaused { .. } => "sync_paused",
+            Error::MailServer(_) => "mail_server",
             Error::Io(_) => "io",
             Error::Database(_) | Error::Migration(_) => "database",
             Error::Json(_) => "malformed",

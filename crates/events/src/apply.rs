@@ -38,11 +38,47 @@ pub const STATE_TABLES: &[(&str, &[&str])] = &[
     ("csat", &["ticket_id"]),
     ("conflicts", &["event_id"]),
     ("entity_aliases", &["kind", "id"]),
+    ("mail_messages", &["message_id"]),
+    ("mail_outbox", &["message_id"]),
+    ("mail_bounced", &["address"]),
 ];
 
 /// Columns of state tables that are this device's own: `tickets.sla_alert_at` is how far this
 /// desktop's alert scan has got (alerts are raised and delivered per desktop).
 pub const DEVICE_COLUMNS: &[(&str, &str)] = &[("tickets", "sla_alert_at")];
+
+/// The mail behind a message; a reply going out is queued in the outbox.
+fn apply_mail(conn: &Connection, ticket_id: &str, message_id: &str, at: i64, m: &crate::MailMeta) -> Result<()> {
+    let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+    conn.prepare_cached(
+        "INSERT INTO mail_messages (message_id, ticket_id, direction, header_id, fingerprint, from_addr, to_addrs, cc_addrs, subject,
+             in_reply_to, refs, raw_sha256, quoted, notes, automatic, reused_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    )?
+    .execute(params![
+        message_id,
+        ticket_id,
+        if m.direction == "out" { "out" } else { "in" },
+        m.header_id,
+        m.fingerprint,
+        m.from,
+        json(&m.to),
+        json(&m.cc),
+        m.subject,
+        m.in_reply_to,
+        json(&m.references),
+        m.raw_sha256,
+        m.quoted,
+        json(&m.notes),
+        m.automatic,
+        m.reused_id
+    ])?;
+    if m.direction == "out" {
+        conn.prepare_cached("INSERT INTO mail_outbox (message_id, ticket_id, status, queued_at) VALUES (?1, ?2, 'queued', ?3)")?
+            .execute(params![message_id, ticket_id, at])?;
+    }
+    Ok(())
+}
 
 fn bad(what: impl Into<String>) -> Error {
     Error::Conflict(what.into())
@@ -208,7 +244,7 @@ fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Cha
             touched = true;
             sla_facts_changed = true;
         }
-        Change::MessageAdded { id, kind, author_agent_id, author_customer_id, body, attachments, first_response } => {
+        Change::MessageAdded { id, kind, author_agent_id, author_customer_id, body, attachments, first_response, mail } => {
             let t = need_ticket(ticket_id)?;
             conn.prepare_cached(
                 "INSERT INTO messages (id, ticket_id, kind, author_agent, author_customer, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -217,6 +253,9 @@ fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Cha
             for a in attachments {
                 conn.prepare_cached("INSERT INTO attachments (id, message_id, filename, sha256, size, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
                     .execute(params![a.id, id, a.filename, a.sha256, a.size, at])?;
+            }
+            if let Some(m) = mail {
+                apply_mail(conn, t, id, at, m)?;
             }
             // The first response, the update time and the instants rules measure from, in one
             // statement: a reply by a person answers everything before it; an automatic reply
@@ -236,6 +275,25 @@ fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Cha
             one(n, &format!("ticket_id: the ticket {t}"))?;
             touched = true;
             sla_facts_changed = *first_response;
+        }
+        Change::MailSent { message_id, error } => {
+            let t = need_ticket(ticket_id)?;
+            let status = if error.is_some() { "failed" } else { "sent" };
+            let n = conn
+                .prepare_cached(
+                    "UPDATE mail_outbox SET status = ?3, done_at = ?4, error = ?5 WHERE message_id = ?1 AND ticket_id = ?2 AND status = 'queued'",
+                )?
+                .execute(params![message_id, t, status, at, error])?;
+            // Sent twice (two laptops raced): the first record stands.
+            let _ = n;
+        }
+        Change::MailBounced { message_id, recipient, reason } => {
+            let t = need_ticket(ticket_id)?;
+            if let Some(m) = message_id {
+                conn.prepare_cached("UPDATE mail_outbox SET status = 'bounced', error = ?2 WHERE message_id = ?1")?.execute(params![m, reason])?;
+            }
+            conn.prepare_cached("INSERT OR REPLACE INTO mail_bounced (address, ticket_id, reason, at) VALUES (?1, ?2, ?3, ?4)")?
+                .execute(params![recipient, t, reason, at])?;
         }
         Change::SolutionMarked { message_id } => {
             let t = need_ticket(ticket_id)?;

@@ -87,6 +87,7 @@ pub fn ingest(conn: &Connection, events: &[StoredEvent], received_from: &str) ->
 /// numbering, no settings or people): a late one of these rebuilds just its ticket.
 const TICKET_LOCAL: &[&str] = &[
     "message.added",
+    "mail.sent",
     "message.marked_solution",
     "ticket.status_changed",
     "ticket.field_changed",
@@ -167,6 +168,8 @@ fn refold_one(conn: &Connection, ticket_id: &str) -> Result<()> {
     conn.execute_batch("PRAGMA defer_foreign_keys = ON")?;
     for sql in [
         "DELETE FROM attachments WHERE message_id IN (SELECT id FROM messages WHERE ticket_id = ?1)",
+        "DELETE FROM mail_messages WHERE ticket_id = ?1",
+        "DELETE FROM mail_outbox WHERE ticket_id = ?1",
         "DELETE FROM messages WHERE ticket_id = ?1",
         "DELETE FROM ticket_tags WHERE ticket_id = ?1",
         "DELETE FROM sla_pauses WHERE ticket_id = ?1",

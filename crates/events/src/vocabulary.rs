@@ -27,6 +27,42 @@ pub struct AttachmentRef {
     pub size: i64,
 }
 
+/// The mail a message came in as or goes out as. Its ids are how replies find the ticket on
+/// every laptop, so they are part of the event, not of one desktop's mailbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MailMeta {
+    /// "in" (received) or "out" (a reply we send).
+    pub direction: String,
+    /// The Message-ID header, without angle brackets.
+    pub header_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+    pub from: String,
+    #[serde(default)]
+    pub to: Vec<String>,
+    #[serde(default)]
+    pub cc: Vec<String>,
+    pub subject: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_reply_to: Option<String>,
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// The whole message as received (.eml), in the attachment store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw_sha256: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quoted: Option<String>,
+    /// What could not be read of it.
+    #[serde(default)]
+    pub notes: Vec<String>,
+    /// Why no automatic mail may answer it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automatic: Option<String>,
+    /// Another message already stored under the same Message-ID.
+    #[serde(default)]
+    pub reused_id: bool,
+}
+
 /// A changed ticket field, old and new value (ids for people and teams).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "field", rename_all = "snake_case")]
@@ -104,7 +140,16 @@ pub enum Change {
         /// It is the ticket's first response (an agent's first public reply).
         #[serde(default)]
         first_response: bool,
+        /// The mail it came in as, or (a public reply on a mail ticket) goes out as.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mail: Option<Box<MailMeta>>,
     },
+    /// The reply's mail was accepted by the SMTP server (or given up on: `error`).
+    #[serde(rename = "mail.sent")]
+    MailSent { message_id: String, error: Option<String> },
+    /// Our mail to `recipient` bounced: the reply is marked and so is the address.
+    #[serde(rename = "mail.bounced")]
+    MailBounced { message_id: Option<String>, recipient: String, reason: String },
     #[serde(rename = "message.marked_solution")]
     SolutionMarked { message_id: String },
     /// A status move with what the status machine decided: the SLA pause that ends or starts,

@@ -5,9 +5,12 @@
 
 pub mod charset;
 pub mod html;
+pub mod imap;
 pub mod parse;
 pub mod quote;
+pub mod smtp;
 pub mod source;
+pub mod tls;
 mod uuencode;
 
 pub use parse::{parse, Bounce, MailAttachment, Mailbox, ParsedMail};

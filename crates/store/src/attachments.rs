@@ -37,7 +37,13 @@ pub fn store(data_dir: &Path, source: &Path) -> Result<StoredFile> {
     }
     let mut content = Vec::with_capacity(meta.len() as usize);
     std::fs::File::open(source)?.read_to_end(&mut content)?;
-    let sha256 = hex::encode(Sha256::digest(&content));
+    store_bytes(data_dir, &filename, &content)
+}
+
+/// Puts `content` into the content store of `data_dir` (a mail's attachment, its raw .eml).
+pub fn store_bytes(data_dir: &Path, filename: &str, content: &[u8]) -> Result<StoredFile> {
+    let filename = filename.to_string();
+    let sha256 = hex::encode(Sha256::digest(content));
     let rel = relative_path(&sha256);
     let target = data_dir.join(&rel);
     if !target.exists() {
@@ -46,7 +52,7 @@ pub fn store(data_dir: &Path, source: &Path) -> Result<StoredFile> {
         // Write beside the target and rename, so a crash never leaves a half file under the hash.
         let tmp = dir.join(format!(".{sha256}.{}.tmp", std::process::id()));
         let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&content)?;
+        f.write_all(content)?;
         f.sync_all()?;
         std::fs::rename(&tmp, &target)?;
     }

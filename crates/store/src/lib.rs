@@ -23,6 +23,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/005_typed_events.sql"),
     include_str!("migrations/006_event_clock.sql"),
     include_str!("migrations/007_sync.sql"),
+    include_str!("migrations/008_mail.sql"),
 ];
 
 pub fn migrations() -> Migrations<'static> {

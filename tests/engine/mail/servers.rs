@@ -1,0 +1,197 @@
+//! Real mail servers on 127.0.0.1 for the email tests: Dovecot (IMAP, with IDLE) and an SMTP
+//! server that records what it receives (Python's aiosmtpd), each with a throwaway config in
+//! a temporary folder. `scripts/system-deps test` installs both; CI never skips these tests.
+
+use std::io::{BufRead, Read};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn need(cmd: &str, package: &str) {
+    let found = Command::new("sh").arg("-c").arg(format!("command -v {cmd}")).output().map(|o| o.status.success()).unwrap_or(false);
+    assert!(found, "{cmd} is missing: install {package} (scripts/system-deps test does)");
+}
+
+pub struct Dovecot {
+    pub dir: tempfile::TempDir,
+    pub port: u16,
+    child: Child,
+}
+
+impl Dovecot {
+    pub fn start() -> Dovecot {
+        need("dovecot", "dovecot-imapd");
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::set_permissions(d, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        let port = free_port();
+        std::fs::write(d.join("passwd"), "alice:{PLAIN}secret\n").unwrap();
+        // The mail folder belongs to the user dovecot runs the mailbox as.
+        std::fs::create_dir_all(d.join("mail/alice")).unwrap();
+        let ok = Command::new("chown").args(["-R", "nobody:nogroup"]).arg(d.join("mail")).status().map(|s| s.success()).unwrap_or(false);
+        assert!(ok, "chown of the test mail folder");
+        let conf = format!(
+            "protocols = imap\nlisten = 127.0.0.1\ninstance_name = casebook-test-{port}\nbase_dir = {d}/run\nstate_dir = {d}/state\nlog_path = {d}/dovecot.log\n\
+             ssl = no\ndisable_plaintext_auth = no\nauth_mechanisms = plain login\nmail_location = maildir:~/Maildir\n\
+             passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {d}/passwd\n}}\n\
+             userdb {{\n  driver = static\n  args = uid=nobody gid=nogroup home={d}/mail/%u\n}}\n\
+             service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n\
+             service anvil {{\n  chroot =\n}}\nservice imap-login {{\n  chroot =\n}}\n",
+            d = d.display()
+        );
+        std::fs::write(d.join("dovecot.conf"), conf).unwrap();
+        let out = std::fs::File::create(d.join("out")).unwrap();
+        let child = Command::new("dovecot")
+            .args(["-F", "-c"])
+            .arg(d.join("dovecot.conf"))
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .spawn()
+            .unwrap();
+        let dove = Dovecot { dir, port, child };
+        dove.wait_ready();
+        // The user's mailbox exists before the first fetch.
+        dove.doveadm(&["mailbox", "create", "-u", "alice", "Archive"]);
+        dove
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) {
+                s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+                let mut buf = [0u8; 4];
+                if s.read_exact(&mut buf).is_ok() && &buf == b"* OK" {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("dovecot did not greet: {}\n{}", self.file("out"), self.file("dovecot.log"));
+    }
+
+    fn file(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(name)).unwrap_or_default()
+    }
+
+    pub fn doveadm(&self, args: &[&str]) -> String {
+        let out = Command::new("doveadm").arg("-c").arg(self.dir.path().join("dovecot.conf")).args(args).output().unwrap();
+        assert!(out.status.success(), "doveadm {args:?}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Delivers `raw` into alice's `folder`.
+    pub fn deliver(&self, folder: &str, raw: &[u8]) {
+        let mut child = Command::new("doveadm")
+            .arg("-c")
+            .arg(self.dir.path().join("dovecot.conf"))
+            .args(["save", "-u", "alice", "-m", folder])
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(child.stdin.as_mut().unwrap(), raw).unwrap();
+        drop(child.stdin.take());
+        assert!(child.wait().unwrap().success());
+    }
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let _ = self.child.wait();
+    }
+}
+
+const RECORDER: &str = r#"
+import asyncio, os, sys, time
+from aiosmtpd.controller import Controller
+out = sys.argv[1]
+class Recorder:
+    async def handle_DATA(self, server, session, envelope):
+        name = os.path.join(out, "%d-%d.eml" % (time.time_ns(), os.getpid()))
+        with open(name + ".tmp", "wb") as f:
+            f.write(("X-Envelope-To: %s\r\n" % ",".join(envelope.rcpt_tos)).encode())
+            f.write(envelope.original_content)
+        os.rename(name + ".tmp", name)
+        return "250 OK"
+c = Controller(Recorder(), hostname="127.0.0.1", port=int(sys.argv[2]))
+c.start()
+print("ready", flush=True)
+try:
+    while True:
+        time.sleep(3600)
+finally:
+    c.stop()
+"#;
+
+pub struct SmtpRecorder {
+    pub dir: tempfile::TempDir,
+    pub port: u16,
+    child: Option<Child>,
+}
+
+impl SmtpRecorder {
+    pub fn start() -> SmtpRecorder {
+        need("python3", "python3");
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let mut r = SmtpRecorder { dir, port, child: None };
+        r.resume();
+        r
+    }
+
+    /// Starts it (again) on the same port.
+    pub fn resume(&mut self) {
+        let script = self.dir.path().join("recorder.py");
+        std::fs::write(&script, RECORDER).unwrap();
+        let got = self.dir.path().join("got");
+        std::fs::create_dir_all(&got).unwrap();
+        let mut child = Command::new("/usr/bin/python3")
+            .arg(&script)
+            .arg(&got)
+            .arg(self.port.to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        assert_eq!(line.trim(), "ready", "the SMTP recorder did not start (python3-aiosmtpd installed?)");
+        self.child = Some(child);
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
+            let _ = c.wait();
+        }
+    }
+
+    /// Every message received so far, oldest first.
+    pub fn received(&self) -> Vec<String> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.path().join("got"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
+        files.sort();
+        files.iter().map(|p| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned()).collect()
+    }
+}
+
+impl Drop for SmtpRecorder {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+pub fn corpus(name: &str) -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/mail/tests/corpus").join(name)).unwrap()
+}
