@@ -9,6 +9,7 @@
 mod fetch;
 mod outbox;
 mod receive;
+pub mod secrets;
 
 pub use fetch::FetchReport;
 pub use outbox::SendReport;

@@ -260,6 +260,12 @@ pub(crate) enum Command {
         #[command(subcommand)]
         action: Option<SyncCmd>,
     },
+    /// The email channel: the support address, this laptop's mailbox, fetching, the outbox
+    /// and the mail log.
+    Mail {
+        #[command(subcommand)]
+        action: MailCmd,
+    },
     /// Measure performance on generated data and print a table.
     Bench {
         #[command(subcommand)]
@@ -469,6 +475,86 @@ pub(crate) enum BenchWhat {
     Sync {
         #[arg(long, default_value_t = 100_000)]
         tickets: usize,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub(crate) enum SecurityArg {
+    Tls,
+    Starttls,
+    None,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum MailCmd {
+    /// The workspace's support address (shared with the team): what customers write to and
+    /// replies come from.
+    Identity {
+        #[arg(long)]
+        address: String,
+        /// The name on our mail ("Acme Support").
+        #[arg(long, default_value = "")]
+        name: String,
+        #[arg(long)]
+        reply_to: Option<String>,
+        /// Another address of ours that delivers to the same mailbox (repeatable).
+        #[arg(long = "also")]
+        also: Vec<String>,
+        /// Acknowledge each new mail ticket with this text ({{ticket.number}} is replaced).
+        #[arg(long)]
+        acknowledge: Option<String>,
+    },
+    /// This laptop's mailbox (the one laptop that fetches and sends). The passwords are read
+    /// from the environment (CASEBOOK_IMAP_PASSWORD, CASEBOOK_SMTP_PASSWORD) or from stdin
+    /// (--password-stdin: the IMAP one, then the SMTP one, a line each) and kept in the
+    /// system keyring, never in the database.
+    Setup {
+        #[arg(long)]
+        imap_host: String,
+        #[arg(long, default_value_t = 993)]
+        imap_port: u16,
+        #[arg(long, value_enum, default_value = "tls")]
+        imap_security: SecurityArg,
+        #[arg(long)]
+        imap_user: String,
+        #[arg(long, default_value = "INBOX")]
+        folder: String,
+        #[arg(long)]
+        smtp_host: String,
+        #[arg(long, default_value_t = 587)]
+        smtp_port: u16,
+        #[arg(long, value_enum, default_value = "starttls")]
+        smtp_security: SecurityArg,
+        /// The SMTP login (none: the server takes mail without one).
+        #[arg(long, default_value = "")]
+        smtp_user: String,
+        /// A PEM certificate to trust besides the system's.
+        #[arg(long)]
+        ca_file: Option<PathBuf>,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// One pass: fetch what is new in the mailbox.
+    Fetch,
+    /// Send what is due in the outbox.
+    Send,
+    /// Import an .eml, an .mbox or a Maildir folder (the same path as fetched mail; a second
+    /// import of the same file adds nothing).
+    Import { path: PathBuf },
+    /// The mail log, newest first: what became of each message, and why.
+    Log {
+        #[arg(long)]
+        since: Option<String>,
+        /// Only lines whose sender, subject, Message-ID or detail contain this.
+        #[arg(long)]
+        search: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Replies waiting to be sent, and those sent or given up on.
+    Outbox {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
     },
 }
 

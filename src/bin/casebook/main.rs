@@ -6,6 +6,7 @@ mod alerts;
 mod args;
 mod bench;
 mod data;
+mod mail;
 mod rules;
 mod search;
 mod settings;
@@ -92,6 +93,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         | Command::ImportZendesk { .. }
         | Command::Export { .. }) => data::run(&cx, c),
         c @ Command::Sync { .. } => team::run(&cx, c),
+        c @ Command::Mail { .. } => mail::run(&cx, c),
         c @ Command::Bench { .. } => bench::run(&cx, c),
     }
 }

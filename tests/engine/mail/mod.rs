@@ -288,3 +288,54 @@ fn replies_reach_a_real_smtp_server_once_with_their_thread_headers_and_wait_when
     assert_eq!(smtp.received().len(), 2);
     assert!(e.ws.mail_log(None, Some("send_failed"), 10).unwrap().len() == 1);
 }
+
+/// The command line end to end, with the passwords in a real Secret Service (GNOME Keyring
+/// on a private D-Bus session, a throwaway home): setup, fetch, reply, send, log, outbox.
+#[test]
+fn the_command_line_sets_up_a_mailbox_with_its_password_in_the_keyring() {
+    for (cmd, pkg) in [("dbus-run-session", "dbus"), ("gnome-keyring-daemon", "gnome-keyring")] {
+        let ok = std::process::Command::new("sh").arg("-c").arg(format!("command -v {cmd}")).status().unwrap().success();
+        assert!(ok, "{cmd} is missing: install {pkg} (scripts/system-deps test does)");
+    }
+    let dove = Dovecot::start();
+    let smtp = SmtpRecorder::start();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ws.db");
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    dove.deliver("INBOX", &corpus("plain.eml"));
+    let bin = env!("CARGO_BIN_EXE_casebook");
+    let script = format!(
+        r#"set -e
+printf 'keyring-pw' | gnome-keyring-daemon --unlock --daemonize --components=secrets >/dev/null
+cb() {{ "{bin}" --db "{db}" "$@"; }}
+cb init --workspace Test --name "Mina Park" --email mina@acme.test >/dev/null
+cb mail identity --address support@casebook.test --name "Acme Support" >/dev/null
+printf 'secret\n\n' | cb mail setup --imap-host 127.0.0.1 --imap-port {ip} --imap-security none --imap-user alice --smtp-host 127.0.0.1 --smtp-port {sp} --smtp-security none --password-stdin
+if grep -a -q secret "{db}"; then echo "PASSWORD IN THE DATABASE"; exit 1; fi
+cb mail fetch
+cb --as mina@acme.test reply 1 --body "Try turning it off and on." >/dev/null
+cb mail outbox
+cb mail send
+cb mail log
+"#,
+        db = db.display(),
+        ip = dove.port,
+        sp = smtp.port
+    );
+    let out = std::process::Command::new("dbus-run-session")
+        .args(["--", "sh", "-c", &script])
+        .env("HOME", &home)
+        .env_remove("CASEBOOK_DB")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("the passwords are in the system keyring"), "{text}");
+    assert!(text.contains("Fetched 1 message(s): 1 new ticket(s)"), "{text}");
+    assert!(text.contains("queued  #1"), "{text}");
+    assert!(text.contains("Sent 1,"), "{text}");
+    assert!(text.contains("new_ticket") && text.contains("anna.nowak@example.pl"), "{text}");
+    assert_eq!(smtp.received().len(), 1);
+}
