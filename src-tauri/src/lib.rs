@@ -27,6 +27,7 @@ pub fn run() {
             }
             services.start_alert_scheduler();
             services.start_sync();
+            services.start_mail();
             app.manage(services);
             Ok(())
         })
@@ -88,6 +89,15 @@ pub fn run() {
             commands::sync::sync_set_paused,
             commands::sync::sync_conflicts,
             commands::sync::set_presence,
+            commands::mail::mail_settings,
+            commands::mail::save_mail_identity,
+            commands::mail::save_mailbox,
+            commands::mail::mail_check_now,
+            commands::mail::mail_status,
+            commands::mail::mail_log,
+            commands::mail::mail_outbox,
+            commands::mail::ticket_mail,
+            commands::mail::mail_import,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("error while running Casebook");

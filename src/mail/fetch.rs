@@ -46,60 +46,128 @@ impl From<super::Security> for casebook_mail::smtp::Security {
     }
 }
 
+/// What a fetch needs from the workspace, taken before the network is touched, so the
+/// desktop holds the workspace only to read the bookmark and to store what came.
+pub struct FetchPlan {
+    cfg: imap::ImapConfig,
+    known: Option<(i64, i64)>,
+}
+
+/// What came from the server in one pass.
+pub struct Fetched {
+    folder: String,
+    uidvalidity: u32,
+    reset: bool,
+    messages: Vec<imap::Fetched>,
+    /// More is waiting than one pass takes: fetch again.
+    pub more: bool,
+}
+
+/// How many messages one pass takes in (a first fetch of a big mailbox comes in passes).
+const PASS_LIMIT: usize = 200;
+
+/// Connects, selects the folder and takes the messages above the bookmark (no workspace).
+pub fn fetch_new(plan: &FetchPlan) -> Result<Fetched> {
+    let cfg = &plan.cfg;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    rt.block_on(async {
+        let mut session = imap::connect(cfg).await?;
+        let state = imap::select(&mut session, &cfg.folder).await?;
+        let (reset, after) = match plan.known {
+            Some((v, last)) if v == state.uidvalidity as i64 => (false, last as u32),
+            Some(_) => (true, 0),
+            None => (false, 0),
+        };
+        let uids = imap::new_uids(&mut session, after).await?;
+        let take = &uids[..uids.len().min(PASS_LIMIT)];
+        let messages = imap::fetch(&mut session, take).await?;
+        imap::logout(session).await;
+        Ok::<_, String>(Fetched { folder: cfg.folder.clone(), uidvalidity: state.uidvalidity, reset, messages, more: uids.len() > take.len() })
+    })
+    .map_err(Error::MailServer)
+}
+
 impl Workspace {
-    /// Fetches what is new in the mailbox (`password`: the IMAP password from the keyring).
-    pub fn fetch_mail(&mut self, password: &str) -> Result<FetchReport> {
+    /// The IMAP connection of this laptop's mailbox, for the desktop's IDLE watcher.
+    pub fn imap_config(&self, password: &str) -> Result<imap::ImapConfig> {
+        Ok(imap_config(&self.mailbox_settings()?.ok_or_else(not_set_up)?, password))
+    }
+
+    pub fn fetch_plan(&self, password: &str) -> Result<FetchPlan> {
         let s = self.mailbox_settings()?.ok_or_else(not_set_up)?;
         let cfg = imap_config(&s, password);
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-        let mut session = rt.block_on(imap::connect(&cfg)).map_err(Error::MailServer)?;
-        let state = rt.block_on(imap::select(&mut session, &cfg.folder)).map_err(Error::MailServer)?;
-        let known: Option<(i64, i64)> = self
+        let known = self
             .conn
             .query_row("SELECT uidvalidity, last_uid FROM mail_folders WHERE folder = ?1", [&cfg.folder], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
-        let mut report = FetchReport::default();
-        let after = match known {
-            Some((v, last)) if v == state.uidvalidity as i64 => last as u32,
-            Some(_) => {
-                report.uidvalidity_reset = true;
-                0
+        Ok(FetchPlan { cfg, known })
+    }
+
+    /// Stores what a pass fetched, each message with the folder's bookmark in its transaction.
+    pub fn store_fetched(&mut self, fetched: Fetched) -> Result<FetchReport> {
+        let mut report = FetchReport { uidvalidity_reset: fetched.reset, ..Default::default() };
+        let validity = fetched.uidvalidity as i64;
+        let bookmark = |folder: &str, uid: i64| {
+            let folder = folder.to_string();
+            move |tx: &rusqlite::Connection| -> Result<()> {
+                tx.execute(
+                    "INSERT INTO mail_folders (folder, uidvalidity, last_uid) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(folder) DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid",
+                    params![folder, validity, uid],
+                )?;
+                Ok(())
             }
-            None => 0,
         };
-        let uids = rt.block_on(imap::new_uids(&mut session, after)).map_err(Error::MailServer)?;
-        for chunk in uids.chunks(50) {
-            let fetched = rt.block_on(imap::fetch(&mut session, chunk)).map_err(Error::MailServer)?;
-            for m in fetched {
-                let source = format!("imap {} uid {}", cfg.folder, m.uid);
-                let (folder, validity, uid) = (cfg.folder.clone(), state.uidvalidity as i64, m.uid as i64);
-                let got = self.receive_mail_then(&m.bytes, &source, move |tx| {
-                    tx.execute(
-                        "INSERT INTO mail_folders (folder, uidvalidity, last_uid) VALUES (?1, ?2, ?3)
-                         ON CONFLICT(folder) DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid",
-                        params![folder, validity, uid],
-                    )?;
-                    Ok(())
-                })?;
-                report.fetched += 1;
-                match got.outcome.as_str() {
-                    "new_ticket" => report.new_tickets += 1,
-                    "threaded" => report.threaded += 1,
-                    "duplicate" => report.duplicates += 1,
-                    _ => report.other += 1,
-                }
+        if fetched.messages.is_empty() {
+            // Nothing above the bookmark; a folder the server forgot starts again from 0.
+            let known: Option<i64> =
+                self.conn.query_row("SELECT uidvalidity FROM mail_folders WHERE folder = ?1", [&fetched.folder], |r| r.get(0)).optional()?;
+            if known != Some(validity) {
+                bookmark(&fetched.folder, 0)(&self.conn)?;
             }
         }
-        if uids.is_empty() && known.map(|k| k.0) != Some(state.uidvalidity as i64) {
-            // An empty folder (or one forgotten by the server): remember its UIDVALIDITY.
-            self.conn.execute(
-                "INSERT INTO mail_folders (folder, uidvalidity, last_uid) VALUES (?1, ?2, 0)
-                 ON CONFLICT(folder) DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = 0",
-                params![cfg.folder, state.uidvalidity as i64],
-            )?;
+        for m in fetched.messages {
+            let source = format!("imap {} uid {}", fetched.folder, m.uid);
+            let got = self.receive_mail_then(&m.bytes, &source, bookmark(&fetched.folder, m.uid as i64))?;
+            report.fetched += 1;
+            report.count(&got.outcome);
         }
-        rt.block_on(imap::logout(session));
         Ok(report)
+    }
+
+    /// Fetches what is new in the mailbox (`password`: the IMAP password from the keyring),
+    /// all of it, pass after pass.
+    pub fn fetch_mail(&mut self, password: &str) -> Result<FetchReport> {
+        let mut total = FetchReport::default();
+        loop {
+            let fetched = fetch_new(&self.fetch_plan(password)?)?;
+            let more = fetched.more;
+            let r = self.store_fetched(fetched)?;
+            total.add(&r);
+            if !more {
+                return Ok(total);
+            }
+        }
+    }
+}
+
+impl FetchReport {
+    pub(crate) fn count(&mut self, outcome: &str) {
+        match outcome {
+            "new_ticket" => self.new_tickets += 1,
+            "threaded" => self.threaded += 1,
+            "duplicate" => self.duplicates += 1,
+            _ => self.other += 1,
+        }
+    }
+
+    fn add(&mut self, o: &FetchReport) {
+        self.fetched += o.fetched;
+        self.new_tickets += o.new_tickets;
+        self.threaded += o.threaded;
+        self.duplicates += o.duplicates;
+        self.other += o.other;
+        self.uidvalidity_reset |= o.uidvalidity_reset;
     }
 }
 

@@ -11,8 +11,8 @@ mod outbox;
 mod receive;
 pub mod secrets;
 
-pub use fetch::FetchReport;
-pub use outbox::SendReport;
+pub use fetch::{fetch_new, FetchPlan, FetchReport, Fetched};
+pub use outbox::{send_one, SendReport, Sending};
 pub use receive::Received;
 
 use crate::events::MailMeta;

@@ -48,10 +48,23 @@ struct Due {
     attempts: i64,
 }
 
+/// A reply about to be sent: the mail and the server, taken from the workspace before the
+/// network is touched (the desktop holds the workspace only around the send).
+pub struct Sending {
+    due: Due,
+    cfg: smtp::SmtpConfig,
+    out: smtp::Outgoing,
+}
+
+/// Hands one reply to the SMTP server (no workspace).
+pub fn send_one(s: &Sending) -> std::result::Result<(), smtp::SendError> {
+    smtp::build(&s.out).and_then(|m| smtp::send(&s.cfg, &m))
+}
+
 impl Workspace {
-    /// Sends what is due in the outbox (`password`: the SMTP password from the keyring, if the
-    /// server wants one).
-    pub fn send_outbox(&mut self, password: Option<&str>) -> Result<SendReport> {
+    /// The replies due now, each marked as being sent (`password`: the SMTP password from the
+    /// keyring, if the server wants one).
+    pub fn outbox_due(&mut self, password: Option<&str>) -> Result<Vec<Sending>> {
         let s = self.mailbox_settings()?.ok_or_else(super::fetch::not_set_up)?;
         let me = identity(&self.conn)?.ok_or_else(|| Error::validation("address", "The workspace has no support address yet (Settings → Email)"))?;
         let cfg = smtp::SmtpConfig {
@@ -72,59 +85,75 @@ impl Workspace {
             )?
             .query_map([now], |r| Ok(Due { message_id: r.get(0)?, ticket_id: r.get(1)?, number: r.get(2)?, attempts: r.get(3)? }))?
             .collect::<rusqlite::Result<_>>()?;
-        let mut report = SendReport::default();
+        let mut out = Vec::with_capacity(due.len());
         for d in due {
-            let out = self.outgoing_mail(&d.message_id, &me)?;
-            let built = smtp::build(&out);
+            let mail = self.outgoing_mail(&d.message_id, &me)?;
             self.conn.execute(
                 "INSERT INTO mail_send_attempts (message_id, attempts, next_at, started_at) VALUES (?1, ?2, ?3, ?3)
                  ON CONFLICT(message_id) DO UPDATE SET started_at = excluded.started_at",
                 params![d.message_id, d.attempts, now],
             )?;
-            let result = built.and_then(|m| smtp::send(&cfg, &m));
-            let to = out.to.join(", ");
-            let ctx = self.ctx().with_actor("mail");
-            let settings = self.sla.clone();
-            let tx = self.begin()?;
-            match result {
-                Ok(()) => {
-                    events::record(&tx, &ctx, Some(&d.ticket_id), Change::MailSent { message_id: d.message_id.clone(), error: None })?;
-                    tx.execute("DELETE FROM mail_send_attempts WHERE message_id = ?1", [&d.message_id])?;
-                    log(&tx, now, "outbox", Some(&out.message_id), Some(&out.from), Some(&out.subject), "sent", Some(d.number), &format!("to {to}"))?;
-                    report.sent += 1;
-                }
-                Err(e) if e.permanent || d.attempts + 1 >= MAX_ATTEMPTS => {
-                    let why = if e.permanent { e.message.clone() } else { format!("{} (gave up after {MAX_ATTEMPTS} tries)", e.message) };
-                    events::record(&tx, &ctx, Some(&d.ticket_id), Change::MailSent { message_id: d.message_id.clone(), error: Some(why.clone()) })?;
-                    tx.execute(
-                        "UPDATE mail_send_attempts SET attempts = attempts + 1, last_error = ?2, started_at = NULL WHERE message_id = ?1",
-                        params![d.message_id, why],
-                    )?;
-                    log(
-                        &tx,
-                        now,
-                        "outbox",
-                        Some(&out.message_id),
-                        Some(&out.from),
-                        Some(&out.subject),
-                        "send_failed",
-                        Some(d.number),
-                        &format!("to {to}: {why}"),
-                    )?;
-                    report.failed += 1;
-                }
-                Err(e) => {
-                    let next = now + backoff_ms(d.attempts);
-                    tx.execute(
-                        "UPDATE mail_send_attempts SET attempts = attempts + 1, next_at = ?2, last_error = ?3, started_at = NULL WHERE message_id = ?1",
-                        params![d.message_id, next, e.message],
-                    )?;
-                    let detail = format!("to {to}: {}; tries again in {} s", e.message, (next - now) / 1000);
-                    log(&tx, now, "outbox", Some(&out.message_id), Some(&out.from), Some(&out.subject), "send_failed", Some(d.number), &detail)?;
-                    report.waiting += 1;
-                }
+            out.push(Sending { due: d, cfg: cfg.clone(), out: mail });
+        }
+        Ok(out)
+    }
+
+    /// Records how a send went: sent, given up on, or to be tried again after a backoff.
+    pub fn record_send(&mut self, s: &Sending, result: std::result::Result<(), smtp::SendError>, report: &mut SendReport) -> Result<()> {
+        let (d, out) = (&s.due, &s.out);
+        let now = to_ms(self.now());
+        let to = out.to.join(", ");
+        let ctx = self.ctx().with_actor("mail");
+        let settings = self.sla.clone();
+        let tx = self.begin()?;
+        match result {
+            Ok(()) => {
+                events::record(&tx, &ctx, Some(&d.ticket_id), Change::MailSent { message_id: d.message_id.clone(), error: None })?;
+                tx.execute("DELETE FROM mail_send_attempts WHERE message_id = ?1", [&d.message_id])?;
+                log(&tx, now, "outbox", Some(&out.message_id), Some(&out.from), Some(&out.subject), "sent", Some(d.number), &format!("to {to}"))?;
+                report.sent += 1;
             }
-            events::commit(tx, &settings)?;
+            Err(e) if e.permanent || d.attempts + 1 >= MAX_ATTEMPTS => {
+                let why = if e.permanent { e.message.clone() } else { format!("{} (gave up after {MAX_ATTEMPTS} tries)", e.message) };
+                events::record(&tx, &ctx, Some(&d.ticket_id), Change::MailSent { message_id: d.message_id.clone(), error: Some(why.clone()) })?;
+                tx.execute(
+                    "UPDATE mail_send_attempts SET attempts = attempts + 1, last_error = ?2, started_at = NULL WHERE message_id = ?1",
+                    params![d.message_id, why],
+                )?;
+                log(
+                    &tx,
+                    now,
+                    "outbox",
+                    Some(&out.message_id),
+                    Some(&out.from),
+                    Some(&out.subject),
+                    "send_failed",
+                    Some(d.number),
+                    &format!("to {to}: {why}"),
+                )?;
+                report.failed += 1;
+            }
+            Err(e) => {
+                let next = now + backoff_ms(d.attempts);
+                tx.execute(
+                    "UPDATE mail_send_attempts SET attempts = attempts + 1, next_at = ?2, last_error = ?3, started_at = NULL WHERE message_id = ?1",
+                    params![d.message_id, next, e.message],
+                )?;
+                let detail = format!("to {to}: {}; tries again in {} s", e.message, (next - now) / 1000);
+                log(&tx, now, "outbox", Some(&out.message_id), Some(&out.from), Some(&out.subject), "send_failed", Some(d.number), &detail)?;
+                report.waiting += 1;
+            }
+        }
+        events::commit(tx, &settings)?;
+        Ok(())
+    }
+
+    /// Sends what is due in the outbox.
+    pub fn send_outbox(&mut self, password: Option<&str>) -> Result<SendReport> {
+        let mut report = SendReport::default();
+        for s in self.outbox_due(password)? {
+            let result = send_one(&s);
+            self.record_send(&s, result, &mut report)?;
         }
         Ok(report)
     }

@@ -374,12 +374,7 @@ impl Workspace {
         for m in messages {
             let got = self.receive_mail(&m.bytes, &format!("import {}", m.origin))?;
             report.fetched += 1;
-            match got.outcome.as_str() {
-                "new_ticket" => report.new_tickets += 1,
-                "threaded" => report.threaded += 1,
-                "duplicate" => report.duplicates += 1,
-                _ => report.other += 1,
-            }
+            report.count(&got.outcome);
         }
         Ok(report)
     }

@@ -122,8 +122,9 @@ pub async fn logout(mut session: Session) {
 
 /// Waits until the folder may have new mail: IDLE where the server has it (renewed every
 /// `slice`, which also proves the connection alive), else a NOOP every `slice`. Returns
-/// after `total` at the latest, or with an error when the connection died.
-pub async fn wait_for_mail(session: Session, slice: Duration, total: Duration) -> Result<Session, String> {
+/// after `total` at the latest (with whether the server said something changed), or with an
+/// error when the connection died.
+pub async fn wait_for_mail(session: Session, slice: Duration, total: Duration) -> Result<(Session, bool), String> {
     let mut session = session;
     let caps = deadline("CAPABILITY", session.capabilities()).await?;
     let idle = caps.has_str("IDLE");
@@ -139,15 +140,15 @@ pub async fn wait_for_mail(session: Session, slice: Duration, total: Duration) -
             };
             session = deadline("DONE", handle.done()).await?;
             if matches!(got, async_imap::extensions::idle::IdleResponse::NewData(_)) {
-                return Ok(session);
+                return Ok((session, true));
             }
         } else {
             tokio::time::sleep(slice).await;
             deadline("NOOP", session.noop()).await?;
-            return Ok(session);
+            return Ok((session, true));
         }
         if started.elapsed() >= total {
-            return Ok(session);
+            return Ok((session, false));
         }
     }
 }

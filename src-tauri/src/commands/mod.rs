@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod health;
+pub mod mail;
 pub mod rules;
 pub mod search;
 pub mod settings;

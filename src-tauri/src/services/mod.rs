@@ -5,8 +5,10 @@
 
 mod backups;
 mod index;
+mod mail;
 mod scheduler;
 mod sync;
+pub use mail::MailStatus;
 
 use casebook::search::{Indexer, SearchIndex};
 use casebook::{Clock, ErrorPayload, ShiftedClock, SystemClock, Workspace, WorkspaceInit};
@@ -62,6 +64,12 @@ pub struct Services {
     alert_wake: Notify,
     /// Wakes the sync pass (after a change made here, or when sync is set up).
     pub sync_wake: Notify,
+    /// Wakes the mail pass (IDLE saw new mail, a reply was written here, settings changed).
+    pub mail_wake: Notify,
+    /// Wakes the IDLE watcher to reconnect with new settings (`mail_generation` moved).
+    mail_settings_changed: Notify,
+    mail_generation: std::sync::atomic::AtomicU64,
+    mail_status: Mutex<MailStatus>,
     pub workspace: Mutex<Option<Workspace>>,
     pub search: Mutex<Option<Arc<SearchIndex>>>,
     indexer: Mutex<Option<Indexer>>,
@@ -99,6 +107,10 @@ impl Services {
             last_backup: Mutex::new(None),
             alert_wake: Notify::new(),
             sync_wake: Notify::new(),
+            mail_wake: Notify::new(),
+            mail_settings_changed: Notify::new(),
+            mail_generation: Default::default(),
+            mail_status: Mutex::new(MailStatus::default()),
             workspace: Mutex::new(None),
             search: Mutex::new(None),
             indexer: Mutex::new(None),
@@ -204,6 +216,10 @@ impl Services {
         self.alert_wake.notify_one();
         if source != "sync" {
             self.sync_wake.notify_one();
+        }
+        if source == "user" {
+            // A reply written here may be waiting in the outbox.
+            self.mail_wake.notify_one();
         }
         let _ = self.app.emit("entities_changed", EntitiesChanged { source, tickets });
     }
