@@ -28,6 +28,8 @@ pub struct TicketDetail {
     pub alerts: Vec<crate::alerts::Alert>,
     /// Newest first: concurrent changes from other laptops and what merging them decided.
     pub conflicts: Vec<crate::model::Conflict>,
+    /// The mail behind the messages that came in or go out as mail.
+    pub mail: Vec<crate::mail::MessageMail>,
 }
 
 /// A field that `set_field` can change.
@@ -501,6 +503,7 @@ impl Workspace {
             sla: sla::status_at(&self.sla, &sla_facts(&self.conn, &id)?, self.now()),
             alerts: self.alerts(&crate::alerts::AlertQuery { ticket_number: Some(number), ..Default::default() })?,
             conflicts: self.conflicts(Some(number))?,
+            mail: self.ticket_mail(number)?,
             ticket,
         })
     }

@@ -36,6 +36,10 @@ export class AppState {
   insertRequest = $state<{ text: string; n: number } | null>(null);
   /** Team sync in brief (the sidebar's indicator, Settings → Sync). */
   sync = $state<T.SyncOverview | null>(null);
+  /** This laptop's mailbox in brief (Settings → Email, Health). */
+  mail = $state<T.MailStatus | null>(null);
+  /** What a drop of mail files on the window imported (a banner). */
+  dropped = $state<string | null>(null);
   /** Unsent replies and notes, one per ticket number (kept in local storage). */
   drafts = $state<Drafts>({});
 
@@ -49,6 +53,8 @@ export class AppState {
       await this.api.onAlerts(() => void this.loadAlerts());
       await this.api.onAlertClicked((n) => (n === null ? this.showAlerts() : void this.open(n)));
       await this.api.onSync((o) => (this.sync = o));
+      await this.api.onMail((m) => (this.mail = m));
+      await this.api.onFilesDropped((paths) => void this.importDropped(paths));
       await Promise.all([this.loadView(this.view), this.loadSettings(), this.loadAlerts(), this.loadSync()]);
     }
   }
@@ -119,6 +125,18 @@ export class AppState {
   /** Who on the other laptops has ticket `n` open, and who is writing on it. */
   presenceOn(n: number): T.Presence[] {
     return this.sync?.presence.filter((p) => p.ticket_number === n) ?? [];
+  }
+
+  /** Mail files dropped on the window (.eml, .mbox; folders as Maildir) become tickets. */
+  async importDropped(paths: string[]) {
+    const mail = paths.filter((p) => /\.(eml|mbox|mbx)$/i.test(p) || !/\.[a-z0-9]{1,5}$/i.test(p));
+    if (mail.length === 0) return;
+    try {
+      const r = await this.api.mailImport(mail);
+      this.dropped = `${r.fetched} message(s): ${r.new_tickets} new ticket(s), ${r.threaded} threaded, ${r.duplicates} already here.`;
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
   }
 
   async loadSync() {

@@ -2,6 +2,7 @@
 // `tauriApi` is the real thing, calling the shell's commands by name in one place only.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { save } from "@tauri-apps/plugin-dialog";
 import type * as T from "./types";
 
@@ -70,6 +71,20 @@ export interface Api {
   syncConflicts(): Promise<T.Conflict[]>;
   /** Tells the other laptops which ticket is open here (null: none) and whether a reply is being written. */
   setPresence(ticket: number | null, replying: boolean): Promise<void>;
+  mailSettings(): Promise<T.MailSettingsView>;
+  saveMailIdentity(identity: T.MailIdentity): Promise<void>;
+  /** This laptop's mailbox; a password given goes to the system keyring (null: keep the one there). */
+  saveMailbox(mailbox: T.MailboxSettings, imapPassword: string | null, smtpPassword: string | null): Promise<void>;
+  /** Fetch and send now; the status it leaves. */
+  mailCheckNow(): Promise<T.MailStatus>;
+  mailLog(query: string | null, limit: number): Promise<T.MailLogLine[]>;
+  mailOutbox(limit: number): Promise<T.OutboxItem[]>;
+  ticketMail(number: number): Promise<T.MessageMail[]>;
+  /** Imports .eml / .mbox files and Maildir folders (dropped on the window). */
+  mailImport(paths: string[]): Promise<T.FetchReport>;
+  onMail(f: (s: T.MailStatus) => void): Promise<UnlistenFn>;
+  /** Calls `f` with the paths of files dropped on the window. */
+  onFilesDropped(f: (paths: string[]) => void): Promise<UnlistenFn>;
   /** Calls `f` with the new overview whenever team sync's state changes. */
   onSync(f: (o: T.SyncOverview) => void): Promise<UnlistenFn>;
   /** Calls `f` when alerts were raised or delivered in the background. */
@@ -155,6 +170,18 @@ export const tauriApi: Api = {
   syncSetPaused: (paused) => call("sync_set_paused", { paused }),
   syncConflicts: () => call("sync_conflicts"),
   setPresence: (ticket, replying) => call("set_presence", { ticket, replying }),
+  mailSettings: () => call("mail_settings"),
+  saveMailIdentity: (identity) => call("save_mail_identity", { identity }),
+  saveMailbox: (mailbox, imapPassword, smtpPassword) => call("save_mailbox", { mailbox, imapPassword, smtpPassword }),
+  mailCheckNow: () => call("mail_check_now"),
+  mailLog: (query, limit) => call("mail_log", { query, limit }),
+  mailOutbox: (limit) => call("mail_outbox", { limit }),
+  ticketMail: (number) => call("ticket_mail", { number }),
+  mailImport: (paths) => call("mail_import", { paths }),
+  onMail: (f) => listen<T.MailStatus>("mail_changed", (e) => f(e.payload)),
+  onFilesDropped: (f) => getCurrentWebview().onDragDropEvent((e) => {
+    if (e.payload.type === "drop") f(e.payload.paths);
+  }),
   onSync: (f) => listen<T.SyncOverview>("sync_changed", (e) => f(e.payload)),
   onAlerts: (f) => listen("alerts_changed", f),
   onAlertClicked: (f) => listen<number | null>("open_alert_target", (e) => f(e.payload)),

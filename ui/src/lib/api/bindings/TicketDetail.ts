@@ -2,6 +2,7 @@
 import type { Alert } from "./Alert";
 import type { Conflict } from "./Conflict";
 import type { Message } from "./Message";
+import type { MessageMail } from "./MessageMail";
 import type { SlaStatus } from "./SlaStatus";
 import type { Ticket } from "./Ticket";
 import type { TicketLink } from "./TicketLink";
@@ -21,4 +22,8 @@ alerts: Array<Alert>,
 /**
  * Newest first: concurrent changes from other laptops and what merging them decided.
  */
-conflicts: Array<Conflict>, };
+conflicts: Array<Conflict>, 
+/**
+ * The mail behind the messages that came in or go out as mail.
+ */
+mail: Array<MessageMail>, };
