@@ -438,3 +438,47 @@ fn init_workspace_id(db: &Path) -> Value {
     let v: String = conn.query_row("SELECT value FROM settings WHERE key = 'workspace'", [], |r| r.get(0)).unwrap();
     serde_json::from_str::<Value>(&v).unwrap()["workspace_id"].clone()
 }
+
+/// The app keeps its workspace open and opens the same database again (the search indexer,
+/// a backup), while the command line reads it beside the app. Opening the second connection
+/// used to read the header through a file handle of its own; closing that handle dropped the
+/// process's locks, the command line then closed as "the last connection", checkpointed and
+/// deleted the WAL, and the app went on writing into a deleted file: lost at its next start.
+#[test]
+fn the_command_line_beside_an_app_never_deletes_the_apps_log() {
+    let e = crate::common::env("2026-03-02T09:00:00Z");
+    let crate::common::Env { dir, mut ws, clock } = e;
+    let db = dir.path().join("ws.db");
+    let first = ws
+        .create_ticket(&casebook::model::NewTicket {
+            subject: "Before".into(),
+            description: "x".into(),
+            requester_email: "a@b.com".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    // A second connection in the same process, kept open like the app's indexer.
+    let second = casebook::Workspace::open(&db, clock.clone()).unwrap();
+    let wal = dir.path().join("ws.db-wal");
+    assert!(wal.exists());
+    // The command line (ours, and SQLite's own, as someone looking into the file would run
+    // it) opens and closes the database while the app holds it.
+    let shown = ok_json(&db, &["show", &first.number.to_string()]);
+    assert_eq!(shown["ticket"]["subject"], "Before");
+    let sqlite =
+        Command::new("sqlite3").arg(&db).arg("SELECT count(*) FROM tickets").output().expect("sqlite3 (scripts/system-deps test installs it)");
+    assert_eq!(String::from_utf8_lossy(&sqlite.stdout).trim(), "1");
+    assert!(wal.exists(), "the WAL of the running app was deleted by another process closing");
+    // What the app writes now reaches the file every other process reads.
+    let after = ws
+        .create_ticket(&casebook::model::NewTicket {
+            subject: "After".into(),
+            description: "y".into(),
+            requester_email: "a@b.com".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let shown = ok_json(&db, &["show", &after.number.to_string()]);
+    assert_eq!(shown["ticket"]["subject"], "After");
+    drop(second);
+}

@@ -138,21 +138,30 @@ pub fn open(path: &Path) -> Result<Connection> {
         return Err(Error::NoWorkspace { path: path.to_path_buf() });
     }
     let not_ours = |reason: &str| Error::NotAWorkspace { path: path.to_path_buf(), reason: reason.to_string() };
-    // Look at the header ourselves before SQLite does anything to the file.
-    let mut header = [0u8; 100];
-    {
-        use std::io::Read;
-        let mut f = std::fs::File::open(path)?;
-        let n = f.read(&mut header)?;
-        if n < 100 || &header[..16] != b"SQLite format 3\0" {
-            return Err(not_ours("not an SQLite file"));
-        }
+    // Look at the header before anything writes to the file: through a read-only SQLite
+    // connection, never a file handle of our own. Closing any other handle on the database
+    // would drop every POSIX lock this process holds on it (a second connection in an app
+    // that already has one), and another process closing last would then checkpoint and
+    // delete the WAL the app is still writing to.
+    if std::fs::metadata(path)?.len() < 100 {
+        return Err(not_ours("not an SQLite file"));
     }
-    let app_id = i32::from_be_bytes([header[68], header[69], header[70], header[71]]);
+    let (app_id, found) = {
+        let probe = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | THREADING)?;
+        let read = |pragma: &str| probe.pragma_query_value(None, pragma, |r| r.get::<_, i64>(0));
+        match (read("application_id"), read("user_version")) {
+            (Ok(a), Ok(v)) => (a as i32, v),
+            (Err(rusqlite::Error::SqliteFailure(e, _)), _) | (_, Err(rusqlite::Error::SqliteFailure(e, _)))
+                if e.code == rusqlite::ErrorCode::NotADatabase =>
+            {
+                return Err(not_ours("not an SQLite file"));
+            }
+            (Err(e), _) | (_, Err(e)) => return Err(e.into()),
+        }
+    };
     if app_id != APPLICATION_ID {
         return Err(not_ours("an SQLite file of another program"));
     }
-    let found = i32::from_be_bytes([header[60], header[61], header[62], header[63]]) as i64;
     if found > schema_version() {
         return Err(Error::SchemaTooNew { path: path.to_path_buf(), found, supported: schema_version() });
     }
