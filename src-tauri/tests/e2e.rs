@@ -6,6 +6,9 @@
 //! inside `dbus-run-session`. Screenshots of each main screen go to
 //! `$CARGO_TARGET_DIR/e2e-screenshots/`.
 
+#[path = "../../tests/support/mail_servers.rs"]
+mod mail_servers;
+
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -473,6 +476,8 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
+    mail_arrives_and_is_answered(h, data).await?;
+
     // Rules: the built-ins in plain words; switch one on, edit one's hours, try it (a dry
     // run lists the tickets it would change), save it, run the time rules, and the history
     // of a ticket they changed names the rule.
@@ -586,8 +591,9 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     h.wait_text("section.list header", "All").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let count: String = h.script("return document.querySelector('section.list header').textContent.replace(/[^0-9]/g, '')").await;
-    if count != "3001" {
-        return Err(format!("after restoring, All counts {count} tickets, not 3001"));
+    // The demo's 3000, the hostile one typed in, the one that came by mail.
+    if count != "3002" {
+        return Err(format!("after restoring, All counts {count} tickets, not 3002"));
     }
     h.shot("09-after-restore").await;
     Ok(())
@@ -595,6 +601,108 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
 
 /// PSS in KiB of a process and all its descendants (the app, WebKitWebProcess,
 /// WebKitNetworkProcess): what the app really costs, shared libraries counted once.
+/// Email: the mailbox is set up in Settings (its password goes to the keyring), a customer's
+/// mail delivered to a real Dovecot shows as a ticket within seconds (IDLE), the agent
+/// answers, and the reply reaches a real SMTP server threaded to the customer's mail; the
+/// mail log on the Health page says what happened. Hostile names and subjects stay text.
+async fn mail_arrives_and_is_answered(h: &Harness, data: &Path) -> Result<(), String> {
+    let keyring_home = data.join("keyring-home");
+    std::fs::create_dir_all(&keyring_home).unwrap();
+    mail_servers::keyring(&keyring_home);
+    let dove = mail_servers::Dovecot::start();
+    let smtp = mail_servers::SmtpRecorder::start();
+    h.xpath("//nav//button[contains(., 'Settings')]").await.click().await.unwrap();
+    h.type_into("[data-testid=mail-address]", "support@casebook.test").await;
+    h.type_into("[data-testid=mail-name]", "Casebook Demo Support").await;
+    h.css("[data-testid=mail-save-identity]").await.click().await.unwrap();
+    h.wait_text("[data-testid=mail-settings] [role=status]", "Saved").await;
+    h.type_into("[data-testid=imap-host]", "127.0.0.1").await;
+    h.type_into("[data-testid=imap-port]", &dove.port.to_string()).await;
+    h.type_into("[data-testid=imap-user]", "alice").await;
+    h.type_into("[data-testid=imap-password]", "secret").await;
+    h.type_into("[data-testid=smtp-host]", "127.0.0.1").await;
+    h.type_into("[data-testid=smtp-port]", &smtp.port.to_string()).await;
+    for select in ["imap-security", "smtp-security"] {
+        h.client
+            .execute(
+                &format!("const s = document.querySelector('[data-testid={select}]'); s.value = 'none'; s.dispatchEvent(new Event('change', {{ bubbles: true }}));"),
+                vec![],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    h.css("[data-testid=mail-save-mailbox]").await.click().await.unwrap();
+    // Saved and connected, or the error in words.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let said: String = h
+            .script("const s = document.querySelector('[data-testid=mail-settings] [role=status], [data-testid=mail-error]'); return s ? s.textContent : ''")
+            .await;
+        if said.contains("the mailbox answered") {
+            break;
+        }
+        if Instant::now() > deadline || (!said.is_empty() && !said.contains("Saved.")) {
+            h.shot("07j-mail-settings-failed").await;
+            return Err(format!("the mailbox was not saved and connected: {said}"));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    h.wait_text("[data-testid=mail-state]", "new mail shows within seconds").await;
+    h.shot("07j-mail-settings").await;
+    if std::fs::read(data.join("casebook.db")).unwrap_or_default().windows(b"secret".len()).any(|w| w == b"secret") {
+        return Err("the IMAP password is in the database".into());
+    }
+
+    // A customer writes; the ticket shows within seconds (IDLE pushes it).
+    let mail = "From: \"Hana <img src=x onerror=window.__xss=5>\" <hana@customer.example>\r\nTo: support@casebook.test\r\n\
+        Subject: Quokka scanner <script>window.__xss=6</script> stops at page 2\r\nMessage-ID: <quokka-1@customer.example>\r\n\
+        Date: Tue, 1 Dec 2026 09:00:00 +0000\r\n\r\nThe scanner stops after the second page every time.\r\n";
+    let delivered = Instant::now();
+    dove.deliver("INBOX", mail.as_bytes());
+    h.click_css("button.view[data-view=all]").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !h
+        .script::<bool>("return !!document.querySelector('.list') && document.querySelector('.list').textContent.includes('Quokka scanner')")
+        .await
+    {
+        if Instant::now() > deadline {
+            h.shot("07j-mail-never-arrived").await;
+            let log = Command::new(target_dir().join("debug/casebook")).arg("--db").arg(data.join("casebook.db")).args(["mail", "log"]).output();
+            let log = log.map(|o| String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)).unwrap_or_default();
+            return Err(format!("the delivered mail never showed in the list; the mail log says:\n{log}"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let seconds = delivered.elapsed().as_secs_f64();
+    println!("mail → ticket on screen: {seconds:.1} s");
+    h.xpath("//*[@role='option'][contains(., 'Quokka scanner')]").await.click().await.map_err(|e| e.to_string())?;
+    h.wait_text("article.ticket h1", "Quokka scanner <script>").await;
+    h.wait_text("article.ticket [data-testid=mail-line]", "hana@customer.example").await;
+    let clean: bool =
+        h.script("return window.__xss === undefined && !document.querySelector('article.ticket h1 script, article.ticket .thread img')").await;
+    if !clean {
+        return Err("hostile mail became markup".into());
+    }
+    h.css("[data-testid=mode-reply]").await.click().await.unwrap();
+    h.type_into("textarea[aria-label=Message]", "Please update the scanner driver to 4.2; that fixes the page-2 stop.").await;
+    h.css("[data-testid=send]").await.click().await.unwrap();
+    h.wait_text("article.ticket [data-testid=outbox-status]", "sent").await;
+    h.shot("07k-mail-answered").await;
+    let got = smtp.received();
+    let reply = got.iter().find(|m| m.contains("scanner driver to 4.2")).ok_or("the reply never reached the SMTP server")?;
+    for needle in ["In-Reply-To: <quokka-1@customer.example>", "To: hana@customer.example", "Subject: Re: Quokka scanner"] {
+        if !reply.contains(needle) {
+            return Err(format!("the reply lacks {needle}:\n{reply}"));
+        }
+    }
+    // The mail log says where the mail went.
+    h.css("[data-testid=health-nav]").await.click().await.unwrap();
+    h.wait_text("[data-testid=mail-log]", "hana@customer.example").await;
+    h.wait_text("[data-testid=mail-log]", "sent").await;
+    h.shot("07l-mail-log").await;
+    Ok(())
+}
+
 fn pss_kib_of_tree(root: u32) -> u64 {
     let mut total = 0;
     let mut stack = vec![root];

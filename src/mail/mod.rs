@@ -274,10 +274,14 @@ impl Workspace {
     /// Sets this laptop's mailbox (the passwords go to the OS keyring separately).
     pub fn set_mailbox_settings(&mut self, s: &MailboxSettings) -> Result<()> {
         let mut s = s.clone();
-        for (field, v) in [("imap_host", &mut s.imap_host), ("imap_user", &mut s.imap_user), ("smtp_host", &mut s.smtp_host)] {
+        for (field, what, v) in [
+            ("imap_host", "The IMAP server", &mut s.imap_host),
+            ("imap_user", "The IMAP user", &mut s.imap_user),
+            ("smtp_host", "The SMTP server", &mut s.smtp_host),
+        ] {
             *v = v.trim().to_string();
             if v.is_empty() {
-                return Err(Error::validation(field, "This is needed to reach the mailbox"));
+                return Err(Error::validation(field, format!("{what} is needed to reach the mailbox")));
             }
         }
         s.smtp_user = s.smtp_user.trim().to_string();

@@ -2,6 +2,7 @@
 //! loops, bounces; replies out through a real SMTP server and mail in from a real Dovecot,
 //! both on 127.0.0.1.
 
+#[path = "../../support/mail_servers.rs"]
 mod servers;
 
 use crate::common::env;

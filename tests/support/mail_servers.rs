@@ -1,6 +1,9 @@
-//! Real mail servers on 127.0.0.1 for the email tests: Dovecot (IMAP, with IDLE) and an SMTP
-//! server that records what it receives (Python's aiosmtpd), each with a throwaway config in
-//! a temporary folder. `scripts/system-deps test` installs both; CI never skips these tests.
+//! Real mail servers on 127.0.0.1 for the email tests (the engine's and the window's, which
+//! include this file): Dovecot (IMAP, with IDLE) and an SMTP server that records what it
+//! receives (Python's aiosmtpd), each with a throwaway config in a temporary folder, and a
+//! GNOME Keyring for the passwords. `scripts/system-deps test` installs them; CI never skips
+//! these tests.
+#![allow(dead_code)]
 
 use std::io::{BufRead, Read};
 use std::net::TcpStream;
@@ -103,8 +106,7 @@ impl Dovecot {
 
 impl Drop for Dovecot {
     fn drop(&mut self) {
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-        let _ = self.child.wait();
+        terminate(&mut self.child);
     }
 }
 
@@ -169,8 +171,7 @@ impl SmtpRecorder {
 
     pub fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
-            unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
-            let _ = c.wait();
+            terminate(&mut c);
         }
     }
 
@@ -192,6 +193,31 @@ impl Drop for SmtpRecorder {
     }
 }
 
+/// SIGTERM, so Dovecot's master stops its children too (SIGKILL would orphan them).
+fn terminate(child: &mut Child) {
+    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    let _ = child.wait();
+}
+
+/// A message of the parser's corpus (crates/mail/tests/corpus).
 pub fn corpus(name: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/mail/tests/corpus").join(name)).unwrap()
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = [here, here.parent().unwrap_or(here)].iter().map(|d| d.join("crates/mail/tests/corpus")).find(|d| d.is_dir()).expect("the mail corpus");
+    std::fs::read(dir.join(name)).unwrap()
+}
+
+/// A Secret Service (GNOME Keyring) on the current D-Bus session, unlocked, with its files in
+/// `home`: where the app keeps the mailbox passwords.
+pub fn keyring(home: &Path) {
+    need("gnome-keyring-daemon", "gnome-keyring");
+    let mut child = Command::new("gnome-keyring-daemon")
+        .args(["--unlock", "--daemonize", "--components=secrets"])
+        .env("HOME", home)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"keyring-pw").unwrap();
+    drop(child.stdin.take());
+    assert!(child.wait().unwrap().success(), "gnome-keyring-daemon did not start");
 }
