@@ -1,10 +1,12 @@
 //! `casebook bench`: performance budgets measured on generated data, each beside the
 //! obvious alternative measured in the same run. Printed as a table, never asserted.
 
+mod mail;
 mod search;
 mod store;
 mod sync;
 
+pub use mail::mail;
 pub use search::search;
 pub use store::store;
 pub use sync::sync;

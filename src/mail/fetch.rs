@@ -126,11 +126,14 @@ impl Workspace {
                 bookmark(&fetched.folder, 0)(&self.conn)?;
             }
         }
-        for m in fetched.messages {
-            let source = format!("imap {} uid {}", fetched.folder, m.uid);
-            let got = self.receive_mail_then(&m.bytes, &source, bookmark(&fetched.folder, m.uid as i64))?;
-            report.fetched += 1;
-            report.count(&got.outcome);
+        // One transaction for the pass, with the bookmark at its last message.
+        if let Some(last) = fetched.messages.last().map(|m| m.uid as i64) {
+            let items: Vec<(&[u8], String)> =
+                fetched.messages.iter().map(|m| (m.bytes.as_slice(), format!("imap {} uid {}", fetched.folder, m.uid))).collect();
+            for got in self.receive_batch(&items, bookmark(&fetched.folder, last))? {
+                report.fetched += 1;
+                report.count(&got.outcome);
+            }
         }
         Ok(report)
     }

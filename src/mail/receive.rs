@@ -25,6 +25,10 @@ pub struct Received {
     pub detail: String,
 }
 
+/// How many imported messages share a transaction (a crash loses at most one batch's work,
+/// which the next import of the same file adds again).
+const IMPORT_BATCH: usize = 200;
+
 /// The requester of mail whose sender cannot be read: the ticket is still made.
 const UNKNOWN_SENDER: &str = "unknown-sender@mail.invalid";
 
@@ -33,23 +37,31 @@ impl Workspace {
     /// Never refuses mail for what is in it: a message that cannot be read in part becomes a
     /// ticket with a note, and its .eml is kept.
     pub fn receive_mail(&mut self, raw: &[u8], source: &str) -> Result<Received> {
-        self.receive_mail_then(raw, source, |_| Ok(()))
+        let mut got = self.receive_batch(&[(raw, source.to_string())], |_| Ok(()))?;
+        Ok(got.remove(0))
     }
 
-    /// `receive_mail`, running `then` in the same transaction (the fetch's bookmark).
-    pub(crate) fn receive_mail_then(&mut self, raw: &[u8], source: &str, then: impl FnOnce(&Connection) -> Result<()>) -> Result<Received> {
-        let parsed = casebook_mail::parse(raw);
+    /// Takes in messages in one transaction (each sees those before it: a reply in the same
+    /// batch threads), running `then` in it too (the fetch's bookmark). The files they carry
+    /// are flushed to disk once, before the commit that names them.
+    pub(crate) fn receive_batch(&mut self, messages: &[(&[u8], String)], then: impl FnOnce(&Connection) -> Result<()>) -> Result<Vec<Received>> {
         let ctx = self.ctx().with_actor("mail");
         let data_dir = self.data_dir();
         let settings = self.sla.clone();
         let hooks = self.hooks.clone();
         let tx = self.begin()?;
-        let got = crate::store::seeing_everything(&tx, || receive(&tx, &ctx, &data_dir, &hooks, &settings, &parsed, raw))?;
-        let from = parsed.from.as_ref().map(|f| f.address.as_str());
-        log(&tx, to_ms(ctx.at), source, parsed.message_id.as_deref(), from, Some(&parsed.subject), &got.outcome, got.ticket_number, &got.detail)?;
+        let mut out = Vec::with_capacity(messages.len());
+        for (raw, source) in messages {
+            let parsed = casebook_mail::parse(raw);
+            let got = crate::store::seeing_everything(&tx, || receive(&tx, &ctx, &data_dir, &hooks, &settings, &parsed, raw))?;
+            let from = parsed.from.as_ref().map(|f| f.address.as_str());
+            log(&tx, to_ms(ctx.at), source, parsed.message_id.as_deref(), from, Some(&parsed.subject), &got.outcome, got.ticket_number, &got.detail)?;
+            out.push(got);
+        }
         then(&tx)?;
+        attachments::sync_store(&data_dir)?;
         events::commit(tx, &settings)?;
-        Ok(got)
+        Ok(out)
     }
 }
 
@@ -94,14 +106,14 @@ fn receive(
         notes.push(format!("Another message was stored before under the same Message-ID <{}>.", p.message_id.as_deref().unwrap_or("")));
     }
 
-    let raw_file = attachments::store_bytes(data_dir, "message.eml", raw)?;
+    let raw_file = attachments::store_bytes_unsynced(data_dir, "message.eml", raw)?;
     let mut files = Vec::new();
     for a in &p.attachments {
         if a.bytes.len() as u64 > attachments::MAX_ATTACHMENT_BYTES {
             notes.push(format!("{} is larger than 50 MiB: it is only in the .eml.", a.filename));
             continue;
         }
-        let s = attachments::store_bytes(data_dir, &a.filename, &a.bytes)?;
+        let s = attachments::store_bytes_unsynced(data_dir, &a.filename, &a.bytes)?;
         files.push(AttachmentRef { id: Uuid::now_v7().to_string(), filename: s.filename, sha256: s.sha256, size: s.size });
     }
     let meta = MailMeta {
@@ -371,10 +383,12 @@ impl Workspace {
         let messages =
             casebook_mail::source::read(path).map_err(|e| crate::Error::validation("path", format!("cannot read {}: {e}", path.display())))?;
         let mut report = super::FetchReport::default();
-        for m in messages {
-            let got = self.receive_mail(&m.bytes, &format!("import {}", m.origin))?;
-            report.fetched += 1;
-            report.count(&got.outcome);
+        for batch in messages.chunks(IMPORT_BATCH) {
+            let items: Vec<(&[u8], String)> = batch.iter().map(|m| (m.bytes.as_slice(), format!("import {}", m.origin))).collect();
+            for got in self.receive_batch(&items, |_| Ok(()))? {
+                report.fetched += 1;
+                report.count(&got.outcome);
+            }
         }
         Ok(report)
     }

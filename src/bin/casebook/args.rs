@@ -471,6 +471,14 @@ pub(crate) enum BenchWhat {
         #[arg(long, default_value_t = 100_000)]
         tickets: usize,
     },
+    /// Email: an .mbox imported with threading into N tickets, the same again, a pass with
+    /// nothing new.
+    Mail {
+        #[arg(long, default_value_t = 100_000)]
+        tickets: usize,
+        #[arg(long, default_value_t = 20_000)]
+        messages: usize,
+    },
     /// Team sync: first publication, a laptop joining, ingest, a refold, an idle pass.
     Sync {
         #[arg(long, default_value_t = 100_000)]

@@ -19,6 +19,10 @@ pub(crate) fn run(cx: &Ctx, command: Command) -> anyhow::Result<()> {
             let rows = bench::sync(tickets, &mut |msg| eprintln!("bench: {msg}"))?;
             out(serde_json::to_value(&rows)?, format!("casebook bench sync --tickets {tickets}\n\n{}", bench::table(&rows)));
         }
+        Command::Bench { what: BenchWhat::Mail { tickets, messages } } => {
+            let rows = bench::mail(tickets, messages, &mut |msg| eprintln!("bench: {msg}"))?;
+            out(serde_json::to_value(&rows)?, format!("casebook bench mail --tickets {tickets} --messages {messages}\n\n{}", bench::table(&rows)));
+        }
         _ => unreachable!("main sends only its own commands here"),
     }
     Ok(())
