@@ -294,8 +294,7 @@ fn sync_passes_killed_at_any_moment_lose_nothing() {
     eprintln!("{cycles} sync kill cycles, {} committed changes checked on both laptops", reported.len());
 }
 
-#[path = "../support/mail_servers.rs"]
-mod mail_servers;
+use crate::mail_servers;
 
 /// The child of the mail kill test: fetches from the test's Dovecot until killed.
 #[test]

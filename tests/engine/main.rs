@@ -3,6 +3,9 @@
 //! `casebook` binary (`cli`).
 
 mod common;
+/// Real mail servers on 127.0.0.1 (shared with the window's e2e).
+#[path = "../support/mail_servers.rs"]
+mod mail_servers;
 
 mod alerts;
 mod backup;

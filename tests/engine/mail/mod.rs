@@ -2,8 +2,7 @@
 //! loops, bounces; replies out through a real SMTP server and mail in from a real Dovecot,
 //! both on 127.0.0.1.
 
-#[path = "../../support/mail_servers.rs"]
-mod servers;
+use crate::mail_servers as servers;
 
 use crate::common::env;
 use casebook::mail::{MailIdentity, MailboxSettings, Security};
