@@ -98,6 +98,8 @@ pub fn run() {
             commands::mail::mail_outbox,
             commands::mail::ticket_mail,
             commands::mail::mail_import,
+            commands::mail::message_html,
+            commands::mail::open_link,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("error while running Casebook");

@@ -126,6 +126,17 @@ pub struct MessageMail {
     pub raw_path: Option<String>,
     /// The outbox status of a reply going out.
     pub outbox_status: Option<String>,
+    /// It has an HTML part: `message_html` shows it sanitised.
+    pub has_html: bool,
+}
+
+/// A received mail's HTML, sanitised, with its inline images in it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct MessageHtml {
+    pub html: String,
+    /// Remote images left out (loading them would tell the sender the mail was read).
+    pub blocked_images: u32,
 }
 
 /// The mailbox as this laptop keeps it: with the device it was set up on.
@@ -230,6 +241,7 @@ pub(crate) fn outgoing(conn: &Connection, ticket_id: &str, message_id: &Uuid, au
         notes: vec![],
         automatic: author_agent.is_none().then(|| "auto-replied".to_string()),
         reused_id: false,
+        has_html: false,
     }))
 }
 
@@ -350,12 +362,32 @@ impl Workspace {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The HTML of a received mail, sanitised (no script, handlers, forms or remote images;
+    /// inline `cid:` images embedded), read again from its .eml. None: it has no HTML.
+    pub fn message_html(&self, message_id: Uuid) -> Result<Option<MessageHtml>> {
+        let sha: Option<Option<String>> = self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT mm.raw_sha256 FROM mail_messages mm JOIN tickets t ON t.id = mm.ticket_id WHERE mm.message_id = ?1 AND {}",
+                    crate::store::VISIBLE
+                ),
+                [message_id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let sha = sha.ok_or_else(|| Error::NotFound { what: "mail message", key: message_id.to_string() })?;
+        let Some(sha) = sha else { return Ok(None) };
+        let raw = std::fs::read(self.data_dir().join(crate::attachments::relative_path(&sha)))?;
+        Ok(casebook_mail::html::of_message(&raw).map(|s| MessageHtml { html: s.html, blocked_images: s.blocked_images as u32 }))
+    }
+
     /// The mail behind each message of a ticket that has one.
     pub fn ticket_mail(&self, number: i64) -> Result<Vec<MessageMail>> {
         let t = crate::tickets::load_ticket(&self.conn, number)?;
         let mut stmt = self.conn.prepare(
             "SELECT mm.message_id, mm.direction, mm.header_id, mm.from_addr, mm.to_addrs, mm.cc_addrs, mm.subject, mm.quoted, mm.notes, mm.automatic,
-                    mm.reused_id, mm.raw_sha256, o.status
+                    mm.reused_id, mm.raw_sha256, o.status, mm.has_html
              FROM mail_messages mm LEFT JOIN mail_outbox o ON o.message_id = mm.message_id
              WHERE mm.ticket_id = ?1 OR mm.ticket_id IN (SELECT id FROM tickets WHERE duplicate_of = ?1)",
         )?;
@@ -375,6 +407,7 @@ impl Workspace {
                 reused_id: r.get::<_, i64>(10)? != 0,
                 raw_path: r.get::<_, Option<String>>(11)?.map(|s| crate::attachments::relative_path(&s)),
                 outbox_status: r.get(12)?,
+                has_html: r.get::<_, i64>(13)? != 0,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

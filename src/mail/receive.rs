@@ -131,6 +131,7 @@ fn receive(
         notes,
         automatic: p.automatic.clone(),
         reused_id: reused,
+        has_html: p.has_html,
     };
 
     if let Some(b) = &p.bounce {

@@ -52,8 +52,8 @@ fn apply_mail(conn: &Connection, ticket_id: &str, message_id: &str, at: i64, m: 
     let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
     conn.prepare_cached(
         "INSERT INTO mail_messages (message_id, ticket_id, direction, header_id, fingerprint, from_addr, to_addrs, cc_addrs, subject,
-             in_reply_to, refs, raw_sha256, quoted, notes, automatic, reused_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+             in_reply_to, refs, raw_sha256, quoted, notes, automatic, reused_id, has_html)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     )?
     .execute(params![
         message_id,
@@ -71,7 +71,8 @@ fn apply_mail(conn: &Connection, ticket_id: &str, message_id: &str, at: i64, m: 
         m.quoted,
         json(&m.notes),
         m.automatic,
-        m.reused_id
+        m.reused_id,
+        m.has_html
     ])?;
     if m.direction == "out" {
         conn.prepare_cached("INSERT INTO mail_outbox (message_id, ticket_id, status, queued_at) VALUES (?1, ?2, 'queued', ?3)")?

@@ -61,6 +61,9 @@ pub struct MailMeta {
     /// Another message already stored under the same Message-ID.
     #[serde(default)]
     pub reused_id: bool,
+    /// It has an HTML part (shown sanitised on request, from the .eml).
+    #[serde(default)]
+    pub has_html: bool,
 }
 
 /// A changed ticket field, old and new value (ids for people and teams).

@@ -16,11 +16,16 @@ pub fn sanitise(html: &str, load_images: bool, cid: std::collections::HashMap<St
     let blocked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counter = blocked.clone();
     let mut b = ammonia::Builder::default();
-    b.url_schemes(HashSet::from(["http", "https", "mailto", "cid"]))
+    b.url_schemes(HashSet::from(["http", "https", "mailto", "cid", "data"]))
         .link_rel(Some("noopener noreferrer"))
         .set_tag_attribute_value("a", "target", "_blank")
         .add_tag_attributes("img", ["width", "height"])
         .attribute_filter(move |element, attribute, value| {
+            // data: only as an image we embedded (never a link: it could carry a page).
+            if value.trim_start().to_ascii_lowercase().starts_with("data:") {
+                let ours = element == "img" && attribute == "src" && cid.values().any(|u| u == value);
+                return ours.then(|| value.into());
+            }
             if element == "img" && attribute == "src" {
                 if let Some(id) = value.strip_prefix("cid:") {
                     return cid.get(id).cloned().map(Into::into);
@@ -34,6 +39,35 @@ pub fn sanitise(html: &str, load_images: bool, cid: std::collections::HashMap<St
         });
     let html = b.clean(html).to_string();
     SafeHtml { html, blocked_images: blocked.load(std::sync::atomic::Ordering::Relaxed) }
+}
+
+/// A message's HTML part made safe, its inline images embedded as data: URLs (the window's
+/// CSP allows no other source), or None when it has no HTML.
+pub fn of_message(raw: &[u8]) -> Option<SafeHtml> {
+    use base64::Engine;
+    use mail_parser::MimeHeaders;
+    let m = mail_parser::MessageParser::default().parse(raw)?;
+    let html = m.body_html(0)?.into_owned();
+    if !m.html_bodies().any(|p| p.is_text_html()) {
+        return None;
+    }
+    let mut cids = std::collections::HashMap::new();
+    for part in m.attachments() {
+        let (Some(id), Some(ct)) = (part.content_id(), part.content_type()) else { continue };
+        let image = ct.ctype().eq_ignore_ascii_case("image")
+            && ct.subtype().is_some_and(|s| ["png", "jpeg", "jpg", "gif", "webp"].contains(&s.to_ascii_lowercase().as_str()));
+        if image && part.contents().len() <= 2 * 1024 * 1024 {
+            let url = format!(
+                "data:image/{};base64,{}",
+                ct.subtype().unwrap_or("png").to_ascii_lowercase(),
+                base64::engine::general_purpose::STANDARD.encode(part.contents())
+            );
+            cids.insert(id.trim().trim_start_matches('<').trim_end_matches('>').to_string(), url);
+        }
+    }
+    // Past a nesting no person writes, the tree is flattened rather than walked.
+    let html = if nesting_depth(&html) > 200 { strip_tags(&html) } else { html };
+    Some(sanitise(&html, false, cids))
 }
 
 /// How deep the elements of `html` nest at most (void elements and self-closed ones aside).

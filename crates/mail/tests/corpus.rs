@@ -204,3 +204,19 @@ fn arbitrary_bytes_never_panic() {
         assert!(!m.body.is_empty());
     }
 }
+
+#[test]
+fn html_mail_is_shown_sanitised_with_its_inline_images() {
+    let raw = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/inline-cid.eml")).unwrap();
+    let safe = casebook_mail::html::of_message(&raw).expect("it has HTML");
+    assert!(safe.html.contains("src=\"data:image/png;base64,iVBORw0KGgo"), "{}", safe.html);
+    assert!(!safe.html.contains("cid:"));
+    let raw = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/html-only.eml")).unwrap();
+    let safe = casebook_mail::html::of_message(&raw).unwrap();
+    assert!(safe.html.contains("<b>invoice</b>") && !safe.html.contains("script") && !safe.html.contains("onclick"));
+    assert_eq!(safe.blocked_images, 1, "the tracking pixel");
+    let hostile = b"From: a@b.c\r\nContent-Type: text/html\r\n\r\n<a href=\"data:text/html,<script>alert(1)</script>\">x</a><img src=\"data:image/svg+xml,<svg onload=alert(1)>\">";
+    let safe = casebook_mail::html::of_message(hostile).unwrap();
+    assert!(!safe.html.contains("data:"), "{}", safe.html);
+    assert!(casebook_mail::html::of_message(b"From: a@b.c\r\n\r\nplain").is_none());
+}

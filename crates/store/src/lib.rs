@@ -24,6 +24,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/006_event_clock.sql"),
     include_str!("migrations/007_sync.sql"),
     include_str!("migrations/008_mail.sql"),
+    include_str!("migrations/009_mail_html.sql"),
 ];
 
 pub fn migrations() -> Migrations<'static> {

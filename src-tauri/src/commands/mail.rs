@@ -106,3 +106,26 @@ pub async fn mail_import(svc: Svc<'_>, paths: Vec<String>) -> CmdResult<FetchRep
     })
     .await
 }
+
+/// A received mail's HTML, sanitised (None: it has none).
+#[tauri::command]
+pub async fn message_html(svc: Svc<'_>, message_id: String) -> CmdResult<Option<casebook::mail::MessageHtml>> {
+    let id = casebook::Uuid::parse_str(&message_id).map_err(|e| crate::services::err(casebook::Error::validation("message_id", e.to_string())))?;
+    svc.read(move |ws| ws.message_html(id)).await
+}
+
+/// Opens a link of a mail in the system browser (the window has asked first, showing where
+/// it goes); only web and mail addresses.
+#[tauri::command]
+pub async fn open_link(app: tauri::AppHandle, url: String) -> CmdResult<()> {
+    use tauri_plugin_opener::OpenerExt;
+    let lower = url.trim().to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://") || lower.starts_with("mailto:")) {
+        return Err(crate::services::err(casebook::Error::validation("url", format!("{url} is not a web or mail address"))));
+    }
+    app.opener().open_url(url.trim(), None::<&str>).map_err(|e| casebook::ErrorPayload {
+        code: "io".into(),
+        message: format!("could not open the link: {e}"),
+        field: None,
+    })
+}

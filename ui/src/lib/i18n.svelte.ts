@@ -133,6 +133,10 @@ const en = {
   "outcome.refused": "refused",
   "outcome.sent": "sent",
   "outcome.send_failed": "send failed",
+  "mail.formatted": "Show formatted",
+  "mail.plain": "Show as text",
+  "mail.open_link": "Open this link in your browser?\n\n{url}",
+  "mail.blocked_images": "{n} remote image(s) left out: loading them would tell the sender the mail was read.",
 } as const;
 
 export type Key = keyof typeof en;
@@ -261,6 +265,10 @@ const ko: Partial<Record<Key, string>> = {
   "outcome.refused": "거부됨",
   "outcome.sent": "보냄",
   "outcome.send_failed": "보내기 실패",
+  "mail.formatted": "서식 있게 보기",
+  "mail.plain": "텍스트로 보기",
+  "mail.open_link": "이 링크를 브라우저에서 열까요?\n\n{url}",
+  "mail.blocked_images": "원격 이미지 {n}개를 불러오지 않았습니다: 불러오면 보낸 사람이 메일을 읽은 것을 알게 됩니다.",
 };
 
 export type Lang = "en" | "ko";

@@ -82,6 +82,10 @@ export interface Api {
   ticketMail(number: number): Promise<T.MessageMail[]>;
   /** Imports .eml / .mbox files and Maildir folders (dropped on the window). */
   mailImport(paths: string[]): Promise<T.FetchReport>;
+  /** A received mail's HTML, sanitised; null when it has none. */
+  messageHtml(messageId: string): Promise<T.MessageHtml | null>;
+  /** Opens a mail's link in the system browser (web and mail addresses only). */
+  openLink(url: string): Promise<void>;
   onMail(f: (s: T.MailStatus) => void): Promise<UnlistenFn>;
   /** Calls `f` with the paths of files dropped on the window. */
   onFilesDropped(f: (paths: string[]) => void): Promise<UnlistenFn>;
@@ -178,6 +182,8 @@ export const tauriApi: Api = {
   mailOutbox: (limit) => call("mail_outbox", { limit }),
   ticketMail: (number) => call("ticket_mail", { number }),
   mailImport: (paths) => call("mail_import", { paths }),
+  messageHtml: (messageId) => call("message_html", { messageId }),
+  openLink: (url) => call("open_link", { url }),
   onMail: (f) => listen<T.MailStatus>("mail_changed", (e) => f(e.payload)),
   onFilesDropped: (f) => getCurrentWebview().onDragDropEvent((e) => {
     if (e.payload.type === "drop") f(e.payload.paths);

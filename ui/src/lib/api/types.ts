@@ -79,3 +79,4 @@ export type { MailboxSettings } from "./bindings/MailboxSettings";
 export type { MessageMail } from "./bindings/MessageMail";
 export type { OutboxItem } from "./bindings/OutboxItem";
 export type { Security } from "./bindings/Security";
+export type { MessageHtml } from "./bindings/MessageHtml";

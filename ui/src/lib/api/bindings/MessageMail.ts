@@ -11,4 +11,8 @@ raw_path: string | null,
 /**
  * The outbox status of a reply going out.
  */
-outbox_status: string | null, };
+outbox_status: string | null, 
+/**
+ * It has an HTML part: `message_html` shows it sanitised.
+ */
+has_html: boolean, };
