@@ -33,6 +33,9 @@ pub struct Fetched {
 
 /// How long one command may take before the connection counts as dead.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(45);
+/// How long the end of an IDLE (DONE) or a NOOP may take: the proof the connection lives,
+/// so that one that died while idle is noticed within a minute (slice + this).
+const ALIVE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How many messages one FETCH asks for (a first fetch of a big mailbox comes in batches).
 const BATCH: usize = 100;
 
@@ -41,10 +44,14 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug> Io for T {}
 pub type Session = async_imap::Session<Box<dyn Io>>;
 
 async fn deadline<T, E: std::fmt::Display>(what: &str, f: impl std::future::Future<Output = Result<T, E>>) -> Result<T, String> {
-    match tokio::time::timeout(COMMAND_TIMEOUT, f).await {
+    within(COMMAND_TIMEOUT, what, f).await
+}
+
+async fn within<T, E: std::fmt::Display>(limit: Duration, what: &str, f: impl std::future::Future<Output = Result<T, E>>) -> Result<T, String> {
+    match tokio::time::timeout(limit, f).await {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(format!("{what}: {e}")),
-        Err(_) => Err(format!("{what}: no answer within {} s", COMMAND_TIMEOUT.as_secs())),
+        Err(_) => Err(format!("{what}: no answer within {} s", limit.as_secs())),
     }
 }
 
@@ -134,17 +141,17 @@ pub async fn wait_for_mail(session: Session, slice: Duration, total: Duration) -
             let mut handle = session.idle();
             deadline("IDLE", handle.init()).await?;
             let (wait, _stop) = handle.wait_with_timeout(slice);
-            let got = match tokio::time::timeout(slice + COMMAND_TIMEOUT, wait).await {
+            let got = match tokio::time::timeout(slice + ALIVE_TIMEOUT, wait).await {
                 Ok(r) => r.map_err(|e| format!("IDLE: {e}"))?,
                 Err(_) => return Err("IDLE: the connection went quiet".into()),
             };
-            session = deadline("DONE", handle.done()).await?;
+            session = within(ALIVE_TIMEOUT, "DONE", handle.done()).await?;
             if matches!(got, async_imap::extensions::idle::IdleResponse::NewData(_)) {
                 return Ok((session, true));
             }
         } else {
             tokio::time::sleep(slice).await;
-            deadline("NOOP", session.noop()).await?;
+            within(ALIVE_TIMEOUT, "NOOP", session.noop()).await?;
             return Ok((session, true));
         }
         if started.elapsed() >= total {

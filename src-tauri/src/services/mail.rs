@@ -1,6 +1,6 @@
 //! Mail in the background, on the laptop that has the mailbox: a pass (fetch what is new,
 //! send what is due) when IDLE says mail arrived, right after a reply is written here, and
-//! every minute anyway; an IDLE watcher on its own connection, renewed every 50 s (which also
+//! every minute anyway; an IDLE watcher on its own connection, renewed every 45 s (which also
 //! proves the connection alive) and opened again with backoff when it dies. The network is
 //! touched without holding the workspace: it is locked only to read the bookmark and to store
 //! what came. The window hears `mail_changed` with the new status, and `entities_changed`
@@ -16,8 +16,9 @@ use tauri::Emitter;
 
 /// A pass runs at least this often (servers without IDLE, missed pushes).
 const POLL_EVERY: Duration = Duration::from_secs(60);
-/// One IDLE lasts this long before it is renewed; a dead connection is noticed within it.
-const IDLE_SLICE: Duration = Duration::from_secs(50);
+/// One IDLE lasts this long before it is renewed (DONE, which must answer within 10 s): a
+/// connection that died while idle is noticed within a minute.
+const IDLE_SLICE: Duration = Duration::from_secs(45);
 
 /// What the window shows about the mailbox.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
