@@ -23,11 +23,59 @@ fn need(cmd: &str, package: &str) {
 pub struct Dovecot {
     pub dir: tempfile::TempDir,
     pub port: u16,
+    /// With `start_tls`: the IMAPS port (the plain port then offers STARTTLS).
+    pub tls_port: Option<u16>,
+    /// With `start_tls`: the CA that signed the server's certificate, to trust in the client.
+    pub ca_pem: Option<String>,
     child: Child,
+}
+
+/// A CA and a certificate it signed for 127.0.0.1 and localhost, in `dir` (ca.pem, cert.pem,
+/// key.pem): what the client is told to trust, and what the server shows.
+pub fn certificates(dir: &Path) -> String {
+    need("openssl", "openssl");
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl").args(args).current_dir(dir).output().unwrap();
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    run(&["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Casebook test CA"]);
+    run(&["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "cert.csr", "-subj", "/CN=localhost"]);
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "basicConstraints=critical,CA:FALSE\nsubjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "cert.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "cert.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    ]);
+    std::fs::read_to_string(dir.join("ca.pem")).unwrap()
 }
 
 impl Dovecot {
     pub fn start() -> Dovecot {
+        Dovecot::start_with(false)
+    }
+
+    /// A Dovecot that also speaks TLS: IMAPS on `tls_port`, STARTTLS on `port`.
+    pub fn start_tls() -> Dovecot {
+        Dovecot::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Dovecot {
         need("dovecot", "dovecot-imapd");
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
@@ -38,12 +86,23 @@ impl Dovecot {
         std::fs::create_dir_all(d.join("mail/alice")).unwrap();
         let ok = Command::new("chown").args(["-R", "nobody:nogroup"]).arg(d.join("mail")).status().map(|s| s.success()).unwrap_or(false);
         assert!(ok, "chown of the test mail folder");
+        let (ca_pem, tls_port, ssl) = if tls {
+            let ca = certificates(d);
+            let p = free_port();
+            (Some(ca), Some(p), format!("ssl = yes\nssl_cert = <{d}/cert.pem\nssl_key = <{d}/key.pem\n", d = d.display()))
+        } else {
+            (None, None, "ssl = no\n".to_string())
+        };
+        let imaps = match tls_port {
+            Some(p) => format!("inet_listener imaps {{\n    address = 127.0.0.1\n    port = {p}\n    ssl = yes\n  }}"),
+            None => "inet_listener imaps {\n    port = 0\n  }".to_string(),
+        };
         let conf = format!(
             "protocols = imap\nlisten = 127.0.0.1\ninstance_name = casebook-test-{port}\nbase_dir = {d}/run\nstate_dir = {d}/state\nlog_path = {d}/dovecot.log\n\
-             ssl = no\ndisable_plaintext_auth = no\nauth_mechanisms = plain login\nmail_location = maildir:~/Maildir\n\
+             {ssl}disable_plaintext_auth = no\nauth_mechanisms = plain login\nmail_location = maildir:~/Maildir\n\
              passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {d}/passwd\n}}\n\
              userdb {{\n  driver = static\n  args = uid=nobody gid=nogroup home={d}/mail/%u\n}}\n\
-             service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n\
+             service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  {imaps}\n}}\n\
              service anvil {{\n  chroot =\n}}\nservice imap-login {{\n  chroot =\n}}\n",
             d = d.display()
         );
@@ -57,7 +116,7 @@ impl Dovecot {
             .stderr(out)
             .spawn()
             .unwrap();
-        let dove = Dovecot { dir, port, child };
+        let dove = Dovecot { dir, port, tls_port, ca_pem, child };
         dove.wait_ready();
         // The user's mailbox exists before the first fetch.
         dove.doveadm(&["mailbox", "create", "-u", "alice", "Archive"]);
@@ -122,7 +181,12 @@ class Recorder:
             f.write(envelope.original_content)
         os.rename(name + ".tmp", name)
         return "250 OK"
-c = Controller(Recorder(), hostname="127.0.0.1", port=int(sys.argv[2]))
+tls = None
+if len(sys.argv) > 3:
+    import ssl
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(sys.argv[3], sys.argv[4])
+c = Controller(Recorder(), hostname="127.0.0.1", port=int(sys.argv[2]), tls_context=tls, require_starttls=tls is not None)
 c.start()
 print("ready", flush=True)
 try:
@@ -135,6 +199,8 @@ finally:
 pub struct SmtpRecorder {
     pub dir: tempfile::TempDir,
     pub port: u16,
+    /// STARTTLS required, with this certificate and key.
+    tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
     child: Option<Child>,
 }
 
@@ -143,7 +209,17 @@ impl SmtpRecorder {
         need("python3", "python3");
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
-        let mut r = SmtpRecorder { dir, port, child: None };
+        let mut r = SmtpRecorder { dir, port, tls: None, child: None };
+        r.resume();
+        r
+    }
+
+    /// One that requires STARTTLS, showing the certificate in `cert_dir` (see `certificates`).
+    pub fn start_starttls(cert_dir: &Path) -> SmtpRecorder {
+        need("python3", "python3");
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let mut r = SmtpRecorder { dir, port, tls: Some((cert_dir.join("cert.pem"), cert_dir.join("key.pem"))), child: None };
         r.resume();
         r
     }
@@ -158,6 +234,7 @@ impl SmtpRecorder {
             .arg(&script)
             .arg(&got)
             .arg(self.port.to_string())
+            .args(self.tls.iter().flat_map(|(c, k)| [c.as_os_str().to_owned(), k.as_os_str().to_owned()]))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

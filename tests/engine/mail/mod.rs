@@ -339,3 +339,45 @@ cb mail log
     assert!(text.contains("new_ticket") && text.contains("anna.nowak@example.pl"), "{text}");
     assert_eq!(smtp.received().len(), 1);
 }
+
+/// TLS both ways (IMAPS, STARTTLS for IMAP and SMTP), with the servers' certificate signed by a
+/// CA the mailbox settings trust; without that CA the server is refused, in words.
+#[test]
+fn mail_over_tls_and_starttls_trusts_exactly_the_given_certificate() {
+    let dove = Dovecot::start_tls();
+    let smtp = SmtpRecorder::start_starttls(dove.dir.path());
+    let mut e = env("2026-03-02T09:00:00Z");
+    e.ws.set_mail_identity(&identity(false)).unwrap();
+    let mut settings = MailboxSettings {
+        imap_host: "127.0.0.1".into(),
+        imap_port: dove.tls_port.unwrap(),
+        imap_security: Security::Tls,
+        imap_user: "alice".into(),
+        imap_folder: "INBOX".into(),
+        smtp_host: "127.0.0.1".into(),
+        smtp_port: smtp.port,
+        smtp_security: Security::Starttls,
+        smtp_user: String::new(),
+        extra_ca_pem: None,
+    };
+    // Not trusted: a clear error, nothing fetched.
+    e.ws.set_mailbox_settings(&settings).unwrap();
+    dove.deliver("INBOX", &corpus("plain.eml"));
+    let err = e.ws.fetch_mail("secret").unwrap_err();
+    assert_eq!(err.code(), "mail_server");
+    assert!(err.to_string().to_lowercase().contains("certificate"), "{err}");
+    // Trusted: IMAPS, then STARTTLS on the plain port.
+    settings.extra_ca_pem = dove.ca_pem.clone();
+    e.ws.set_mailbox_settings(&settings).unwrap();
+    assert_eq!(e.ws.fetch_mail("secret").unwrap().new_tickets, 1);
+    settings.imap_security = Security::Starttls;
+    settings.imap_port = dove.port;
+    e.ws.set_mailbox_settings(&settings).unwrap();
+    dove.deliver("INBOX", &corpus("koi8-r.eml"));
+    assert_eq!(e.ws.fetch_mail("secret").unwrap().new_tickets, 1);
+    // SMTP with STARTTLS required.
+    e.ws.add_message(1, &NewMessage::new(MessageKind::Public, "Over TLS.")).unwrap();
+    let r = e.ws.send_outbox(None).unwrap();
+    assert_eq!(r.sent, 1, "{r:?} {:?}", e.ws.outbox(5).unwrap());
+    assert!(smtp.received()[0].contains("Over TLS."));
+}
