@@ -495,15 +495,15 @@ fn now_wall_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
-/// The attachment files the events name (message.added's attachments).
+/// The files the events name: message.added's attachments, and the .eml a mail came in as.
 fn attachment_hashes(events: &[StoredEvent]) -> Vec<String> {
     let mut out = Vec::new();
     for e in events.iter().filter(|e| e.kind == "message.added") {
         if let Ok(v) = serde_json::from_str::<serde_json::Value>(&e.payload) {
-            for a in v.get("attachments").and_then(|a| a.as_array()).into_iter().flatten() {
-                if let Some(sha) = a.get("sha256").and_then(|s| s.as_str()).filter(|s| s.len() >= 2) {
-                    out.push(sha.to_string());
-                }
+            let files = v.get("attachments").and_then(|a| a.as_array()).into_iter().flatten().filter_map(|a| a.get("sha256"));
+            let raw = v.get("mail").and_then(|m| m.get("raw_sha256"));
+            for sha in files.chain(raw).filter_map(|s| s.as_str()).filter(|s| s.len() >= 2) {
+                out.push(sha.to_string());
             }
         }
     }

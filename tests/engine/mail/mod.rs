@@ -381,3 +381,30 @@ fn mail_over_tls_and_starttls_trusts_exactly_the_given_certificate() {
     assert_eq!(r.sent, 1, "{r:?} {:?}", e.ws.outbox(5).unwrap());
     assert!(smtp.received()[0].contains("Over TLS."));
 }
+
+/// The mailbox laptop's mail reaches the team: another laptop that joins sees the ticket with
+/// its mail, the .eml came along (its formatted view works there), and a reply written there
+/// is addressed right and queued for the mailbox laptop to send.
+#[test]
+fn mail_taken_in_on_one_laptop_is_whole_on_another() {
+    let mut a = env("2026-03-02T09:00:00Z");
+    a.ws.set_mail_identity(&identity(false)).unwrap();
+    let n = a.ws.receive_mail(&corpus("inline-cid.eml"), "test").unwrap().ticket_number.unwrap();
+    let share = a.dir.path().join("share");
+    std::fs::create_dir_all(&share).unwrap();
+    a.ws.sync_init(&share).unwrap();
+    let other = tempfile::tempdir().unwrap();
+    let (mut b, _, _) = casebook::Workspace::join(&other.path().join("b.db"), &share, a.clock.clone(), "mina@acme.test").unwrap();
+    let mail = b.ticket_mail(n).unwrap();
+    let raw = mail[0].raw_path.as_ref().expect("the .eml");
+    assert!(b.data_dir().join(raw).exists(), "the .eml came along");
+    let m = b.ticket_detail(n).unwrap().messages[0].id;
+    assert!(b.message_html(m).unwrap().unwrap().html.contains("data:image/png"));
+    b.add_message(n, &NewMessage::new(MessageKind::Public, "Answered on the second laptop.")).unwrap();
+    assert!(b.mailbox_settings().unwrap().is_none(), "the second laptop has no mailbox: it does not send");
+    b.sync_pass().unwrap();
+    a.ws.sync_pass().unwrap();
+    let queued = a.ws.outbox(5).unwrap();
+    assert_eq!(queued.len(), 1);
+    assert_eq!((queued[0].status.as_str(), queued[0].to.as_str()), ("queued", "gina@example.com"));
+}
