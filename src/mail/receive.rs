@@ -53,7 +53,8 @@ impl Workspace {
         let mut out = Vec::with_capacity(messages.len());
         for (raw, source) in messages {
             let parsed = casebook_mail::parse(raw);
-            let got = crate::store::seeing_everything(&tx, || receive(&tx, &ctx, &data_dir, &hooks, &settings, &parsed, raw))?;
+            let intake = Intake { tx: &tx, ctx: &ctx, data_dir: &data_dir, hooks: &hooks, settings: &settings };
+            let got = crate::store::seeing_everything(&tx, || receive(intake, &parsed, raw))?;
             let from = parsed.from.as_ref().map(|f| f.address.as_str());
             log(&tx, to_ms(ctx.at), source, parsed.message_id.as_deref(), from, Some(&parsed.subject), &got.outcome, got.ticket_number, &got.detail)?;
             out.push(got);
@@ -69,15 +70,18 @@ fn received(outcome: &str, ticket_number: Option<i64>, detail: impl Into<String>
     Received { outcome: outcome.into(), ticket_number, detail: detail.into() }
 }
 
-fn receive(
-    tx: &Connection,
-    ctx: &EventCtx,
-    data_dir: &std::path::Path,
-    hooks: &crate::hooks::Hooks,
-    settings: &crate::sla::SlaSettings,
-    p: &ParsedMail,
-    raw: &[u8],
-) -> Result<Received> {
+/// What taking in a message works with: the transaction and its context.
+#[derive(Clone, Copy)]
+struct Intake<'a> {
+    tx: &'a Connection,
+    ctx: &'a EventCtx,
+    data_dir: &'a std::path::Path,
+    hooks: &'a crate::hooks::Hooks,
+    settings: &'a crate::sla::SlaSettings,
+}
+
+fn receive(intake: Intake<'_>, p: &ParsedMail, raw: &[u8]) -> Result<Received> {
+    let Intake { tx, ctx, data_dir, hooks, settings } = intake;
     // Stored already: the same message fetched again, from another folder or address.
     let seen: Option<i64> = tx
         .prepare_cached("SELECT t.number FROM mail_messages mm JOIN tickets t ON t.id = mm.ticket_id WHERE mm.fingerprint = ?1 LIMIT 1")?
@@ -148,7 +152,7 @@ fn receive(
         Thread::Into { ticket_id, number, why } => {
             let t = tickets::load_ticket(tx, number)?;
             if t.status == Status::Closed {
-                let (n, _) = new_ticket(tx, ctx, data_dir, hooks, settings, p, &body, files, meta, Some(number), &me)?;
+                let (n, _) = new_ticket(intake, p, &body, files, meta, Some(number), &me)?;
                 return Ok(received("new_ticket", Some(n), format!("a follow-up of closed #{number} ({why}); linked to it")));
             }
             let author = people::upsert_customer(tx, ctx, from_addr.as_deref().unwrap_or(UNKNOWN_SENDER), display_name(p).as_deref(), None)?;
@@ -187,11 +191,11 @@ fn receive(
             Ok(received("threaded", Some(number), format!("into #{number} by {why}")))
         }
         Thread::Linked { number, why } => {
-            let (n, _) = new_ticket(tx, ctx, data_dir, hooks, settings, p, &body, files, meta, Some(number), &me)?;
+            let (n, _) = new_ticket(intake, p, &body, files, meta, Some(number), &me)?;
             Ok(received("new_ticket", Some(n), format!("{why}; a new ticket linked to #{number}")))
         }
         Thread::New => {
-            let (n, _) = new_ticket(tx, ctx, data_dir, hooks, settings, p, &body, files, meta, None, &me)?;
+            let (n, _) = new_ticket(intake, p, &body, files, meta, None, &me)?;
             let mut detail = "a new thread".to_string();
             if let Some(a) = &p.automatic {
                 detail.push_str(&format!("; automatic mail ({a}), no acknowledgement"));
@@ -298,13 +302,8 @@ pub(crate) fn subject_tag(subject: &str) -> Option<i64> {
     None
 }
 
-#[allow(clippy::too_many_arguments)] // the transaction's context, and the mail's parts
 fn new_ticket(
-    tx: &Connection,
-    ctx: &EventCtx,
-    data_dir: &std::path::Path,
-    hooks: &crate::hooks::Hooks,
-    settings: &crate::sla::SlaSettings,
+    intake: Intake<'_>,
     p: &ParsedMail,
     body: &str,
     files: Vec<AttachmentRef>,
@@ -312,6 +311,7 @@ fn new_ticket(
     linked_to: Option<i64>,
     me: &Option<super::MailIdentity>,
 ) -> Result<(i64, String)> {
+    let Intake { tx, ctx, data_dir, hooks, settings } = intake;
     let subject: String = p.subject.chars().map(|c| if c.is_control() { ' ' } else { c }).take(crate::validate::MAX_SUBJECT_CHARS).collect();
     let subject = if subject.trim().is_empty() { "(no subject)".to_string() } else { subject };
     let requester = meta.from.clone();
