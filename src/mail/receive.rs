@@ -54,7 +54,22 @@ impl Workspace {
         for (raw, source) in messages {
             let parsed = casebook_mail::parse(raw);
             let intake = Intake { tx: &tx, ctx: &ctx, data_dir: &data_dir, hooks: &hooks, settings: &settings };
-            let got = crate::store::seeing_everything(&tx, || receive(intake, &parsed, raw))?;
+            // A message the engine refuses (what it holds breaks a rule no parser note
+            // foresaw) is logged with its .eml kept, and the others go on: one bad mail never
+            // stops the mailbox.
+            tx.execute_batch("SAVEPOINT one_mail")?;
+            let got = match crate::store::seeing_everything(&tx, || receive(intake, &parsed, raw)) {
+                Ok(got) => {
+                    tx.execute_batch("RELEASE one_mail")?;
+                    got
+                }
+                Err(e @ crate::Error::Validation { .. }) => {
+                    tx.execute_batch("ROLLBACK TO one_mail; RELEASE one_mail")?;
+                    let kept = attachments::store_bytes_unsynced(&data_dir, "message.eml", raw)?;
+                    received("refused", None, format!("{e}; the message is kept as {}", attachments::relative_path(&kept.sha256)))
+                }
+                Err(e) => return Err(e),
+            };
             let from = parsed.from.as_ref().map(|f| f.address.as_str());
             log(&tx, to_ms(ctx.at), source, parsed.message_id.as_deref(), from, Some(&parsed.subject), &got.outcome, got.ticket_number, &got.detail)?;
             out.push(got);
@@ -104,8 +119,16 @@ fn receive(intake: Intake<'_>, p: &ParsedMail, raw: &[u8]) -> Result<Received> {
     }
     let me = identity(tx)?;
     let ours = me.as_ref().map(our_addresses).unwrap_or_default();
-    let from_addr = p.from.as_ref().map(|f| f.address.clone());
     let mut notes = p.notes.clone();
+    // An address mail accepts but a customer record cannot hold (user@localhost): the ticket
+    // is made for an unknown sender, and the note says who wrote.
+    let from_addr = match p.from.as_ref().map(|f| f.address.clone()) {
+        Some(a) if crate::validate::email("from", &a).is_err() => {
+            notes.push(format!("The sender's address <{a}> cannot be kept as a customer's; the ticket is under an unknown sender."));
+            None
+        }
+        other => other,
+    };
     if reused {
         notes.push(format!("Another message was stored before under the same Message-ID <{}>.", p.message_id.as_deref().unwrap_or("")));
     }

@@ -408,3 +408,22 @@ fn mail_taken_in_on_one_laptop_is_whole_on_another() {
     assert_eq!(queued.len(), 1);
     assert_eq!((queued[0].status.as_str(), queued[0].to.as_str()), ("queued", "gina@example.com"));
 }
+
+/// A sender address that mail accepts but a customer record cannot hold still makes a ticket
+/// (under an unknown sender, with a note), and the message after it is taken in as well.
+#[test]
+fn an_odd_sender_address_does_not_stop_the_mailbox() {
+    let mut e = env("2026-03-02T09:00:00Z");
+    let dir = tempfile::tempdir().unwrap();
+    let mbox = dir.path().join("odd.mbox");
+    let mut content = b"From x Mon Mar  2 09:00:00 2026\n".to_vec();
+    content.extend_from_slice(&mail("root@localhost", "cron says hi", "odd-1@localhost", "", "Disk almost full."));
+    content.extend_from_slice(b"\nFrom y Mon Mar  2 09:00:00 2026\n");
+    content.extend_from_slice(&mail("ok@example.com", "after it", "ok-1@example.com", "", "Fine."));
+    std::fs::write(&mbox, content).unwrap();
+    let r = e.ws.import_mail(&mbox).unwrap();
+    assert_eq!(r.new_tickets, 2, "{r:?}");
+    let first = e.ws.connection().query_row("SELECT min(number) FROM tickets", [], |r| r.get::<_, i64>(0)).unwrap();
+    let mail = e.ws.ticket_mail(first).unwrap();
+    assert!(mail[0].notes.iter().any(|n| n.contains("root@localhost")), "{:?}", mail[0].notes);
+}
