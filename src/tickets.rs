@@ -503,7 +503,7 @@ impl Workspace {
             sla: sla::status_at(&self.sla, &sla_facts(&self.conn, &id)?, self.now()),
             alerts: self.alerts(&crate::alerts::AlertQuery { ticket_number: Some(number), ..Default::default() })?,
             conflicts: self.conflicts(Some(number))?,
-            mail: self.ticket_mail(number)?,
+            mail: crate::mail::mail_of_ticket(&self.conn, &id)?,
             ticket,
         })
     }

@@ -164,7 +164,8 @@ impl FetchReport {
         }
     }
 
-    fn add(&mut self, o: &FetchReport) {
+    /// Adds another pass's (or file's) counts to these.
+    pub fn add(&mut self, o: &FetchReport) {
         self.fetched += o.fetched;
         self.new_tickets += o.new_tickets;
         self.threaded += o.threaded;

@@ -336,6 +336,11 @@ impl Workspace {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// How many replies wait in the outbox.
+    pub fn outbox_queued(&self) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM mail_outbox WHERE status = 'queued'", [], |r| r.get(0))?)
+    }
+
     /// The outbox: what waits to be sent first, then what was sent, newest first.
     pub fn outbox(&self, limit: usize) -> Result<Vec<OutboxItem>> {
         let mut stmt = self.conn.prepare(
@@ -385,32 +390,7 @@ impl Workspace {
     /// The mail behind each message of a ticket that has one.
     pub fn ticket_mail(&self, number: i64) -> Result<Vec<MessageMail>> {
         let t = crate::tickets::load_ticket(&self.conn, number)?;
-        let mut stmt = self.conn.prepare(
-            "SELECT mm.message_id, mm.direction, mm.header_id, mm.from_addr, mm.to_addrs, mm.cc_addrs, mm.subject, mm.quoted, mm.notes, mm.automatic,
-                    mm.reused_id, mm.raw_sha256, o.status, mm.has_html
-             FROM mail_messages mm LEFT JOIN mail_outbox o ON o.message_id = mm.message_id
-             WHERE mm.ticket_id = ?1 OR mm.ticket_id IN (SELECT id FROM tickets WHERE duplicate_of = ?1)",
-        )?;
-        let list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
-        let rows = stmt.query_map([t.id.to_string()], |r| {
-            Ok(MessageMail {
-                message_id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
-                direction: r.get(1)?,
-                header_id: r.get(2)?,
-                from: r.get(3)?,
-                to: list(r.get(4)?),
-                cc: list(r.get(5)?),
-                subject: r.get(6)?,
-                quoted: r.get(7)?,
-                notes: list(r.get(8)?),
-                automatic: r.get(9)?,
-                reused_id: r.get::<_, i64>(10)? != 0,
-                raw_path: r.get::<_, Option<String>>(11)?.map(|s| crate::attachments::relative_path(&s)),
-                outbox_status: r.get(12)?,
-                has_html: r.get::<_, i64>(13)? != 0,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        mail_of_ticket(&self.conn, &t.id.to_string())
     }
 }
 
@@ -432,4 +412,35 @@ pub(crate) fn log(
     )?
     .execute(params![at, source, header_id, from, subject, outcome, ticket, detail])?;
     Ok(())
+}
+
+/// The mail behind each message of ticket `ticket_id` (and of tickets merged into it).
+pub(crate) fn mail_of_ticket(conn: &Connection, ticket_id: &str) -> Result<Vec<MessageMail>> {
+    // Cached: every ticket page asks.
+    let mut stmt = conn.prepare_cached(
+        "SELECT mm.message_id, mm.direction, mm.header_id, mm.from_addr, mm.to_addrs, mm.cc_addrs, mm.subject, mm.quoted, mm.notes, mm.automatic,
+                mm.reused_id, mm.raw_sha256, o.status, mm.has_html
+         FROM mail_messages mm LEFT JOIN mail_outbox o ON o.message_id = mm.message_id
+         WHERE mm.ticket_id = ?1 OR mm.ticket_id IN (SELECT id FROM tickets WHERE duplicate_of = ?1)",
+    )?;
+    let list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
+    let rows = stmt.query_map([ticket_id], |r| {
+        Ok(MessageMail {
+            message_id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+            direction: r.get(1)?,
+            header_id: r.get(2)?,
+            from: r.get(3)?,
+            to: list(r.get(4)?),
+            cc: list(r.get(5)?),
+            subject: r.get(6)?,
+            quoted: r.get(7)?,
+            notes: list(r.get(8)?),
+            automatic: r.get(9)?,
+            reused_id: r.get::<_, i64>(10)? != 0,
+            raw_path: r.get::<_, Option<String>>(11)?.map(|s| crate::attachments::relative_path(&s)),
+            outbox_status: r.get(12)?,
+            has_html: r.get::<_, i64>(13)? != 0,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -95,12 +95,7 @@ pub async fn mail_import(svc: Svc<'_>, paths: Vec<String>) -> CmdResult<FetchRep
     svc.write(vec![], move |ws| {
         let mut total = FetchReport::default();
         for p in paths {
-            let r = ws.import_mail(&PathBuf::from(p))?;
-            total.fetched += r.fetched;
-            total.new_tickets += r.new_tickets;
-            total.threaded += r.threaded;
-            total.duplicates += r.duplicates;
-            total.other += r.other;
+            total.add(&ws.import_mail(&PathBuf::from(p))?);
         }
         Ok(total)
     })

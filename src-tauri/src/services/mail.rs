@@ -160,8 +160,7 @@ impl Services {
         tickets_changed |= send.sent + send.failed > 0;
         let (queued, now) = {
             let guard = self.workspace.lock().unwrap();
-            let queued = guard.as_ref().and_then(|ws| ws.outbox(1000).ok()).map(|o| o.iter().filter(|i| i.status == "queued").count() as i64);
-            (queued.unwrap_or(0), guard.as_ref().map(|ws| ws.now()))
+            (guard.as_ref().and_then(|ws| ws.outbox_queued().ok()).unwrap_or(0), guard.as_ref().map(|ws| ws.now()))
         };
         if tickets_changed {
             self.changed("mail", vec![]);
