@@ -17,6 +17,9 @@ export class AppState {
   next = $state<string | null>(null);
   loading = $state(false);
   selected = $state<number | null>(null);
+  /** The ticket the pane is meant to show: set by open, cleared by Esc. A load still under
+   * way when Esc comes (or a refresh after it) must not bring the closed ticket back. */
+  showing = $state<number | null>(null);
   detail = $state<T.TicketDetail | null>(null);
   similar = $state<T.SimilarTicket[]>([]);
   history = $state<T.HistoryEvent[]>([]);
@@ -177,24 +180,26 @@ export class AppState {
     this.rows = page.rows;
     this.next = page.next;
     // Similar tickets come from the index, which may have been building when the ticket opened.
-    if (this.selected !== null && this.pane === "ticket") await this.loadTicket(this.selected, this.similar.length === 0);
+    if (this.showing !== null && this.pane === "ticket") await this.loadTicket(this.showing, this.similar.length === 0);
   }
 
   async open(number: number) {
     this.pane = "ticket";
     this.selected = number;
+    this.showing = number;
     await this.loadTicket(number, true);
   }
 
   async loadTicket(number: number, withSimilar: boolean) {
     try {
       const [detail, history] = await Promise.all([this.api.ticketDetail(number), this.api.ticketHistory(number)]);
-      if (this.selected !== number) return;
+      if (this.showing !== number) return;
       this.detail = detail;
       this.history = history;
       if (withSimilar) {
         this.similar = [];
-        this.similar = await this.api.similar(number, 5);
+        const similar = await this.api.similar(number, 5);
+        if (this.showing === number) this.similar = similar;
       }
     } catch (e) {
       this.error = (e as Error).message;
@@ -203,6 +208,7 @@ export class AppState {
 
   /** Back to the list ("Esc" on a ticket): the ticket stays selected. */
   closeTicket() {
+    this.showing = null;
     this.detail = null;
     this.similar = [];
     this.history = [];
