@@ -14,6 +14,7 @@ pub mod bench;
 mod conflicts;
 pub mod demo;
 pub mod export;
+mod feedback;
 pub mod health;
 mod hooks;
 pub mod import_csv;

@@ -55,6 +55,7 @@ pub fn run() {
             commands::tickets::ticket_rating,
             commands::search::search_tickets,
             commands::search::similar_tickets,
+            commands::search::similar_feedback,
             commands::search::search_status,
             commands::settings::settings,
             commands::settings::save_sla_settings,

@@ -2,11 +2,13 @@
 //! obvious alternative measured in the same run. Printed as a table, never asserted.
 
 mod mail;
+pub mod relevance;
 mod search;
 mod store;
 mod sync;
 
 pub use mail::mail;
+pub use relevance::{relevance, relevance_table};
 pub use search::search;
 pub use store::store;
 pub use sync::sync;

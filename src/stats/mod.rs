@@ -14,7 +14,7 @@ pub use csat::Rating;
 use crate::clock::{from_ms, to_ms, Timestamp};
 use crate::model::{Priority, Status};
 use crate::sla::{self, OutcomeTimes, SlaFacts, SlaSettings};
-use crate::{Error, Result, Workspace};
+use crate::{events, Error, Result, Workspace};
 use serde::{Deserialize, Serialize};
 use snapshot::{Row, Snapshot};
 use std::cell::RefCell;
@@ -205,6 +205,16 @@ pub struct CsatFigures {
     pub comments: Vec<Rating>,
 }
 
+/// How suggested similar tickets served (issue 19): per ticket asked about in the period.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct SuggestionFigures {
+    /// Tickets whose reply got a suggested ticket's fix inserted.
+    pub fixes_inserted: Count,
+    pub helpful: Count,
+    pub not_helpful: Count,
+}
+
 /// Everything the dashboard shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -227,6 +237,7 @@ pub struct Stats {
     pub slowest_types: Vec<TypeSpeed>,
     pub bottlenecks: Bottlenecks,
     pub csat: CsatFigures,
+    pub suggestions: SuggestionFigures,
 }
 
 /// The figure keys and their tickets, collected while counting. A key is interned once
@@ -613,6 +624,18 @@ impl Workspace {
             }
         }
         let comments = csat::comments_between(&self.conn, from, to, 10, |id| Ok(snap.find(id)?.is_some_and(|ix| filter.admits(&snap.rows[ix]))))?;
+        let mut given =
+            crate::feedback::given_between(&self.conn, from, to, |id| Ok(snap.find(id)?.is_some_and(|ix| filter.admits(&snap.rows[ix]))))?;
+        given.sort_by_key(|(number, verdict)| (*verdict as u8, *number));
+        given.dedup();
+        for (number, verdict) in given {
+            let key = match verdict {
+                events::Verdict::FixInserted => "suggest:fix",
+                events::Verdict::Helpful => "suggest:helpful",
+                events::Verdict::NotHelpful => "suggest:not_helpful",
+            };
+            sets.add(key, number);
+        }
 
         let headline = |acc: &mut PeriodAcc, prefix: &str, a: i64, b: i64, sets: &mut Sets| Headline {
             from: Some(from_ms(a)),
@@ -701,6 +724,11 @@ impl Workspace {
             bad: sets.count("csat:bad", "bad"),
             comments,
         };
+        let suggestions = SuggestionFigures {
+            fixes_inserted: sets.count("suggest:fix", "fix inserted"),
+            helpful: sets.count("suggest:helpful", "helpful"),
+            not_helpful: sets.count("suggest:not_helpful", "not helpful"),
+        };
         let stats = Stats {
             from: from_ms(from),
             to: from_ms(to),
@@ -720,6 +748,7 @@ impl Workspace {
             slowest_types,
             bottlenecks,
             csat,
+            suggestions,
         };
         Ok((stats, sets))
     }

@@ -24,21 +24,49 @@ fn assert_replays(db: &Path) -> ReplayCheck {
 /// One step of a history, with indexes that pick among what exists at that moment.
 #[derive(Debug, Clone)]
 pub(crate) enum Op {
-    Create { who: usize, priority: usize, tag: usize },
+    Create {
+        who: usize,
+        priority: usize,
+        tag: usize,
+    },
     Reply(usize),
     Note(usize),
-    Customer { ticket: usize, text: usize },
-    Status { ticket: usize, to: usize, reason: usize },
-    Priority { ticket: usize, to: usize },
-    Type { ticket: usize, to: usize },
-    Team { ticket: usize, to: usize },
-    Assign { ticket: usize, to: usize },
-    Tags { ticket: usize, tag: usize },
+    Customer {
+        ticket: usize,
+        text: usize,
+    },
+    Status {
+        ticket: usize,
+        to: usize,
+        reason: usize,
+    },
+    Priority {
+        ticket: usize,
+        to: usize,
+    },
+    Type {
+        ticket: usize,
+        to: usize,
+    },
+    Team {
+        ticket: usize,
+        to: usize,
+    },
+    Assign {
+        ticket: usize,
+        to: usize,
+    },
+    Tags {
+        ticket: usize,
+        tag: usize,
+    },
     Merge(usize, usize),
     Link(usize, usize),
     Claim(usize),
     MarkFix(usize),
     Rate(usize, bool),
+    /// An agent's word on a suggested similar ticket (issue 19).
+    Feedback(usize, usize, u8),
     TimeRules,
     Wait(i64),
     ImportCsv,
@@ -71,6 +99,7 @@ pub(crate) fn op() -> impl Strategy<Value = Op> {
         1 => i().prop_map(Op::Claim),
         1 => i().prop_map(Op::MarkFix),
         1 => (i(), any::<bool>()).prop_map(|(t, g)| Op::Rate(t, g)),
+        1 => (i(), i(), 0u8..3).prop_map(|(a, b, v)| Op::Feedback(a, b, v)),
         2 => Just(Op::TimeRules),
         3 => (1i64..3000).prop_map(Op::Wait),
         1 => Just(Op::ImportCsv),
@@ -171,6 +200,11 @@ pub(crate) fn run(e: &mut Env, step: usize, op: &Op) {
             }
         }
         Op::Rate(t, good) => ws.rate_ticket(pick(*t), *good, "Thanks").map(|_| ()),
+        Op::Feedback(a, b, v) => {
+            let verdict =
+                [casebook::events::Verdict::Helpful, casebook::events::Verdict::NotHelpful, casebook::events::Verdict::FixInserted][*v as usize % 3];
+            ws.similar_feedback(pick(*a), pick(*b), verdict)
+        }
         Op::TimeRules => ws.run_time_rules().map(|_| ()),
         Op::Wait(minutes) => {
             e.clock.advance(chrono::Duration::minutes(*minutes));
@@ -262,7 +296,7 @@ fn a_fresh_workspace_and_a_demo_replay_exactly() {
     casebook::demo::generate(&mut e.ws, casebook::demo::DemoOptions::new(200, 7)).unwrap();
     let c = assert_replays(&e.db());
     assert!(c.replay.applied > 1000, "{:?}", c.replay);
-    assert_eq!(c.tables, 23);
+    assert_eq!(c.tables, 24);
 }
 
 #[test]

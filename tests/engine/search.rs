@@ -175,9 +175,79 @@ fn similar_solved_tickets_come_with_their_fix() {
     let fix_a = similar.iter().find(|s| s.number == a).unwrap().fix.clone().unwrap();
     assert!(!fix_a.marked && fix_a.body.starts_with("Raise the keepalive"), "else the last public reply: {fix_a:?}");
     assert!(similar.iter().all(|s| s.resolved_at.is_some()));
+    // Why each matched: the shared words as the similar ticket writes them, the rarest first
+    // (not "my", "all", "the"), and where they are in its subject.
+    let why = similar.iter().find(|s| s.number == a).unwrap();
+    assert!(why.matched.contains(&"drops".to_string()) && why.matched.contains(&"vpn".to_string()), "{:?}", why.matched);
+    assert!(!why.matched.iter().any(|w| ["my", "all", "the"].contains(&w.as_str())), "{:?}", why.matched);
+    let marked: Vec<&str> = why.subject_highlights.iter().map(|&(x, y)| &why.subject[x..y]).collect();
+    assert_eq!(marked, vec!["VPN", "drops"], "{:?}", why.subject_highlights);
     // From a draft's text too.
     let draft = index.similar_to_text(e.ws.connection(), "printer", "printer offline again", None, 3).unwrap();
     assert_eq!(draft[0].number, c);
+}
+
+#[test]
+fn what_agents_say_of_suggestions_moves_them() {
+    use casebook::events::Verdict;
+    let mut e = env("2026-03-02T09:00:00Z");
+    let a = ticket(&mut e, "Outlook asks for the password again", "Outlook keeps asking for my password", "a@acme.test");
+    solve(&mut e, a, "Clear the saved credentials in Credential Manager.");
+    let b = ticket(&mut e, "Outlook asks for the password again", "Outlook keeps asking for my password", "b@acme.test");
+    solve(&mut e, b, "Remove the old account profile and add it again.");
+    let c = ticket(&mut e, "Outlook password prompt", "Outlook asks for the password every hour", "c@acme.test");
+    solve(&mut e, c, "Turn on modern authentication.");
+    let first = ticket(&mut e, "Outlook asks for my password", "Outlook keeps asking for the password", "d@acme.test");
+    let index = SearchIndex::open(&e.ws.data_dir()).unwrap();
+    index.sync(e.ws.connection()).unwrap();
+    let order = |e: &Env, n: i64| -> Vec<i64> { index.similar(e.ws.connection(), n, 5).unwrap().iter().map(|s| s.number).collect() };
+    // The same words tie; the lower number goes first.
+    assert_eq!(order(&e, first)[..2], [a, b]);
+    // b's fix helped with this ticket: it says so on b's card, and b now leads for the next
+    // ticket like it.
+    e.ws.similar_feedback(first, b, Verdict::FixInserted).unwrap();
+    e.ws.similar_feedback(first, b, Verdict::Helpful).unwrap();
+    let later = ticket(&mut e, "Outlook asks for my password", "Outlook keeps asking for the password", "f@acme.test");
+    index.sync(e.ws.connection()).unwrap();
+    let cards = index.similar(e.ws.connection(), first, 5).unwrap();
+    assert_eq!(cards.iter().find(|s| s.number == b).unwrap().helpful, Some(true));
+    assert_eq!(order(&e, later)[..2], [b, a]);
+    // a did not help with `later`: not suggested for it again, still for others.
+    e.ws.similar_feedback(later, a, Verdict::NotHelpful).unwrap();
+    index.sync(e.ws.connection()).unwrap();
+    assert!(!order(&e, later).contains(&a));
+    assert!(order(&e, first).contains(&a));
+    // The dashboard counts the tickets that used a suggested fix and the votes.
+    let stats = e.ws.stats(&Default::default()).unwrap();
+    assert_eq!((stats.suggestions.fixes_inserted.count, stats.suggestions.helpful.count, stats.suggestions.not_helpful.count), (1, 1, 1));
+    assert_eq!(e.ws.tickets_behind(&Default::default(), &stats.suggestions.fixes_inserted.key).unwrap(), vec![first]);
+    // Bad input changes nothing.
+    assert!(e.ws.similar_feedback(first, first, Verdict::Helpful).is_err());
+    assert!(e.ws.similar_feedback(first, later, Verdict::Helpful).unwrap_err().to_string().contains("only a solved ticket"));
+    assert!(e.ws.similar_feedback(first, 9999, Verdict::Helpful).is_err());
+}
+
+#[test]
+fn german_tickets_find_german_fixes_first() {
+    let mut e = env("2026-03-02T09:00:00Z");
+    let de = ticket(&mut e, "Drucker druckt nicht", "Der Drucker im zweiten Stock druckt seit gestern nicht mehr, Papierstau", "a@acme.test");
+    solve(&mut e, de, "Papierstau in Fach 2 entfernt, Drucker neu gestartet.");
+    let en = ticket(&mut e, "Printer not printing", "The printer on the second floor stopped printing, Drucker model HP 4250", "b@acme.test");
+    solve(&mut e, en, "Cleared the paper jam.");
+    let pl = ticket(&mut e, "Drukarka nie drukuje", "Drukarka na drugim piętrze nie drukuje od wczoraj", "c@acme.test");
+    solve(&mut e, pl, "Usunięto zacięty papier.");
+    // German inflections meet through the German stemmer ("druckt"/"drucken", "Papierstaus").
+    let asked =
+        ticket(&mut e, "Unser Drucker druckt nicht", "Seit heute Morgen kommt beim Drucken nichts heraus, wieder ein Papierstau", "d@acme.test");
+    let index = SearchIndex::open(&e.ws.data_dir()).unwrap();
+    index.sync(e.ws.connection()).unwrap();
+    let found: Vec<i64> = index.similar(e.ws.connection(), asked, 5).unwrap().iter().map(|s| s.number).collect();
+    // The German fix first; the English ticket that names the same "Drucker" model after it
+    // (a word in common across languages counts, a little); the Polish one shares nothing.
+    assert_eq!(found, vec![de, en], "Polish #{pl} is not among them");
+    // Search finds German words in their other forms too ("des Druckers").
+    let found = numbers(&index, &e, "Druckers");
+    assert!(found.contains(&de) && found.contains(&asked), "{found:?}");
 }
 
 #[test]

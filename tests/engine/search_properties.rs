@@ -67,3 +67,78 @@ proptest! {
         prop_assert!(f.index.similar_to_text(f.env.ws.connection(), &text, &text, None, 5).is_ok());
     }
 }
+
+/// Many solved tickets in few words, so that scores tie often; one index kept current ticket
+/// by ticket (many small segments), another rebuilt at once (other segments, other threads).
+struct Ties {
+    env: crate::common::Env,
+    incremental: SearchIndex,
+    rebuilt: SearchIndex,
+    _other: tempfile::TempDir,
+}
+
+const WORDS: [&str; 8] = ["printer", "offline", "vpn", "drops", "password", "reset", "invoice", "wrong"];
+
+fn ties() -> &'static std::sync::Mutex<Ties> {
+    use casebook::model::{MessageKind, NewMessage, NewTicket, Status};
+    static T: OnceLock<std::sync::Mutex<Ties>> = OnceLock::new();
+    T.get_or_init(|| {
+        let mut env = crate::common::env("2026-03-02T09:00:00Z");
+        let incremental = SearchIndex::open(&env.ws.data_dir()).unwrap();
+        for i in 0..60usize {
+            // Pairs of words, each pair several times: identical tickets tie exactly.
+            let (a, b) = (WORDS[i % WORDS.len()], WORDS[(i / WORDS.len() + i) % WORDS.len()]);
+            let n = env
+                .ws
+                .create_ticket(&NewTicket {
+                    subject: format!("{a} {b}"),
+                    description: format!("the {b} is {a}"),
+                    // Each its own requester: the built-in rules would merge a repeat.
+                    requester_email: format!("c{i}@acme.test"),
+                    ..Default::default()
+                })
+                .unwrap()
+                .number;
+            env.ws.add_message(n, &NewMessage::new(MessageKind::Public, format!("fixed the {a}"))).unwrap();
+            env.ws.set_status(n, Status::Resolved, None).unwrap();
+            incremental.sync(env.ws.connection()).unwrap();
+        }
+        let other = tempfile::tempdir().unwrap();
+        let rebuilt = SearchIndex::open(other.path()).unwrap();
+        rebuilt.rebuild(env.ws.connection()).unwrap();
+        std::sync::Mutex::new(Ties { env, incremental, rebuilt, _other: other })
+    })
+}
+
+/// What must not change between two answers: the order, why each matched, the marks.
+type Answer = Vec<(i64, Vec<String>, Vec<(usize, usize)>)>;
+
+fn similar_key(s: &[casebook::search::SimilarTicket]) -> Answer {
+    s.iter().map(|t| (t.number, t.matched.clone(), t.subject_highlights.clone())).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 120, ..ProptestConfig::default() })]
+
+    /// Issue 19: the same database and input give the same similar tickets, in the same
+    /// order, from any index of it, every time; equal scores are ordered by ticket number.
+    #[test]
+    fn similar_is_deterministic(subject in prop::collection::vec(prop::sample::select(WORDS.to_vec()), 1..4),
+                                body in prop::collection::vec(prop::sample::select(WORDS.to_vec()), 0..8),
+                                limit in 1usize..12) {
+        let t = ties().lock().unwrap();
+        let (subject, body) = (subject.join(" "), body.join(" "));
+        let conn = t.env.ws.connection();
+        let first = t.incremental.similar_to_text(conn, &subject, &body, None, limit).unwrap();
+        prop_assert!(!first.is_empty(), "{subject} / {body}");
+        prop_assert_eq!(similar_key(&first), similar_key(&t.incremental.similar_to_text(conn, &subject, &body, None, limit).unwrap()));
+        let other = t.rebuilt.similar_to_text(conn, &subject, &body, None, limit).unwrap();
+        prop_assert_eq!(similar_key(&first), similar_key(&other), "{} / {}", subject, body);
+        for pair in first.windows(2) {
+            prop_assert!(pair[0].score > pair[1].score || (pair[0].score == pair[1].score && pair[0].number < pair[1].number), "{:?}", pair.iter().map(|s| (s.number, s.score)).collect::<Vec<_>>());
+        }
+        // A shorter list is the start of a longer one.
+        let longer = t.incremental.similar_to_text(conn, &subject, &body, None, limit + 5).unwrap();
+        prop_assert_eq!(similar_key(&first), similar_key(&longer[..first.len()]));
+    }
+}

@@ -8,7 +8,7 @@
 //! function of the ticket's facts and the SLA settings only, so when they are computed does
 //! not change what they are.
 
-use super::vocabulary::{Change, FieldChange};
+use super::vocabulary::{Change, FieldChange, Verdict};
 use crate::clock::{from_ms, to_ms, Timestamp};
 use crate::model::{MessageKind, Priority, Status};
 use crate::sla::{self, Pause, SlaFacts, SlaSettings};
@@ -41,6 +41,7 @@ pub const STATE_TABLES: &[(&str, &[&str])] = &[
     ("mail_messages", &["message_id"]),
     ("mail_outbox", &["message_id"]),
     ("mail_bounced", &["address"]),
+    ("similar_feedback", &["ticket_id", "for_ticket"]),
 ];
 
 /// Columns of state tables that are this device's own: `tickets.sla_alert_at` is how far this
@@ -402,6 +403,22 @@ fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Cha
             )?
             .execute(params![t, *good as i64, comment, at, recorded_by])?;
         }
+        Change::SimilarFeedback { for_id, verdict, agent_id } => {
+            let t = need_ticket(ticket_id)?;
+            // A vote replaces the earlier vote; an inserted fix stays recorded either way.
+            let (helpful, voted, inserted) = match verdict {
+                Verdict::Helpful => (Some(1), Some(at), None),
+                Verdict::NotHelpful => (Some(0), Some(at), None),
+                Verdict::FixInserted => (None, None, Some(at)),
+            };
+            conn.prepare_cached(
+                "INSERT INTO similar_feedback (ticket_id, for_ticket, helpful, voted_at, fix_inserted_at, agent_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (ticket_id, for_ticket) DO UPDATE SET helpful = coalesce(excluded.helpful, helpful),
+                     voted_at = coalesce(excluded.voted_at, voted_at), fix_inserted_at = coalesce(fix_inserted_at, excluded.fix_inserted_at),
+                     agent_id = coalesce(excluded.agent_id, agent_id)",
+            )?
+            .execute(params![t, for_id, helpful, voted, inserted, agent_id])?;
+        }
 
         Change::MacroSaved { id, name, body } => {
             // Two laptops that made a macro of the same name while apart made one macro.
@@ -521,6 +538,12 @@ fn explain_constraint(conn: &Connection, ticket_id: Option<&str>, change: &Chang
         Change::Linked { to_id, .. } => refs.push(("to_id", "tickets", to_id)),
         Change::RuleFired { rule_id, .. } => refs.push(("rule_id", "rules", rule_id)),
         Change::Rated { recorded_by: Some(a), .. } => refs.push(("recorded_by", "agents", a)),
+        Change::SimilarFeedback { for_id, agent_id, .. } => {
+            refs.push(("for_id", "tickets", for_id));
+            if let Some(a) = agent_id {
+                refs.push(("agent_id", "agents", a));
+            }
+        }
         _ => {}
     }
     for (field, table, id) in refs {
@@ -582,6 +605,7 @@ fn resolve_aliases(conn: &Connection, change: &Change) -> Result<Option<Change>>
             opt("team", to)?;
         }
         Change::Rated { recorded_by, .. } => opt("agent", recorded_by)?,
+        Change::SimilarFeedback { agent_id, .. } => opt("agent", agent_id)?,
         Change::ViewSaved { owner_id, .. } => opt("agent", owner_id)?,
         _ => return Ok(None),
     }

@@ -10,7 +10,7 @@ pub mod hlc;
 pub mod replay;
 mod vocabulary;
 
-pub use vocabulary::{AttachmentRef, Change, FieldChange, MailMeta, FORMAT};
+pub use vocabulary::{AttachmentRef, Change, FieldChange, MailMeta, Verdict, FORMAT};
 
 pub use apply::{commit, flush_derived, refresh_all_sla, sla_facts};
 

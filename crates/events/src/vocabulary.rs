@@ -18,6 +18,15 @@ use serde_json::Value;
 /// from before typed events (shown, never replayed); a larger one is from a newer Casebook.
 pub const FORMAT: i64 = 1;
 
+/// What an agent said of a suggested similar ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Helpful,
+    NotHelpful,
+    FixInserted,
+}
+
 /// One attachment of a message: the file is stored by its hash in the data folder.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttachmentRef {
@@ -181,6 +190,11 @@ pub enum Change {
     Linked { to_id: String, to_number: i64 },
     #[serde(rename = "ticket.rated")]
     Rated { good: bool, comment: String, recorded_by: Option<String> },
+    /// An agent's word on this solved ticket, suggested as similar while working `for_id`:
+    /// it helped or it did not, or its fix went into the reply. Stored on the suggested
+    /// ticket, whose ranking it changes.
+    #[serde(rename = "similar.feedback")]
+    SimilarFeedback { for_id: String, verdict: Verdict, agent_id: Option<String> },
 
     #[serde(rename = "macro.saved")]
     MacroSaved { id: String, name: String, body: String },

@@ -2,10 +2,16 @@
 //! - `cb_en`: words, lower-cased, English Snowball stemming;
 //! - `cb_pl`: words, lower-cased, Polish Snowball stemming, then diacritics folded
 //!   (so "haslo" finds "hasło");
+//! - `cb_de`: words, lower-cased, German Snowball stemming, then umlauts folded (so
+//!   "Drucker" and "drücker", "Passwort" and "Passwörter" meet);
 //! - `cb_cjk`: overlapping bigrams of Hangul/CJK runs, no dictionary (so "서버" finds
 //!   "서버가", and "비밀번호 재설정" finds "비밀번호를 재설정");
 //! - `cb_neutral`: words lower-cased and folded, no stemming: codes, hostnames, names,
 //!   and anything in another language.
+//!
+//! - `cb_*_content`: the same per language with the language's stop words removed first: the
+//!   words that say what a ticket is about, for similar tickets (stop words are kept in the
+//!   index itself, so phrases still match).
 //!
 //! Bump `ANALYZER_VERSION` whenever what an analyser emits changes: the index notices and
 //! rebuilds itself.
@@ -13,14 +19,15 @@
 use std::borrow::Cow;
 use std::mem;
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
-    TokenizerManager,
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer, Token, TokenFilter,
+    TokenStream, Tokenizer, TokenizerManager,
 };
 
-pub const ANALYZER_VERSION: u32 = 1;
+pub const ANALYZER_VERSION: u32 = 2;
 
 pub const EN: &str = "cb_en";
 pub const PL: &str = "cb_pl";
+pub const DE: &str = "cb_de";
 pub const CJK: &str = "cb_cjk";
 pub const NEUTRAL: &str = "cb_neutral";
 
@@ -43,6 +50,18 @@ pub fn register(manager: &TokenizerManager) {
             .filter(AsciiFoldingFilter)
             .build(),
     );
+    manager.register(
+        DE,
+        TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(48))
+            .filter(LowerCaser)
+            .filter(Stemmer::new(Language::German))
+            .filter(AsciiFoldingFilter)
+            .build(),
+    );
+    for lang in [StemLanguage::English, StemLanguage::Polish, StemLanguage::German] {
+        manager.register(content_analyser(lang), content_pipeline(lang));
+    }
     manager.register(CJK, TextAnalyzer::builder(CjkBigramTokenizer::default()).build());
     manager.register(
         NEUTRAL,
@@ -51,23 +70,77 @@ pub fn register(manager: &TokenizerManager) {
 }
 
 /// The language whose stemmer a ticket's text goes through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StemLanguage {
     English,
     Polish,
+    German,
 }
 
 /// Detects the language of a ticket's text. Korean (and anything else) is covered by the
-/// bigram and neutral fields, so only Polish needs telling apart from the English default.
+/// bigram and neutral fields, so only Polish and German need telling apart from the English
+/// default.
 pub fn detect(text: &str) -> StemLanguage {
-    // Polish letters are a strong, cheap signal on short texts where detectors guess.
+    // Letters only one of the languages has are a strong, cheap signal on short texts, where
+    // detectors guess (whatlang is unreliable under about 20 words).
     if text.chars().any(|c| "ąćęłńóśźżĄĆĘŁŃÓŚŹŻ".contains(c)) {
         return StemLanguage::Polish;
     }
+    if text.chars().any(|c| "äöüßÄÖÜ".contains(c)) {
+        return StemLanguage::German;
+    }
     match whatlang::detect(text) {
-        Some(info) if info.lang() == whatlang::Lang::Pol && info.is_reliable() => StemLanguage::Polish,
+        Some(info) if info.is_reliable() && info.lang() == whatlang::Lang::Pol => StemLanguage::Polish,
+        Some(info) if info.is_reliable() && info.lang() == whatlang::Lang::Deu => StemLanguage::German,
         _ => StemLanguage::English,
     }
+}
+
+/// The name of a language's stop-word-free analyser.
+pub fn content_analyser(lang: StemLanguage) -> &'static str {
+    match lang {
+        StemLanguage::English => "cb_en_content",
+        StemLanguage::Polish => "cb_pl_content",
+        StemLanguage::German => "cb_de_content",
+    }
+}
+
+/// A language's stop words: NLTK's lists for English and German (the ones search engines
+/// ship; ISO's English list drops content words like "added" and "able"), ISO's for Polish
+/// (NLTK has none). From the `stop-words` crate, which packages both.
+pub fn stop_words(lang: StemLanguage) -> &'static [&'static str] {
+    stop_words::get(match lang {
+        StemLanguage::English => "en",
+        StemLanguage::Polish => "pl",
+        StemLanguage::German => "de",
+    })
+}
+
+fn content_pipeline(lang: StemLanguage) -> TextAnalyzer {
+    let stop = StopWordFilter::remove(stop_words(lang).iter().map(|w| w.to_string()));
+    let base = TextAnalyzer::builder(SimpleTokenizer::default()).filter(RemoveLongFilter::limit(48)).filter(LowerCaser).filter(stop);
+    match lang {
+        StemLanguage::English => base.filter(Stemmer::new(Language::English)).build(),
+        StemLanguage::Polish => base.filter(PolishStemmer).filter(AsciiFoldingFilter).build(),
+        StemLanguage::German => base.filter(Stemmer::new(Language::German)).filter(AsciiFoldingFilter).build(),
+    }
+}
+
+/// The content words of a text in a language: (stem, byte range of the word in the text).
+pub fn content_words(manager: &TokenizerManager, lang: StemLanguage, text: &str) -> Vec<(String, usize, usize)> {
+    spans(manager, content_analyser(lang), text)
+}
+
+/// The tokens an analyser makes of a text, each with its byte range in the text.
+pub fn spans(manager: &TokenizerManager, analyser: &str, text: &str) -> Vec<(String, usize, usize)> {
+    let Some(mut a) = manager.get(analyser) else { return vec![] };
+    let mut stream = a.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        let t = stream.token();
+        out.push((t.text.clone(), t.offset_from, t.offset_to));
+    }
+    out
 }
 
 /// Whether a character belongs to a script written without spaces between words.
@@ -257,7 +330,27 @@ mod tests {
     }
 
     #[test]
+    fn german_is_stemmed_then_folded() {
+        let m = manager();
+        assert_eq!(tokens(&m, DE, "Passwörter"), tokens(&m, DE, "Passwort"));
+        assert_eq!(tokens(&m, DE, "Drucker druckt nicht"), tokens(&m, DE, "drucker drückt nicht"));
+    }
+
+    #[test]
+    fn content_words_leave_out_stop_words_and_keep_where_the_word_was() {
+        let m = manager();
+        let words = content_words(&m, StemLanguage::English, "The printer is not printing");
+        assert_eq!(words, vec![("printer".to_string(), 4, 11), ("print".to_string(), 19, 27)]);
+        let polish: Vec<String> = content_words(&m, StemLanguage::Polish, "Drukarka nie drukuje i nie działa").into_iter().map(|w| w.0).collect();
+        assert!(!polish.iter().any(|w| w == "nie" || w == "i"), "{polish:?}");
+        let german: Vec<String> = content_words(&m, StemLanguage::German, "Der Drucker druckt nicht mehr").into_iter().map(|w| w.0).collect();
+        assert_eq!(german, vec!["druck", "druckt", "mehr"], "'der' and 'nicht' are stop words");
+    }
+
+    #[test]
     fn language_detection() {
+        assert_eq!(detect("Der Drucker im zweiten Stock druckt seit gestern nicht mehr"), StemLanguage::German);
+        assert_eq!(detect("Passwort zurücksetzen geht nicht"), StemLanguage::German);
         assert_eq!(detect("Nie mogę się zalogować, link do resetu hasła nie przychodzi"), StemLanguage::Polish);
         assert_eq!(detect("Drukarka nie drukuje od rana, proszę o pomoc"), StemLanguage::Polish);
         assert_eq!(detect("The VPN drops every ten minutes since Monday"), StemLanguage::English);

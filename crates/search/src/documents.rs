@@ -10,7 +10,7 @@ use tantivy::schema::{
 use tantivy::TantivyDocument;
 
 /// Bump when the fields change: an index of another layout is rebuilt.
-pub const INDEX_SCHEMA_VERSION: u32 = 1;
+pub const INDEX_SCHEMA_VERSION: u32 = 2;
 
 #[derive(Clone, Copy)]
 pub struct Fields {
@@ -18,10 +18,12 @@ pub struct Fields {
     pub number: Field,
     pub subject_en: Field,
     pub subject_pl: Field,
+    pub subject_de: Field,
     pub subject_cjk: Field,
     pub subject_neutral: Field,
     pub body_en: Field,
     pub body_pl: Field,
+    pub body_de: Field,
     pub body_cjk: Field,
     pub body_neutral: Field,
     pub requester: Field,
@@ -35,6 +37,21 @@ pub struct Fields {
     pub updated: Field,
     pub resolved: Field,
     pub reference: Field,
+    /// How many tickets it helped as a similar ticket (a vote, or its fix inserted), and how
+    /// many it did not help.
+    pub helped: Field,
+    pub unhelpful: Field,
+}
+
+impl Fields {
+    /// The subject and body fields a language's stemmer fills.
+    pub fn stemmed(&self, lang: StemLanguage) -> (Field, Field) {
+        match lang {
+            StemLanguage::English => (self.subject_en, self.body_en),
+            StemLanguage::Polish => (self.subject_pl, self.body_pl),
+            StemLanguage::German => (self.subject_de, self.body_de),
+        }
+    }
 }
 
 fn text(builder: &mut SchemaBuilder, name: &str, analyser: &str) -> Field {
@@ -50,10 +67,12 @@ pub fn schema() -> (Schema, Fields) {
         number: b.add_u64_field("number", NumericOptions::default() | INDEXED | FAST | STORED),
         subject_en: text(&mut b, "subject_en", analysis::EN),
         subject_pl: text(&mut b, "subject_pl", analysis::PL),
+        subject_de: text(&mut b, "subject_de", analysis::DE),
         subject_cjk: text(&mut b, "subject_cjk", analysis::CJK),
         subject_neutral: text(&mut b, "subject_neutral", analysis::NEUTRAL),
         body_en: text(&mut b, "body_en", analysis::EN),
         body_pl: text(&mut b, "body_pl", analysis::PL),
+        body_de: text(&mut b, "body_de", analysis::DE),
         body_cjk: text(&mut b, "body_cjk", analysis::CJK),
         body_neutral: text(&mut b, "body_neutral", analysis::NEUTRAL),
         requester: text(&mut b, "requester", analysis::NEUTRAL),
@@ -67,6 +86,8 @@ pub fn schema() -> (Schema, Fields) {
         updated: b.add_i64_field("updated", numeric()),
         resolved: b.add_i64_field("resolved", numeric()),
         reference: b.add_u64_field("reference", NumericOptions::default() | INDEXED | FAST),
+        helped: b.add_u64_field("helped", NumericOptions::default() | FAST),
+        unhelpful: b.add_u64_field("unhelpful", NumericOptions::default() | FAST),
     };
     (b.build(), fields)
 }
@@ -90,13 +111,17 @@ pub struct TicketText {
     pub resolved_ms: Option<i64>,
     /// An agent marked one of its messages as the fix: a reference solution (PRODUCT S5).
     pub reference: bool,
+    pub helped: u64,
+    pub unhelpful: u64,
 }
 
 const SELECT: &str = "SELECT t.id, t.number, t.subject, t.status, t.priority, t.type, a.email, tm.name,
         t.created_at, t.updated_at, t.resolved_at, c.name || ' ' || c.email || ' ' || coalesce(o.name, ''),
         (SELECT group_concat(tag, ' ') FROM ticket_tags g WHERE g.ticket_id = t.id),
         (SELECT group_concat(body, char(10)) FROM (SELECT body FROM messages m WHERE m.ticket_id = t.id ORDER BY m.created_at, m.id)),
-        (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id AND m.is_solution = 1)
+        (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id AND m.is_solution = 1),
+        (SELECT count(*) FROM similar_feedback f WHERE f.ticket_id = t.id AND (f.helpful = 1 OR f.fix_inserted_at IS NOT NULL)),
+        (SELECT count(*) FROM similar_feedback f WHERE f.ticket_id = t.id AND f.helpful = 0 AND f.fix_inserted_at IS NULL)
     FROM tickets t
     JOIN customers c ON c.id = t.requester_id
     LEFT JOIN organisations o ON o.id = c.organisation_id
@@ -122,6 +147,8 @@ fn row_to_text(r: &rusqlite::Row<'_>) -> rusqlite::Result<TicketText> {
         tags: tags.map(|t| t.split(' ').map(str::to_string).collect()).unwrap_or_default(),
         body: r.get::<_, Option<String>>(13)?.unwrap_or_default(),
         reference: r.get::<_, i64>(14)? > 0,
+        helped: r.get::<_, i64>(15)? as u64,
+        unhelpful: r.get::<_, i64>(16)? as u64,
     })
 }
 
@@ -150,10 +177,7 @@ pub fn to_document(f: &Fields, t: &TicketText) -> TantivyDocument {
     doc.add_text(f.id, &t.id);
     doc.add_u64(f.number, t.number as u64);
     let lang = analysis::detect(&format!("{}\n{}", t.subject, t.body));
-    let (subject_stemmed, body_stemmed) = match lang {
-        StemLanguage::English => (f.subject_en, f.body_en),
-        StemLanguage::Polish => (f.subject_pl, f.body_pl),
-    };
+    let (subject_stemmed, body_stemmed) = f.stemmed(lang);
     for field in [subject_stemmed, f.subject_cjk, f.subject_neutral] {
         doc.add_text(field, &t.subject);
     }
@@ -185,5 +209,7 @@ pub fn to_document(f: &Fields, t: &TicketText) -> TantivyDocument {
         doc.add_i64(f.resolved, r / 1000);
     }
     doc.add_u64(f.reference, t.reference as u64);
+    doc.add_u64(f.helped, t.helped);
+    doc.add_u64(f.unhelpful, t.unhelpful);
     doc
 }

@@ -16,6 +16,7 @@ pub mod analysis;
 mod documents;
 pub mod indexer;
 pub mod query;
+mod similar;
 
 pub use indexer::Indexer;
 pub use query::{ParsedQuery, SearchFilters};
@@ -34,10 +35,8 @@ use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, MoreLikeThisQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
-};
-use tantivy::schema::{IndexRecordOption, OwnedValue};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
+use tantivy::schema::IndexRecordOption;
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, Term};
 
@@ -155,13 +154,19 @@ pub struct SimilarTicket {
     /// Has a marked solution: a reference solution, ranked higher.
     pub reference: bool,
     pub fix: Option<Fix>,
+    /// Why it matched: the words it shares with the ticket asked about, as this ticket writes
+    /// them, the rarest (most telling) first.
+    pub matched: Vec<String>,
+    /// Byte ranges of those words in `subject` (rendered as marks, never as HTML).
+    pub subject_highlights: Vec<(usize, usize)>,
+    /// An agent said it helped with the ticket asked about (a suggestion that did not help
+    /// is not suggested again for it).
+    pub helpful: Option<bool>,
 }
 
 const CURRENT: &str = "CURRENT";
 /// Subject matches weigh more than body matches.
 const SUBJECT_BOOST: f32 = 2.5;
-/// Reference solutions rank this much higher among similar tickets.
-const REFERENCE_BOOST: f32 = 1.3;
 
 fn tantivy_err(e: impl std::fmt::Display) -> Error {
     Error::Conflict(format!("search index: {e}"))
@@ -514,10 +519,12 @@ impl SearchIndex {
         let fields = [
             (f.subject_en, analysis::EN, SUBJECT_BOOST),
             (f.subject_pl, analysis::PL, SUBJECT_BOOST),
+            (f.subject_de, analysis::DE, SUBJECT_BOOST),
             (f.subject_cjk, analysis::CJK, SUBJECT_BOOST),
             (f.subject_neutral, analysis::NEUTRAL, SUBJECT_BOOST),
             (f.body_en, analysis::EN, 1.0),
             (f.body_pl, analysis::PL, 1.0),
+            (f.body_de, analysis::DE, 1.0),
             (f.body_cjk, analysis::CJK, 1.0),
             (f.body_neutral, analysis::NEUTRAL, 1.0),
             (f.requester, analysis::NEUTRAL, 1.0),
@@ -539,7 +546,7 @@ impl SearchIndex {
         Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(disjuncts, 0.1)))
     }
 
-    fn filter_queries(&self, g: &Generation, f: &SearchFilters) -> Vec<Box<dyn Query>> {
+    pub(crate) fn filter_queries(&self, g: &Generation, f: &SearchFilters) -> Vec<Box<dyn Query>> {
         let fields = &g.fields;
         let term = |field, value: &str| -> Box<dyn Query> { Box::new(TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic)) };
         let any_of = |queries: Vec<Box<dyn Query>>| -> Box<dyn Query> {
@@ -577,89 +584,6 @@ impl SearchIndex {
             out.push(Box::new(RangeQuery::new(lower, upper)));
         }
         out
-    }
-
-    /// The most similar solved tickets to ticket `number` (PRODUCT S2), each with its fix.
-    pub fn similar(&self, conn: &Connection, number: i64, limit: usize) -> Result<Vec<SimilarTicket>> {
-        let row = ticket_row(conn, number)?.ok_or_else(|| Error::ticket_not_found(number))?;
-        // The customer's words describe the problem; the agents' replies would pull in
-        // their own boilerplate.
-        let customer_text: String = conn
-            .prepare_cached("SELECT group_concat(body, char(10)) FROM (SELECT body FROM messages WHERE ticket_id = ?1 AND kind = 'customer' ORDER BY created_at LIMIT 3)")?
-            .query_row([&row.id], |r| r.get::<_, Option<String>>(0))?
-            .unwrap_or_default();
-        self.similar_to_text(conn, &row.subject, &customer_text, Some(&row.id), limit)
-    }
-
-    /// The most similar solved tickets to a text (a draft, or a ticket's words).
-    pub fn similar_to_text(
-        &self,
-        conn: &Connection,
-        subject: &str,
-        body: &str,
-        exclude_id: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<SimilarTicket>> {
-        let g = self.live();
-        let f = &g.fields;
-        let lang = analysis::detect(&format!("{subject}\n{body}"));
-        let (subject_stemmed, body_stemmed) = match lang {
-            analysis::StemLanguage::English => (f.subject_en, f.body_en),
-            analysis::StemLanguage::Polish => (f.subject_pl, f.body_pl),
-        };
-        let text = |s: &str| vec![OwnedValue::Str(s.to_string())];
-        let mut doc_fields = vec![];
-        for field in [subject_stemmed, f.subject_cjk, f.subject_neutral] {
-            doc_fields.push((field, text(subject)));
-        }
-        for field in [body_stemmed, f.body_cjk, f.body_neutral] {
-            doc_fields.push((field, text(body)));
-        }
-        let mlt = MoreLikeThisQuery::builder()
-            .with_min_doc_frequency(1)
-            .with_max_doc_frequency(u64::MAX)
-            .with_min_term_frequency(1)
-            .with_max_query_terms(30)
-            .with_min_word_length(2)
-            .with_boost_factor(1.0)
-            .with_document_fields(doc_fields);
-        let solved: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
-            (Occur::Should, Box::new(TermQuery::new(Term::from_field_text(f.status, "resolved"), IndexRecordOption::Basic)) as Box<dyn Query>),
-            (Occur::Should, Box::new(TermQuery::new(Term::from_field_text(f.status, "closed"), IndexRecordOption::Basic))),
-        ]));
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-            vec![(Occur::Must, Box::new(mlt)), (Occur::Must, Box::new(ConstScoreQuery::new(solved, 0.0)))];
-        if let Some(id) = exclude_id {
-            clauses.push((Occur::MustNot, Box::new(TermQuery::new(Term::from_field_text(f.id, id), IndexRecordOption::Basic))));
-        }
-        let query = BooleanQuery::new(clauses);
-        let searcher = g.reader.searcher();
-        let top = searcher.search(&query, &TopDocs::with_limit((limit * 3).max(10)).order_by_score()).map_err(tantivy_err)?;
-        let mut scored = Vec::with_capacity(top.len());
-        for (score, addr) in top {
-            let reference = fast_u64(&searcher, "reference", addr)? == 1;
-            scored.push((if reference { score * REFERENCE_BOOST } else { score }, reference, addr));
-        }
-        scored.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
-        let mut out = Vec::new();
-        for (score, reference, addr) in scored {
-            if out.len() >= limit {
-                break;
-            }
-            let number = number_of(&searcher, addr)?;
-            // Not visible to the person asking: skipped, and the next one takes its place.
-            let Some(row) = ticket_row(conn, number)? else { continue };
-            out.push(SimilarTicket {
-                number,
-                fix: fix_of(conn, &row.id, row.resolved_at)?,
-                subject: row.subject,
-                status: row.status,
-                resolved_at: row.resolved_at,
-                score,
-                reference,
-            });
-        }
-        Ok(out)
     }
 }
 
@@ -711,28 +635,6 @@ fn ticket_body(conn: &Connection, id: &str) -> Result<String> {
         .unwrap_or_default())
 }
 
-/// The fix of a solved ticket: the message an agent marked, else the last public reply
-/// before it was resolved.
-fn fix_of(conn: &Connection, ticket_id: &str, resolved_at: Option<Timestamp>) -> Result<Option<Fix>> {
-    let resolved = resolved_at.map(crate::clock::to_ms).unwrap_or(i64::MAX);
-    let mut stmt = conn.prepare_cached(
-        "SELECT m.id, m.kind, coalesce(a.name, ''), m.body, m.is_solution FROM messages m LEFT JOIN agents a ON a.id = m.author_agent
-         WHERE m.ticket_id = ?1 AND (m.is_solution = 1 OR (m.kind = 'public' AND m.created_at <= ?2))
-         ORDER BY m.is_solution DESC, m.created_at DESC, m.id DESC LIMIT 1",
-    )?;
-    Ok(stmt
-        .query_row(params![ticket_id, resolved], |r| {
-            Ok(Fix {
-                message_id: r.get(0)?,
-                kind: MessageKind::parse(&r.get::<_, String>(1)?).unwrap_or(MessageKind::Public),
-                author: r.get(2)?,
-                body: r.get(3)?,
-                marked: r.get::<_, i64>(4)? != 0,
-            })
-        })
-        .optional()?)
-}
-
 /// Cuts snippets from SQLite text with the query's terms highlighted, trying each
 /// analyser's view of the text and keeping the one that highlights most.
 struct Highlighter {
@@ -753,8 +655,8 @@ impl Highlighter {
                 .collect()
         };
         Highlighter {
-            subject: make(&[f.subject_neutral, f.subject_en, f.subject_pl, f.subject_cjk], 1000),
-            body: make(&[f.body_neutral, f.body_en, f.body_pl, f.body_cjk], 180),
+            subject: make(&[f.subject_neutral, f.subject_en, f.subject_pl, f.subject_de, f.subject_cjk], 1000),
+            body: make(&[f.body_neutral, f.body_en, f.body_pl, f.body_de, f.body_cjk], 180),
         }
     }
 

@@ -1,6 +1,8 @@
 use super::Svc;
 use crate::services::CmdResult;
+use casebook::events::Verdict;
 use casebook::search::{IndexStatus, SearchFilters, SearchResults, SimilarTicket};
+use casebook::ErrorPayload;
 
 #[tauri::command]
 pub async fn search_tickets(svc: Svc<'_>, query: String, filters: Option<SearchFilters>, limit: usize) -> CmdResult<SearchResults> {
@@ -18,4 +20,14 @@ pub async fn similar_tickets(svc: Svc<'_>, number: i64, limit: usize) -> CmdResu
 pub async fn search_status(svc: Svc<'_>) -> CmdResult<IndexStatus> {
     let index = svc.search_index()?;
     svc.read(move |ws| index.status(ws.connection())).await
+}
+
+/// The agent's word on a suggested similar ticket: "helpful", "not_helpful" or
+/// "fix_inserted" (its fix went into the reply being written).
+#[tauri::command]
+pub async fn similar_feedback(svc: Svc<'_>, number: i64, similar: i64, verdict: String) -> CmdResult<()> {
+    let verdict: Verdict = serde_json::from_value(serde_json::Value::String(verdict.clone())).map_err(|_| {
+        ErrorPayload::from(&casebook::Error::validation("verdict", format!("'{verdict}' is not helpful, not_helpful or fix_inserted")))
+    })?;
+    svc.write(vec![number, similar], move |ws| ws.similar_feedback(number, similar, verdict)).await
 }

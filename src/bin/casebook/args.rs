@@ -138,11 +138,21 @@ pub(crate) enum Command {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
-    /// The most similar solved tickets to ticket N, each with the fix that closed it.
+    /// The most similar solved tickets to ticket N, each with the fix that closed it; or say
+    /// whether a suggested one helped.
     Similar {
         number: i64,
         #[arg(long, default_value_t = 5)]
         limit: usize,
+        /// Show why each matched: the words it shares with ticket N, and its score.
+        #[arg(long)]
+        explain: bool,
+        /// Record that solved ticket M helped with ticket N (it ranks higher for later tickets).
+        #[arg(long, value_name = "M", conflicts_with = "not_helpful")]
+        helpful: Option<i64>,
+        /// Record that solved ticket M did not help with ticket N (it is not suggested for N again).
+        #[arg(long, value_name = "M")]
+        not_helpful: Option<i64>,
     },
     /// Scan for SLA alerts at --now (raising what is due) and list every alert; or act on them.
     Alerts {
@@ -478,6 +488,13 @@ pub(crate) enum BenchWhat {
         tickets: usize,
         #[arg(long, default_value_t = 20_000)]
         messages: usize,
+    },
+    /// Similar solved tickets on real labelled data (SemEval-2016 Task 3 subtask B, DEV and
+    /// train part 2): MAP, MRR, P@1 and P@5 beside plain BM25 and the task's search-engine order.
+    Relevance {
+        /// The benchmark folder (its `data/` holds the SemEval XML files).
+        #[arg(long, default_value = "../shared/relevance")]
+        folder: std::path::PathBuf,
     },
     /// Team sync: first publication, a laptop joining, ingest, a refold, an idle pass.
     Sync {

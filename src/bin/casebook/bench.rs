@@ -23,6 +23,13 @@ pub(crate) fn run(cx: &Ctx, command: Command) -> anyhow::Result<()> {
             let rows = bench::mail(tickets, messages, &mut |msg| eprintln!("bench: {msg}"))?;
             out(serde_json::to_value(&rows)?, format!("casebook bench mail --tickets {tickets} --messages {messages}\n\n{}", bench::table(&rows)));
         }
+        Command::Bench { what: BenchWhat::Relevance { folder } } => {
+            let reports = bench::relevance(&folder, &mut |msg| eprintln!("bench: {msg}"))?;
+            out(
+                serde_json::to_value(&reports)?,
+                format!("casebook bench relevance --folder {}\n\n{}", folder.display(), bench::relevance_table(&reports)),
+            );
+        }
         _ => unreachable!("main sends only its own commands here"),
     }
     Ok(())

@@ -2,6 +2,7 @@
 
 use crate::args::*;
 use crate::shared::*;
+use casebook::events::Verdict;
 use casebook::model::{Priority, Status};
 use casebook::search::{SearchFilters, SearchIndex};
 
@@ -33,8 +34,15 @@ pub(crate) fn run(cx: &Ctx, command: Command) -> anyhow::Result<()> {
             text.push(format!("{} of {} matching tickets", r.hits.len(), r.total));
             out(serde_json::to_value(&r)?, text.join("\n"));
         }
-        Command::Similar { number, limit } => {
-            let ws = open(&db, clock, as_agent)?;
+        Command::Similar { number, limit, explain, helpful, not_helpful } => {
+            let mut ws = open(&db, clock, as_agent)?;
+            let said = helpful.map(|m| (m, Verdict::Helpful)).or(not_helpful.map(|m| (m, Verdict::NotHelpful)));
+            if let Some((m, verdict)) = said {
+                ws.similar_feedback(number, m, verdict)?;
+                let word = if verdict == Verdict::Helpful { "helped" } else { "did not help" };
+                out(serde_json::json!({ "ticket": number, "similar": m, "verdict": verdict }), format!("Recorded: #{m} {word} with #{number}."));
+                return Ok(());
+            }
             let index = synced_index(&ws)?;
             let similar = index.similar(ws.connection(), number, limit)?;
             let mut text = vec![format!("Solved tickets like #{number}:")];
@@ -48,6 +56,17 @@ pub(crate) fn run(cx: &Ctx, command: Command) -> anyhow::Result<()> {
                     s.fix.as_ref().map(|f| format!(" by {}", f.author)).unwrap_or_default(),
                     s.fix.as_ref().map(|f| truncate(&f.body.replace('\n', " "), 160)).unwrap_or_else(|| "(no reply on record)".into())
                 ));
+                if explain {
+                    text.push(format!(
+                        "         matched on: {}  (score {:.2}{})",
+                        if s.matched.is_empty() { "(a word's other form)".to_string() } else { s.matched.join(", ") },
+                        s.score,
+                        match s.helpful {
+                            Some(true) => ", marked helpful for this ticket",
+                            _ => "",
+                        }
+                    ));
+                }
             }
             if similar.is_empty() {
                 text.push("No similar solved tickets.".into());

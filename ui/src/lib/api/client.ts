@@ -30,6 +30,8 @@ export interface Api {
   renderMacro(name: string, number: number): Promise<string>;
   search(query: string, filters: T.SearchFilters | null, limit: number): Promise<T.SearchResults>;
   similar(number: number, limit: number): Promise<T.SimilarTicket[]>;
+  /** The agent's word on a suggested similar ticket (it ranks later suggestions). */
+  similarFeedback(number: number, similar: number, verdict: "helpful" | "not_helpful" | "fix_inserted"): Promise<void>;
   settings(): Promise<T.Settings>;
   saveSlaSettings(sla: T.SlaSettings): Promise<void>;
   addAgent(name: string, email: string, admin: boolean, teams: string[]): Promise<T.Agent>;
@@ -138,6 +140,7 @@ export const tauriApi: Api = {
   renderMacro: (name, number) => call("render_macro", { name, number }),
   search: (query, filters, limit) => call("search_tickets", { query, filters, limit }),
   similar: (number, limit) => call("similar_tickets", { number, limit }),
+  similarFeedback: (number, similar, verdict) => call("similar_feedback", { number, similar, verdict }),
   settings: () => call("settings"),
   saveSlaSettings: (sla) => call("save_sla_settings", { sla }),
   addAgent: (name, email, admin, teams) => call("add_agent", { name, email, admin, teams }),

@@ -6,4 +6,18 @@ export type SimilarTicket = { number: number, subject: string, status: Status, r
 /**
  * Has a marked solution: a reference solution, ranked higher.
  */
-reference: boolean, fix: Fix | null, };
+reference: boolean, fix: Fix | null, 
+/**
+ * Why it matched: the words it shares with the ticket asked about, as this ticket writes
+ * them, the rarest (most telling) first.
+ */
+matched: Array<string>, 
+/**
+ * Byte ranges of those words in `subject` (rendered as marks, never as HTML).
+ */
+subject_highlights: Array<[number, number]>, 
+/**
+ * An agent said it helped with the ticket asked about (a suggestion that did not help
+ * is not suggested again for it).
+ */
+helpful: boolean | null, };

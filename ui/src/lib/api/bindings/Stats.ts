@@ -9,10 +9,11 @@ import type { Durations } from "./Durations";
 import type { Headline } from "./Headline";
 import type { NowFigures } from "./NowFigures";
 import type { PrioritySla } from "./PrioritySla";
+import type { SuggestionFigures } from "./SuggestionFigures";
 import type { TrendPoint } from "./TrendPoint";
 import type { TypeSpeed } from "./TypeSpeed";
 
 /**
  * Everything the dashboard shows.
  */
-export type Stats = { from: string, to: string, bucket: Bucket, now: NowFigures, headline: Headline, previous: Headline, trend: Array<TrendPoint>, first_response: Durations, resolution: Durations, first_response_sla: Compliance, resolution_sla: Compliance, sla_by_priority: Array<PrioritySla>, agents: Array<AgentFigures>, by_type: Array<Count>, by_tag: Array<Count>, slowest_types: Array<TypeSpeed>, bottlenecks: Bottlenecks, csat: CsatFigures, };
+export type Stats = { from: string, to: string, bucket: Bucket, now: NowFigures, headline: Headline, previous: Headline, trend: Array<TrendPoint>, first_response: Durations, resolution: Durations, first_response_sla: Compliance, resolution_sla: Compliance, sla_by_priority: Array<PrioritySla>, agents: Array<AgentFigures>, by_type: Array<Count>, by_tag: Array<Count>, slowest_types: Array<TypeSpeed>, bottlenecks: Bottlenecks, csat: CsatFigures, suggestions: SuggestionFigures, };
