@@ -247,6 +247,24 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     h.css("article.ticket").await;
     h.css("[data-testid=similar] .card .fix").await;
     h.shot("02-ticket-with-similar").await;
+    // Each card says why it matched (issue 19), and the agent's word moves the suggestions:
+    // one that did not help goes away for this ticket, one that helped says so.
+    h.css("[data-testid=similar] .card [data-testid=matched] mark").await;
+    let cards = "return [...document.querySelectorAll('[data-testid=similar] .card strong')].map(e => e.textContent).join(' ')";
+    let before: String = h.script(cards).await;
+    let first = before.split(' ').next().unwrap_or_default().to_string();
+    h.css("[data-testid=similar] .card [data-testid=similar-not-helpful]").await.click().await.unwrap();
+    let gone = format!("return ![...document.querySelectorAll('[data-testid=similar] .card strong')].some(e => e.textContent === '{first}')");
+    if !h.settles(&gone).await {
+        return Err(format!("{first} marked not helpful is still suggested ({before})"));
+    }
+    h.css("[data-testid=similar] .card [data-testid=similar-helpful]").await.click().await.unwrap();
+    if !h
+        .settles("return document.querySelector('[data-testid=similar] .card [data-testid=similar-helpful]').getAttribute('aria-pressed') === 'true'")
+        .await
+    {
+        return Err("a suggestion marked helpful does not say so".into());
+    }
 
     // Keyboard: j moves the selection, Enter opens.
     let before: i64 = h.script("return Number(document.querySelector('.row.selected').dataset.number)").await;
@@ -559,6 +577,9 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     if charts < 4 {
         return Err(format!("the dashboard drew {charts} charts"));
     }
+    // The votes given on the similar panel earlier are counted.
+    h.wait_text("[data-testid=suggestions]", "1 helpful").await;
+    h.wait_text("[data-testid=suggestions]", "1 not helpful").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     h.shot("07d-dashboard").await;
     let shown: i64 = h.script("return Number(document.querySelector('[data-testid=card-created] strong').textContent.replace(/[^0-9]/g, ''))").await;

@@ -175,9 +175,12 @@ fn similar_solved_tickets_come_with_their_fix() {
     let fix_a = similar.iter().find(|s| s.number == a).unwrap().fix.clone().unwrap();
     assert!(!fix_a.marked && fix_a.body.starts_with("Raise the keepalive"), "else the last public reply: {fix_a:?}");
     assert!(similar.iter().all(|s| s.resolved_at.is_some()));
-    // Why each matched: the shared words as the similar ticket writes them, the rarest first
-    // (not "my", "all", "the"), and where they are in its subject.
+    // Why each matched: the shared words as the similar ticket writes them, its subject's
+    // first (not "my", "all", "the"), and where they are in its subject.
     let why = similar.iter().find(|s| s.number == a).unwrap();
+    let mut head = why.matched[..2].to_vec();
+    head.sort();
+    assert_eq!(head, vec!["drops", "vpn"], "the subject's words first: {:?}", why.matched);
     assert!(why.matched.contains(&"drops".to_string()) && why.matched.contains(&"vpn".to_string()), "{:?}", why.matched);
     assert!(!why.matched.iter().any(|w| ["my", "all", "the"].contains(&w.as_str())), "{:?}", why.matched);
     let marked: Vec<&str> = why.subject_highlights.iter().map(|&(x, y)| &why.subject[x..y]).collect();

@@ -155,7 +155,7 @@ pub struct SimilarTicket {
     pub reference: bool,
     pub fix: Option<Fix>,
     /// Why it matched: the words it shares with the ticket asked about, as this ticket writes
-    /// them, the rarest (most telling) first.
+    /// them: those of its subject first, then the rarest (most telling).
     pub matched: Vec<String>,
     /// Byte ranges of those words in `subject` (rendered as marks, never as HTML).
     pub subject_highlights: Vec<(usize, usize)>,

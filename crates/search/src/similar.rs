@@ -247,8 +247,9 @@ impl Explanation {
         body: &str,
     ) -> Result<Explanation> {
         let mut subject_highlights = Vec::new();
-        // word as written (lower-cased) → how telling its stem is
-        let mut found: BTreeMap<String, f32> = BTreeMap::new();
+        // word as written (lower-cased) → (it is in the subject, how telling its stem is): a
+        // card names first what the subject shares, then the rarest words of the thread.
+        let mut found: BTreeMap<String, (bool, f32)> = BTreeMap::new();
         let mut idfs: HashMap<String, f32> = HashMap::new();
         let mut note = |text: &str,
                         spans: Vec<(String, usize, usize)>,
@@ -256,6 +257,7 @@ impl Explanation {
                         wanted: &HashSet<&str>,
                         highlights: Option<&mut Vec<(usize, usize)>>|
          -> Result<()> {
+            let in_subject = highlights.is_some();
             let mut highlights = highlights;
             for (term, from, to) in spans {
                 if !wanted.contains(term.as_str()) {
@@ -272,7 +274,7 @@ impl Explanation {
                         w
                     }
                 };
-                found.entry(text[from..to].to_lowercase()).or_insert(weight);
+                found.entry(text[from..to].to_lowercase()).or_insert((in_subject, weight));
             }
             Ok(())
         };
@@ -284,8 +286,8 @@ impl Explanation {
         note(&body, analysis::spans(manager, analysis::CJK, &body), cjk_field, bigrams, None)?;
         subject_highlights.sort_unstable();
         subject_highlights.dedup();
-        let mut words: Vec<(String, f32)> = found.into_iter().collect();
-        words.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut words: Vec<(String, (bool, f32))> = found.into_iter().collect();
+        words.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(b.1 .1.total_cmp(&a.1 .1)).then(a.0.cmp(&b.0)));
         Ok(Explanation { words: words.into_iter().take(MATCHED_SHOWN).map(|w| w.0).collect(), subject_highlights })
     }
 }

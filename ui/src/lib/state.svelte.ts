@@ -206,6 +206,20 @@ export class AppState {
     }
   }
 
+  /** Tells the engine what a suggestion was worth for the open ticket, then asks again: one
+   * that did not help goes away and the next takes its place. */
+  async similarFeedback(similar: number, verdict: "helpful" | "not_helpful" | "fix_inserted") {
+    const n = this.showing;
+    if (n === null) return;
+    try {
+      await this.api.similarFeedback(n, similar, verdict);
+      const fresh = await this.api.similar(n, 5);
+      if (this.showing === n) this.similar = fresh;
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
+  }
+
   /** Back to the list ("Esc" on a ticket): the ticket stays selected. */
   closeTicket() {
     this.showing = null;
