@@ -23,6 +23,7 @@ pub mod import_zendesk;
 pub mod macros;
 pub mod mail;
 pub mod people;
+pub mod predict;
 pub mod rules;
 pub mod stats;
 mod team;

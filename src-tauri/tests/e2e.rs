@@ -364,6 +364,22 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
         return Err(format!("the draft of #{here} was lost on Esc: '{again}'"));
     }
 
+    // Triage from similar solved tickets (issue 19): the page suggests, each with its
+    // confidence; one click applies it, and then it is no longer offered.
+    h.css("[data-testid=predictions] [data-testid=suggestion]").await;
+    h.shot("04b-triage-suggestions").await;
+    let first =
+        "const s = document.querySelector('[data-testid=predictions] [data-testid=suggestion]'); return s.dataset.field + '=' + s.dataset.value";
+    let suggested: String = h.script(first).await;
+    let (field, value) = suggested.split_once('=').unwrap_or_default();
+    h.css("[data-testid=predictions] [data-testid=apply-suggestion]").await.click().await.unwrap();
+    let applied = format!(
+        "return ![...document.querySelectorAll('[data-testid=predictions] [data-testid=suggestion]')].some(s => s.dataset.field === '{field}' && s.dataset.value === '{value}')"
+    );
+    if !h.settles(&applied).await {
+        return Err(format!("the suggestion {suggested} was still offered after it was applied"));
+    }
+
     // Pending, then the customer's answer reopens it.
     h.css("[data-testid=status-select] option[value=pending]").await.click().await.unwrap();
     h.wait_text("[data-testid=status]", "Pending").await;

@@ -153,6 +153,24 @@ pub fn search(tickets: usize, progress: &mut dyn FnMut(&str)) -> Result<Vec<Benc
     let theirs = percentiles(sample.len(), |i| fts_similar(conn, sample[i]).map(|_| ()))?;
     rows.push(row("similar solved tickets, top 5 with fixes", ms(ours), ratio(ours, theirs), "p95 ≤ 8 ms"));
 
+    progress("triage and expected time…");
+    let neighbours = percentiles(sample.len(), |i| index.neighbours(conn, sample[i], 15).map(|_| ()))?;
+    let triage = percentiles(sample.len(), |i| ws.triage(&index, sample[i]).map(|_| ()))?;
+    rows.push(row(
+        "triage suggestions (15 similar tickets vote)",
+        ms(triage),
+        format!("{} the 15 similar tickets alone", ms(neighbours)),
+        "p95 ≤ 20 ms",
+    ));
+    let neighbours = percentiles(sample.len(), |i| index.neighbours(conn, sample[i], 60).map(|_| ()))?;
+    let eta = percentiles(sample.len(), |i| ws.eta(&index, sample[i]).map(|_| ()))?;
+    rows.push(row(
+        "expected time to resolve (60 similar tickets)",
+        ms(eta),
+        format!("{} the 60 similar tickets alone", ms(neighbours)),
+        "p95 ≤ 10 ms",
+    ));
+
     progress("precision@5…");
     let (precision, judged, theirs) = precision_at_5(&index, conn)?;
     rows.push(row(

@@ -17,6 +17,7 @@ mod health;
 mod import_csv;
 mod import_zendesk;
 mod mail;
+mod predict;
 mod replay;
 mod rules;
 mod search;

@@ -97,6 +97,16 @@ impl SearchIndex {
     /// The most similar solved tickets to ticket `number` (PRODUCT S2), each with its fix and
     /// the words it matched on.
     pub fn similar(&self, conn: &Connection, number: i64, limit: usize) -> Result<Vec<SimilarTicket>> {
+        self.similar_of(conn, number, limit, Detail::Cards)
+    }
+
+    /// The most similar solved tickets to ticket `number` and their scores, best first, and
+    /// nothing else (what predictions from the neighbours need, without the cards' work).
+    pub fn neighbours(&self, conn: &Connection, number: i64, limit: usize) -> Result<Vec<(i64, f32)>> {
+        Ok(self.similar_of(conn, number, limit, Detail::Ranking)?.into_iter().map(|s| (s.number, s.score)).collect())
+    }
+
+    fn similar_of(&self, conn: &Connection, number: i64, limit: usize, detail: Detail) -> Result<Vec<SimilarTicket>> {
         let row = ticket_row(conn, number)?.ok_or_else(|| Error::ticket_not_found(number))?;
         // The customer's words describe the problem; the agents' replies would pull in
         // their own boilerplate.
@@ -104,7 +114,7 @@ impl SearchIndex {
             .prepare_cached("SELECT group_concat(body, char(10)) FROM (SELECT body FROM messages WHERE ticket_id = ?1 AND kind = 'customer' ORDER BY created_at, id LIMIT 3)")?
             .query_row([&row.id], |r| r.get::<_, Option<String>>(0))?
             .unwrap_or_default();
-        self.similar_to_text(conn, &row.subject, &customer_text, Some(&row.id), limit)
+        self.ranked(conn, &row.subject, &customer_text, Some(&row.id), limit, detail)
     }
 
     /// The most similar solved tickets to a text (a draft, or a ticket's words).
@@ -115,6 +125,18 @@ impl SearchIndex {
         body: &str,
         exclude_id: Option<&str>,
         limit: usize,
+    ) -> Result<Vec<SimilarTicket>> {
+        self.ranked(conn, subject, body, exclude_id, limit, Detail::Cards)
+    }
+
+    fn ranked(
+        &self,
+        conn: &Connection,
+        subject: &str,
+        body: &str,
+        exclude_id: Option<&str>,
+        limit: usize,
+        detail: Detail,
     ) -> Result<Vec<SimilarTicket>> {
         let g = self.live();
         let f = &g.fields;
@@ -198,6 +220,21 @@ impl SearchIndex {
             if helpful == Some(false) {
                 continue;
             }
+            if detail == Detail::Ranking {
+                out.push(SimilarTicket {
+                    number,
+                    fix: None,
+                    reference: false,
+                    subject: row.subject,
+                    status: row.status,
+                    resolved_at: row.resolved_at,
+                    score,
+                    matched: vec![],
+                    subject_highlights: vec![],
+                    helpful,
+                });
+                continue;
+            }
             let why = Explanation::of(
                 &searcher,
                 g.index.tokenizers(),
@@ -224,6 +261,15 @@ impl SearchIndex {
         }
         Ok(out)
     }
+}
+
+/// How much of each similar ticket is wanted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Detail {
+    /// The cards: the fix, why it matched.
+    Cards,
+    /// Numbers and scores.
+    Ranking,
 }
 
 /// Why a similar ticket matched: the asked-about words as it writes them, and where they are

@@ -31,3 +31,11 @@ pub async fn similar_feedback(svc: Svc<'_>, number: i64, similar: i64, verdict: 
     })?;
     svc.write(vec![number, similar], move |ws| ws.similar_feedback(number, similar, verdict)).await
 }
+
+/// Triage suggestions and the expected time to resolve, from ticket `number`'s similar solved
+/// tickets.
+#[tauri::command]
+pub async fn ticket_predictions(svc: Svc<'_>, number: i64) -> CmdResult<casebook::predict::Predictions> {
+    let index = svc.search_index()?;
+    svc.read(move |ws| ws.predictions(&index, number)).await
+}

@@ -154,6 +154,21 @@ pub(crate) enum Command {
         #[arg(long, value_name = "M")]
         not_helpful: Option<i64>,
     },
+    /// Triage suggestions for ticket N from its similar solved tickets (type, priority, team,
+    /// assignee, tags, each with a confidence); or, with --evaluate, how often they are right.
+    Triage {
+        #[arg(required_unless_present = "evaluate")]
+        number: Option<i64>,
+        /// Leave-one-out over the solved tickets: accuracy per field against the majority
+        /// class, and the expected time's error against the priority's median.
+        #[arg(long)]
+        evaluate: bool,
+        /// How many solved tickets the evaluation predicts (evenly spread).
+        #[arg(long, default_value_t = 500)]
+        sample: usize,
+    },
+    /// How long ticket N's similar solved tickets took to resolve (working time).
+    Eta { number: i64 },
     /// Scan for SLA alerts at --now (raising what is due) and list every alert; or act on them.
     Alerts {
         #[command(subcommand)]

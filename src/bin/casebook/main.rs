@@ -80,7 +80,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         c @ (Command::SlaPolicy { .. } | Command::Agents { .. } | Command::Teams { .. } | Command::Types { .. } | Command::Macros { .. }) => {
             settings::run(&cx, c)
         }
-        c @ (Command::Search { .. } | Command::Similar { .. } | Command::Reindex) => search::run(&cx, c),
+        c @ (Command::Search { .. } | Command::Similar { .. } | Command::Reindex | Command::Triage { .. } | Command::Eta { .. }) => {
+            search::run(&cx, c)
+        }
         c @ Command::Alerts { .. } => alerts::run(&cx, c),
         c @ (Command::Stats { .. } | Command::Rate { .. }) => stats::run(&cx, c),
         c @ Command::Rules { .. } => rules::run(&cx, c),

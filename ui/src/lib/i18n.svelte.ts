@@ -137,11 +137,19 @@ const en = {
   "mail.plain": "Show as text",
   "mail.open_link": "Open this link in your browser?\n\n{url}",
   "mail.blocked_images": "{n} remote image(s) left out: loading them would tell the sender the mail was read.",
+  "predict.title": "Suggested from similar tickets", "predict.apply": "Apply",
+  "predict.eta": "Similar tickets took a median of {median} (n = {n}; 80 % within {p80})", "predict.business": "in business hours",
+  "predict.days": "{n} d", "predict.hours": "{n} h", "predict.minutes": "{n} min",
+  "predict.field.type": "Type", "predict.field.priority": "Priority", "predict.field.team": "Team", "predict.field.assignee": "Assignee", "predict.field.tag": "Tag",
 } as const;
 
 export type Key = keyof typeof en;
 
 const ko: Partial<Record<Key, string>> = {
+  "predict.title": "유사 티켓 기반 추천", "predict.apply": "적용",
+  "predict.eta": "유사한 티켓은 중앙값 {median} 걸렸습니다 (n = {n}; 80 %는 {p80} 이내)", "predict.business": "업무 시간 기준",
+  "predict.days": "{n}일", "predict.hours": "{n}시간", "predict.minutes": "{n}분",
+  "predict.field.type": "유형", "predict.field.priority": "우선순위", "predict.field.team": "팀", "predict.field.assignee": "담당자", "predict.field.tag": "태그",
   "app.search": "검색",
   "views.my-open": "내 티켓", "views.unassigned": "미배정", "views.breaching-soon": "SLA 임박",
   "views.pending": "대기 중", "views.recently-solved": "최근 해결", "views.all": "전체",

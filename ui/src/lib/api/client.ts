@@ -32,6 +32,8 @@ export interface Api {
   similar(number: number, limit: number): Promise<T.SimilarTicket[]>;
   /** The agent's word on a suggested similar ticket (it ranks later suggestions). */
   similarFeedback(number: number, similar: number, verdict: "helpful" | "not_helpful" | "fix_inserted"): Promise<void>;
+  /** Triage suggestions and the expected time to resolve, from the similar solved tickets. */
+  predictions(number: number): Promise<T.Predictions>;
   settings(): Promise<T.Settings>;
   saveSlaSettings(sla: T.SlaSettings): Promise<void>;
   addAgent(name: string, email: string, admin: boolean, teams: string[]): Promise<T.Agent>;
@@ -141,6 +143,7 @@ export const tauriApi: Api = {
   search: (query, filters, limit) => call("search_tickets", { query, filters, limit }),
   similar: (number, limit) => call("similar_tickets", { number, limit }),
   similarFeedback: (number, similar, verdict) => call("similar_feedback", { number, similar, verdict }),
+  predictions: (number) => call("ticket_predictions", { number }),
   settings: () => call("settings"),
   saveSlaSettings: (sla) => call("save_sla_settings", { sla }),
   addAgent: (name, email, admin, teams) => call("add_agent", { name, email, admin, teams }),

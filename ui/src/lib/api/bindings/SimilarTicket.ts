@@ -9,7 +9,7 @@ export type SimilarTicket = { number: number, subject: string, status: Status, r
 reference: boolean, fix: Fix | null, 
 /**
  * Why it matched: the words it shares with the ticket asked about, as this ticket writes
- * them, the rarest (most telling) first.
+ * them: those of its subject first, then the rarest (most telling).
  */
 matched: Array<string>, 
 /**
