@@ -133,9 +133,24 @@ impl Workspace {
     /// Triage suggestions for ticket `number` from its similar solved tickets: the best value
     /// of each field, and the tags most of them carry. Empty when nothing similar is solved.
     pub fn triage(&self, index: &SearchIndex, number: i64) -> Result<Vec<Suggestion>> {
-        let now = crate::clock::to_ms(self.now());
         let neighbours = neighbours(self, index, number, TRIAGE_NEIGHBOURS)?;
         let current = crate::tickets::load_ticket(self.connection(), number)?;
+        self.triage_from(&neighbours, Some(&current))
+    }
+
+    /// Triage suggestions for a ticket still being typed (the new-ticket form).
+    pub fn triage_text(&self, index: &SearchIndex, subject: &str, body: &str) -> Result<Vec<Suggestion>> {
+        let mut neighbours = Vec::new();
+        for (n, score) in index.neighbours_of_text(self.connection(), subject, body, TRIAGE_NEIGHBOURS)? {
+            if let Some(x) = neighbour(self.connection(), n, score as f64)? {
+                neighbours.push(x);
+            }
+        }
+        self.triage_from(&neighbours, None)
+    }
+
+    fn triage_from(&self, neighbours: &[Neighbour], current: Option<&crate::model::Ticket>) -> Result<Vec<Suggestion>> {
+        let now = crate::clock::to_ms(self.now());
         let total: f64 = neighbours.iter().map(|n| n.weight).sum();
         if neighbours.is_empty() || total <= 0.0 {
             return Ok(vec![]);
@@ -157,16 +172,16 @@ impl Workspace {
             "type",
             vote(neighbours.iter().map(|n| (n.ticket_type.clone(), n.ticket_type.clone(), n.weight, n.number))),
             total,
-            Some(&current.ticket_type),
+            current.map(|c| c.ticket_type.as_str()),
         );
         let priority = vote(neighbours.iter().map(|n| (n.priority.as_str().to_string(), n.priority.label().to_string(), n.weight, n.number)));
-        best("priority", priority, total, Some(current.priority.as_str()));
+        best("priority", priority, total, current.map(|c| c.priority.as_str()));
         // Team and assignee: only the tickets that had one vote (an unassigned solve says
         // nothing about who should take it).
         let with_team: Vec<&Neighbour> = neighbours.iter().filter(|n| n.team.is_some()).collect();
         let team_weight: f64 = with_team.iter().map(|n| n.weight).sum();
         let teams = vote(with_team.iter().filter_map(|n| n.team.clone().map(|t| (t.clone(), t, n.weight, n.number))));
-        best("team", teams, team_weight, current.team.as_deref());
+        best("team", teams, team_weight, current.and_then(|c| c.team.as_deref()));
         // Who solved the most similar tickets lately, and has room: older solves count half,
         // and each open ticket on someone's desk a little against them.
         let recent = |n: &Neighbour| if n.resolved_at.is_some_and(|r| now - r <= RECENT_DAYS * 86_400_000) { 1.0 } else { 0.5 };
@@ -178,13 +193,13 @@ impl Workspace {
             a.2 /= 1.0 + open_count(self.connection(), &a.0)? as f64 / 20.0;
         }
         agents.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
-        let current_agent = current.assignee.as_ref().map(|a| a.email.clone());
+        let current_agent = current.and_then(|c| c.assignee.as_ref()).map(|a| a.email.clone());
         best("assignee", agents, agent_weight, current_agent.as_deref());
         for (tag, _, weight, from) in
             vote(neighbours.iter().flat_map(|n| n.tags.iter().map(move |t| (t.to_lowercase(), t.clone(), n.weight, n.number))))
         {
             if weight / total >= TAG_SHARE {
-                let has = current.tags.iter().any(|t| t.eq_ignore_ascii_case(&tag));
+                let has = current.is_some_and(|c| c.tags.iter().any(|t| t.eq_ignore_ascii_case(&tag)));
                 out.push(Suggestion {
                     field: "tag".into(),
                     label: tag.clone(),

@@ -57,6 +57,7 @@ pub fn run() {
             commands::search::similar_tickets,
             commands::search::similar_feedback,
             commands::search::ticket_predictions,
+            commands::search::triage_text,
             commands::search::search_status,
             commands::settings::settings,
             commands::settings::save_sla_settings,

@@ -288,6 +288,17 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     h.type_into("input[name=requester]", "mallory@evil.example").await;
     h.type_into("input[name=requester_name]", HOSTILE_NAME).await;
     h.type_into("textarea[name=description]", HOSTILE_BODY).await;
+    // While it is typed, similar solved tickets suggest its triage; a click fills the field.
+    h.css("[data-testid=new-suggestions] [data-testid=new-suggestion]").await;
+    h.shot("03b-new-ticket-suggestions").await;
+    let field: String = h.script("return document.querySelector('[data-testid=new-suggestion]').dataset.field").await;
+    h.css("[data-testid=new-suggestion]").await.click().await.unwrap();
+    if field != "tag" {
+        let filled: String = h.script(&format!("return document.querySelector('form.new [name={field}]').value")).await;
+        if filled.is_empty() {
+            return Err(format!("taking the suggested {field} did not fill the field"));
+        }
+    }
     h.css("[data-testid=create]").await.click().await.unwrap();
     h.wait_text("article.ticket h1", "Zebracorn <img").await;
     h.wait_text("article.ticket .thread", "<a href=\"javascript:").await;
@@ -648,6 +659,21 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
         return Err(format!("after restoring, All counts {count} tickets, not 3002"));
     }
     h.shot("09-after-restore").await;
+
+    // In Korean: the views, the list's status pills and a ticket's panels speak it too.
+    let language = |lang: &str| {
+        format!("const l = [...document.querySelectorAll('select')].find(x => [...x.options].some(o => o.value === 'ko')); l.value = '{lang}'; l.dispatchEvent(new Event('change', {{ bubbles: true }})); return l.value")
+    };
+    let _: String = h.script(&language("ko")).await;
+    h.wait_text("section.list header", "전체").await;
+    h.wait_text("section.list", "종료").await;
+    h.click_css(".row[data-number]").await;
+    h.css("article.ticket").await;
+    h.wait_text("[data-testid=similar]", "유사한 해결 티켓").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    h.shot("10-korean-ticket").await;
+    let _: String = h.script(&language("en")).await;
+    h.wait_text("section.list header", "All").await;
     Ok(())
 }
 

@@ -80,6 +80,11 @@ fn similar_solved_tickets_suggest_the_triage_and_the_time() {
     assert_eq!(eta.p80_seconds, 5 * 3600);
     assert!(!eta.business_hours);
 
+    // While a new ticket is typed: the same from its words alone.
+    let typed = e.ws.triage_text(&index, "VPN tunnel drops", "").unwrap();
+    assert_eq!(typed.iter().find(|s| s.field == "team").map(|s| s.value.as_str()), Some("Network"));
+    assert!(typed.iter().all(|s| !s.current), "nothing is set yet");
+
     // Nothing similar solved: no suggestions, no time.
     let alone =
         e.ws.create_ticket(&NewTicket {

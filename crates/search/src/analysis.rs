@@ -23,7 +23,7 @@ use tantivy::tokenizer::{
     TokenStream, Tokenizer, TokenizerManager,
 };
 
-pub const ANALYZER_VERSION: u32 = 2;
+pub const ANALYZER_VERSION: u32 = 3;
 
 pub const EN: &str = "cb_en";
 pub const PL: &str = "cb_pl";
@@ -92,8 +92,29 @@ pub fn detect(text: &str) -> StemLanguage {
     match whatlang::detect(text) {
         Some(info) if info.is_reliable() && info.lang() == whatlang::Lang::Pol => StemLanguage::Polish,
         Some(info) if info.is_reliable() && info.lang() == whatlang::Lang::Deu => StemLanguage::German,
-        _ => StemLanguage::English,
+        Some(info) if info.is_reliable() => StemLanguage::English,
+        // Too short for the detector: the language whose stop words it uses most ("Der
+        // Drucker druckt nicht" has two German ones, no English one); English on a tie.
+        _ => {
+            let lists = stop_word_sets();
+            let words: Vec<String> = text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
+            let hits = |lang: usize| words.iter().filter(|w| lists[lang].contains(w.as_str())).count();
+            let (en, pl, de) = (hits(0), hits(1), hits(2));
+            if de > en && de > pl {
+                StemLanguage::German
+            } else if pl > en && pl > de {
+                StemLanguage::Polish
+            } else {
+                StemLanguage::English
+            }
+        }
     }
+}
+
+/// The stop words of English, Polish and German, as sets (made once).
+fn stop_word_sets() -> &'static [std::collections::HashSet<&'static str>; 3] {
+    static SETS: std::sync::OnceLock<[std::collections::HashSet<&'static str>; 3]> = std::sync::OnceLock::new();
+    SETS.get_or_init(|| [StemLanguage::English, StemLanguage::Polish, StemLanguage::German].map(|lang| stop_words(lang).iter().copied().collect()))
 }
 
 /// The name of a language's stop-word-free analyser.
@@ -351,6 +372,11 @@ mod tests {
     fn language_detection() {
         assert_eq!(detect("Der Drucker im zweiten Stock druckt seit gestern nicht mehr"), StemLanguage::German);
         assert_eq!(detect("Passwort zurücksetzen geht nicht"), StemLanguage::German);
+        // Short texts the detector is unsure of: their stop words tell.
+        assert_eq!(detect("Der Drucker druckt nicht"), StemLanguage::German);
+        assert_eq!(detect("Drukarka nie drukuje, co robić"), StemLanguage::Polish);
+        assert_eq!(detect("The printer is not printing"), StemLanguage::English);
+        assert_eq!(detect("VPN down"), StemLanguage::English);
         assert_eq!(detect("Nie mogę się zalogować, link do resetu hasła nie przychodzi"), StemLanguage::Polish);
         assert_eq!(detect("Drukarka nie drukuje od rana, proszę o pomoc"), StemLanguage::Polish);
         assert_eq!(detect("The VPN drops every ten minutes since Monday"), StemLanguage::English);

@@ -106,6 +106,11 @@ impl SearchIndex {
         Ok(self.similar_of(conn, number, limit, Detail::Ranking)?.into_iter().map(|s| (s.number, s.score)).collect())
     }
 
+    /// The same for a text not yet a ticket (a new ticket being typed).
+    pub fn neighbours_of_text(&self, conn: &Connection, subject: &str, body: &str, limit: usize) -> Result<Vec<(i64, f32)>> {
+        Ok(self.ranked(conn, subject, body, None, limit, Detail::Ranking)?.into_iter().map(|s| (s.number, s.score)).collect())
+    }
+
     fn similar_of(&self, conn: &Connection, number: i64, limit: usize, detail: Detail) -> Result<Vec<SimilarTicket>> {
         let row = ticket_row(conn, number)?.ok_or_else(|| Error::ticket_not_found(number))?;
         // The customer's words describe the problem; the agents' replies would pull in

@@ -39,3 +39,10 @@ pub async fn ticket_predictions(svc: Svc<'_>, number: i64) -> CmdResult<casebook
     let index = svc.search_index()?;
     svc.read(move |ws| ws.predictions(&index, number)).await
 }
+
+/// Triage suggestions for a ticket still being typed (the new-ticket form).
+#[tauri::command]
+pub async fn triage_text(svc: Svc<'_>, subject: String, body: String) -> CmdResult<Vec<casebook::predict::Suggestion>> {
+    let index = svc.search_index()?;
+    svc.read(move |ws| ws.triage_text(&index, &subject, &body)).await
+}

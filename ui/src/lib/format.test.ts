@@ -35,3 +35,16 @@ describe("alertDetail", () => {
     expect(alertDetail({ terms: [], due_at: "2026-03-02T07:55:00Z" }, now)).toBe("due 1 h 5 min ago");
   });
 });
+
+describe("status and priority names", () => {
+  it("follow the window's language", async () => {
+    const { statusLabel, priorityLabel } = await import("./format");
+    const { i18n } = await import("./i18n.svelte");
+    i18n.lang = "en";
+    expect([statusLabel.on_hold, priorityLabel.urgent]).toEqual(["On hold", "Urgent"]);
+    i18n.lang = "ko";
+    expect([statusLabel.on_hold, priorityLabel.urgent]).toEqual(["보류", "긴급"]);
+    expect(Object.keys(statusLabel)).toHaveLength(6);
+    i18n.lang = "en";
+  });
+});

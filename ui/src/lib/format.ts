@@ -1,5 +1,6 @@
 // Times and durations as people read them.
 import type { SlaBadge, SlaState } from "./api/types";
+import { t, type Key } from "./i18n.svelte";
 
 export function relative(iso: string, now = Date.now()): string {
   const s = Math.round((now - Date.parse(iso)) / 1000);
@@ -30,10 +31,17 @@ export function badgeText(b: SlaBadge): string {
 
 export const stateClass = (s: SlaState) => `sla-${s}`;
 
-export const statusLabel: Record<string, string> = {
-  new: "New", open: "Open", pending: "Pending", on_hold: "On hold", resolved: "Resolved", closed: "Closed",
-};
-export const priorityLabel: Record<string, string> = { urgent: "Urgent", high: "High", medium: "Medium", low: "Low" };
+/** Names in the window's language, read where they are shown (so they follow a switch). */
+function labels(prefix: "status" | "priority", keys: readonly string[]): Record<string, string> {
+  return new Proxy({} as Record<string, string>, {
+    get: (_, k) => (typeof k === "string" && keys.includes(k) ? t(`${prefix}.${k}` as Key) : undefined),
+    has: (_, k) => typeof k === "string" && keys.includes(k),
+    ownKeys: () => [...keys],
+    getOwnPropertyDescriptor: (_, k) => (typeof k === "string" && keys.includes(k) ? { enumerable: true, configurable: true, value: t(`${prefix}.${k}` as Key) } : undefined),
+  });
+}
+export const statusLabel = labels("status", ["new", "open", "pending", "on_hold", "resolved", "closed"]);
+export const priorityLabel = labels("priority", ["urgent", "high", "medium", "low"]);
 
 /** Splits text into plain and highlighted pieces (byte ranges from the engine → UTF-16). */
 export function pieces(text: string, ranges: [number, number][]): { text: string; hit: boolean }[] {

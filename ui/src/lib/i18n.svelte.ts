@@ -137,6 +137,8 @@ const en = {
   "mail.plain": "Show as text",
   "mail.open_link": "Open this link in your browser?\n\n{url}",
   "mail.blocked_images": "{n} remote image(s) left out: loading them would tell the sender the mail was read.",
+  "status.new": "New", "status.open": "Open", "status.pending": "Pending", "status.on_hold": "On hold", "status.resolved": "Resolved", "status.closed": "Closed",
+  "priority.urgent": "Urgent", "priority.high": "High", "priority.medium": "Medium", "priority.low": "Low",
   "predict.title": "Suggested from similar tickets", "predict.apply": "Apply",
   "predict.eta": "Similar tickets took a median of {median} (n = {n}; 80 % within {p80})", "predict.business": "in business hours",
   "predict.days": "{n} d", "predict.hours": "{n} h", "predict.minutes": "{n} min",
@@ -146,6 +148,8 @@ const en = {
 export type Key = keyof typeof en;
 
 const ko: Partial<Record<Key, string>> = {
+  "status.new": "신규", "status.open": "진행 중", "status.pending": "대기 중", "status.on_hold": "보류", "status.resolved": "해결됨", "status.closed": "종료",
+  "priority.urgent": "긴급", "priority.high": "높음", "priority.medium": "보통", "priority.low": "낮음",
   "predict.title": "유사 티켓 기반 추천", "predict.apply": "적용",
   "predict.eta": "유사한 티켓은 중앙값 {median} 걸렸습니다 (n = {n}; 80 %는 {p80} 이내)", "predict.business": "업무 시간 기준",
   "predict.days": "{n}일", "predict.hours": "{n}시간", "predict.minutes": "{n}분",

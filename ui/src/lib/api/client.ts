@@ -34,6 +34,8 @@ export interface Api {
   similarFeedback(number: number, similar: number, verdict: "helpful" | "not_helpful" | "fix_inserted"): Promise<void>;
   /** Triage suggestions and the expected time to resolve, from the similar solved tickets. */
   predictions(number: number): Promise<T.Predictions>;
+  /** Triage suggestions for a ticket still being typed. */
+  triageText(subject: string, body: string): Promise<T.Suggestion[]>;
   settings(): Promise<T.Settings>;
   saveSlaSettings(sla: T.SlaSettings): Promise<void>;
   addAgent(name: string, email: string, admin: boolean, teams: string[]): Promise<T.Agent>;
@@ -144,6 +146,7 @@ export const tauriApi: Api = {
   similar: (number, limit) => call("similar_tickets", { number, limit }),
   similarFeedback: (number, similar, verdict) => call("similar_feedback", { number, similar, verdict }),
   predictions: (number) => call("ticket_predictions", { number }),
+  triageText: (subject, body) => call("triage_text", { subject, body }),
   settings: () => call("settings"),
   saveSlaSettings: (sla) => call("save_sla_settings", { sla }),
   addAgent: (name, email, admin, teams) => call("add_agent", { name, email, admin, teams }),
