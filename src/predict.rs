@@ -61,6 +61,25 @@ pub struct Predictions {
     pub eta: Option<Eta>,
 }
 
+/// When the open backlog should be done, from each open ticket's expected time less the
+/// time it has already been open (working time).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct BacklogEta {
+    /// Unsolved tickets in all.
+    pub open: usize,
+    /// How many of them were looked at (evenly spread), and how many had enough similar
+    /// solved tickets to tell.
+    pub sampled: usize,
+    pub estimated: usize,
+    /// Half of them should be resolved within this many working seconds from now, 80 % within
+    /// the second; overdue ones (open longer than similar tickets took) count as now.
+    pub median_remaining_seconds: i64,
+    pub p80_remaining_seconds: i64,
+    /// Share of the estimated ones already open longer than their similar tickets took.
+    pub overdue_share: f64,
+}
+
 /// What one neighbour brings to the vote.
 struct Neighbour {
     number: i64,
@@ -140,82 +159,52 @@ impl Workspace {
 
     /// Triage suggestions for a ticket still being typed (the new-ticket form).
     pub fn triage_text(&self, index: &SearchIndex, subject: &str, body: &str) -> Result<Vec<Suggestion>> {
-        let mut neighbours = Vec::new();
-        for (n, score) in index.neighbours_of_text(self.connection(), subject, body, TRIAGE_NEIGHBOURS)? {
-            if let Some(x) = neighbour(self.connection(), n, score as f64)? {
-                neighbours.push(x);
-            }
-        }
-        self.triage_from(&neighbours, None)
+        triage_text_on(self.connection(), crate::clock::to_ms(self.now()), index, subject, body)
     }
 
     fn triage_from(&self, neighbours: &[Neighbour], current: Option<&crate::model::Ticket>) -> Result<Vec<Suggestion>> {
-        let now = crate::clock::to_ms(self.now());
-        let total: f64 = neighbours.iter().map(|n| n.weight).sum();
-        if neighbours.is_empty() || total <= 0.0 {
-            return Ok(vec![]);
-        }
-        let mut out = Vec::new();
-        let mut best = |field: &str, ranked: Vec<(String, String, f64, Vec<i64>)>, voting: f64, current: Option<&str>| {
-            if let Some((value, label, weight, from)) = ranked.into_iter().next() {
-                out.push(Suggestion {
-                    field: field.into(),
-                    current: current.is_some_and(|c| c.eq_ignore_ascii_case(&value)),
-                    value,
-                    label,
-                    confidence: (weight / voting.max(f64::MIN_POSITIVE)).min(1.0),
-                    from,
-                });
-            }
-        };
-        best(
-            "type",
-            vote(neighbours.iter().map(|n| (n.ticket_type.clone(), n.ticket_type.clone(), n.weight, n.number))),
-            total,
-            current.map(|c| c.ticket_type.as_str()),
-        );
-        let priority = vote(neighbours.iter().map(|n| (n.priority.as_str().to_string(), n.priority.label().to_string(), n.weight, n.number)));
-        best("priority", priority, total, current.map(|c| c.priority.as_str()));
-        // Team and assignee: only the tickets that had one vote (an unassigned solve says
-        // nothing about who should take it).
-        let with_team: Vec<&Neighbour> = neighbours.iter().filter(|n| n.team.is_some()).collect();
-        let team_weight: f64 = with_team.iter().map(|n| n.weight).sum();
-        let teams = vote(with_team.iter().filter_map(|n| n.team.clone().map(|t| (t.clone(), t, n.weight, n.number))));
-        best("team", teams, team_weight, current.and_then(|c| c.team.as_deref()));
-        // Who solved the most similar tickets lately, and has room: older solves count half,
-        // and each open ticket on someone's desk a little against them.
-        let recent = |n: &Neighbour| if n.resolved_at.is_some_and(|r| now - r <= RECENT_DAYS * 86_400_000) { 1.0 } else { 0.5 };
-        let with_agent: Vec<&Neighbour> = neighbours.iter().filter(|n| n.assignee.is_some()).collect();
-        let mut agents =
-            vote(with_agent.iter().filter_map(|n| n.assignee.clone().map(|(email, name)| (email, name, n.weight * recent(n), n.number))));
-        let agent_weight: f64 = agents.iter().map(|a| a.2).sum();
-        for a in &mut agents {
-            a.2 /= 1.0 + open_count(self.connection(), &a.0)? as f64 / 20.0;
-        }
-        agents.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
-        let current_agent = current.and_then(|c| c.assignee.as_ref()).map(|a| a.email.clone());
-        best("assignee", agents, agent_weight, current_agent.as_deref());
-        for (tag, _, weight, from) in
-            vote(neighbours.iter().flat_map(|n| n.tags.iter().map(move |t| (t.to_lowercase(), t.clone(), n.weight, n.number))))
-        {
-            if weight / total >= TAG_SHARE {
-                let has = current.is_some_and(|c| c.tags.iter().any(|t| t.eq_ignore_ascii_case(&tag)));
-                out.push(Suggestion {
-                    field: "tag".into(),
-                    label: tag.clone(),
-                    value: tag,
-                    confidence: (weight / total).min(1.0),
-                    from,
-                    current: has,
-                });
-            }
-        }
-        Ok(out)
+        triage_from(self.connection(), crate::clock::to_ms(self.now()), neighbours, current)
     }
-
     /// Triage and the expected time together (one read for the ticket page).
     pub fn predictions(&self, index: &SearchIndex, number: i64) -> Result<Predictions> {
         Ok(Predictions { triage: self.triage(index, number)?, eta: self.eta(index, number)? })
+    }
+
+    /// The expected resolution of the open backlog, from (at most) `sample` of its tickets.
+    pub fn backlog_eta(&self, index: &SearchIndex, sample: usize) -> Result<Option<BacklogEta>> {
+        let open: Vec<(i64, i64)> = self
+            .connection()
+            .prepare_cached("SELECT number, created_at FROM tickets WHERE status NOT IN ('resolved', 'closed') ORDER BY number")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        if open.is_empty() {
+            return Ok(None);
+        }
+        let step = (open.len() / sample.max(1)).max(1);
+        let picked: Vec<&(i64, i64)> = open.iter().step_by(step).take(sample).collect();
+        let now = self.now();
+        let mut remaining = Vec::new();
+        for (number, created) in &picked {
+            if let Some(eta) = self.eta(index, *number)? {
+                let open_for = self.sla.working_seconds(crate::clock::from_ms(*created), now);
+                remaining.push(eta.median_seconds - open_for);
+            }
+        }
+        if remaining.is_empty() {
+            return Ok(None);
+        }
+        let overdue = remaining.iter().filter(|r| **r <= 0).count();
+        let mut left: Vec<i64> = remaining.iter().map(|r| (*r).max(0)).collect();
+        left.sort_unstable();
+        let at = |q: f64| left[((left.len() - 1) as f64 * q).round() as usize];
+        Ok(Some(BacklogEta {
+            open: open.len(),
+            sampled: picked.len(),
+            estimated: left.len(),
+            median_remaining_seconds: at(0.5),
+            p80_remaining_seconds: at(0.8),
+            overdue_share: overdue as f64 / left.len() as f64,
+        }))
     }
 
     /// How long ticket `number`'s similar solved tickets took to resolve, in working time;
@@ -328,6 +317,72 @@ impl Workspace {
             priority_median_error: median(&theirs),
         })
     }
+}
+
+/// Triage suggestions for a text (a ticket being typed, or one a rule looks at) through `conn`.
+pub(crate) fn triage_text_on(conn: &Connection, now: i64, index: &SearchIndex, subject: &str, body: &str) -> Result<Vec<Suggestion>> {
+    let mut neighbours = Vec::new();
+    for (n, score) in index.neighbours_of_text(conn, subject, body, TRIAGE_NEIGHBOURS)? {
+        if let Some(x) = neighbour(conn, n, score as f64)? {
+            neighbours.push(x);
+        }
+    }
+    triage_from(conn, now, &neighbours, None)
+}
+
+/// The neighbours' vote on each field; `current` marks what the ticket already has.
+fn triage_from(conn: &Connection, now: i64, neighbours: &[Neighbour], current: Option<&crate::model::Ticket>) -> Result<Vec<Suggestion>> {
+    let total: f64 = neighbours.iter().map(|n| n.weight).sum();
+    if neighbours.is_empty() || total <= 0.0 {
+        return Ok(vec![]);
+    }
+    let mut out = Vec::new();
+    let mut best = |field: &str, ranked: Vec<(String, String, f64, Vec<i64>)>, voting: f64, current: Option<&str>| {
+        if let Some((value, label, weight, from)) = ranked.into_iter().next() {
+            out.push(Suggestion {
+                field: field.into(),
+                current: current.is_some_and(|c| c.eq_ignore_ascii_case(&value)),
+                value,
+                label,
+                confidence: (weight / voting.max(f64::MIN_POSITIVE)).min(1.0),
+                from,
+            });
+        }
+    };
+    best(
+        "type",
+        vote(neighbours.iter().map(|n| (n.ticket_type.clone(), n.ticket_type.clone(), n.weight, n.number))),
+        total,
+        current.map(|c| c.ticket_type.as_str()),
+    );
+    let priority = vote(neighbours.iter().map(|n| (n.priority.as_str().to_string(), n.priority.label().to_string(), n.weight, n.number)));
+    best("priority", priority, total, current.map(|c| c.priority.as_str()));
+    // Team and assignee: only the tickets that had one vote (an unassigned solve says
+    // nothing about who should take it).
+    let with_team: Vec<&Neighbour> = neighbours.iter().filter(|n| n.team.is_some()).collect();
+    let team_weight: f64 = with_team.iter().map(|n| n.weight).sum();
+    let teams = vote(with_team.iter().filter_map(|n| n.team.clone().map(|t| (t.clone(), t, n.weight, n.number))));
+    best("team", teams, team_weight, current.and_then(|c| c.team.as_deref()));
+    // Who solved the most similar tickets lately, and has room: older solves count half,
+    // and each open ticket on someone's desk a little against them.
+    let recent = |n: &Neighbour| if n.resolved_at.is_some_and(|r| now - r <= RECENT_DAYS * 86_400_000) { 1.0 } else { 0.5 };
+    let with_agent: Vec<&Neighbour> = neighbours.iter().filter(|n| n.assignee.is_some()).collect();
+    let mut agents = vote(with_agent.iter().filter_map(|n| n.assignee.clone().map(|(email, name)| (email, name, n.weight * recent(n), n.number))));
+    let agent_weight: f64 = agents.iter().map(|a| a.2).sum();
+    for a in &mut agents {
+        a.2 /= 1.0 + open_count(conn, &a.0)? as f64 / 20.0;
+    }
+    agents.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
+    let current_agent = current.and_then(|c| c.assignee.as_ref()).map(|a| a.email.clone());
+    best("assignee", agents, agent_weight, current_agent.as_deref());
+    for (tag, _, weight, from) in vote(neighbours.iter().flat_map(|n| n.tags.iter().map(move |t| (t.to_lowercase(), t.clone(), n.weight, n.number))))
+    {
+        if weight / total >= TAG_SHARE {
+            let has = current.is_some_and(|c| c.tags.iter().any(|t| t.eq_ignore_ascii_case(&tag)));
+            out.push(Suggestion { field: "tag".into(), label: tag.clone(), value: tag, confidence: (weight / total).min(1.0), from, current: has });
+        }
+    }
+    Ok(out)
 }
 
 /// How many unsolved tickets the agent with this email has.

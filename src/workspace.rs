@@ -49,6 +49,9 @@ pub struct Workspace {
     pub(crate) stats_cache: crate::stats::StatsCache,
     /// What reacts to a ticket change in its transaction (keyword alerts, then triggers).
     pub(crate) hooks: crate::hooks::Hooks,
+    /// The search index, when whoever opened the workspace has one: the rules' triage action
+    /// asks it for similar solved tickets.
+    pub(crate) similar: Option<Arc<crate::search::SearchIndex>>,
 }
 
 impl Workspace {
@@ -127,6 +130,7 @@ impl Workspace {
             rules,
             stats_cache: Default::default(),
             hooks: Default::default(),
+            similar: None,
         };
         ws.rebuild_hooks();
         ws.acting = ws.agents()?.into_iter().find(|a| a.role == Role::Admin && a.active);
@@ -134,10 +138,16 @@ impl Workspace {
         Ok(ws)
     }
 
+    /// Lets the rules find similar solved tickets in `index` (the triage action).
+    pub fn use_search_index(&mut self, index: Arc<crate::search::SearchIndex>) {
+        self.similar = Some(index);
+        self.rebuild_hooks();
+    }
+
     /// The hooks of ticket changes, from the current alert settings and rules.
     pub(crate) fn rebuild_hooks(&mut self) {
         let keywords = crate::alerts::KeywordAlerts { settings: self.alert_settings.clone(), matcher: self.keywords.clone() };
-        let triggers = crate::rules::Triggers { book: self.rules.clone() };
+        let triggers = crate::rules::Triggers { book: self.rules.clone(), similar: self.similar.clone() };
         self.hooks = crate::hooks::Hooks::new(vec![Arc::new(keywords), Arc::new(triggers)]);
     }
 

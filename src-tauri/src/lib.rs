@@ -58,6 +58,7 @@ pub fn run() {
             commands::search::similar_feedback,
             commands::search::ticket_predictions,
             commands::search::triage_text,
+            commands::search::backlog_eta,
             commands::search::search_status,
             commands::settings::settings,
             commands::settings::save_sla_settings,

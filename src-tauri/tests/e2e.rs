@@ -64,21 +64,32 @@ fn find_tauri_driver() -> PathBuf {
     }
 }
 
-/// A private X display when none is set; it lives as long as the returned process.
-fn private_display() -> Option<Process> {
+/// A private X display when none is set; it lives as long as the returned guard, which
+/// unsets DISPLAY again (the next test of the binary then starts its own, on a new number).
+fn private_display() -> Option<PrivateDisplay> {
     if std::env::var("DISPLAY").is_ok() {
         return None;
     }
-    let display = ":97";
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(97);
+    let display = format!(":{}", NEXT.fetch_sub(1, std::sync::atomic::Ordering::SeqCst));
     let p = Command::new("Xvfb")
-        .args([display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+        .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("Xvfb");
-    std::env::set_var("DISPLAY", display);
+    std::env::set_var("DISPLAY", &display);
     std::thread::sleep(Duration::from_millis(500));
-    Some(Process(p))
+    Some(PrivateDisplay(Process(p)))
+}
+
+/// Xvfb, and DISPLAY pointing at it while it runs.
+struct PrivateDisplay(#[allow(dead_code)] Process);
+
+impl Drop for PrivateDisplay {
+    fn drop(&mut self) {
+        std::env::remove_var("DISPLAY");
+    }
 }
 
 /// A real notification daemon (dunst) on the display, when the test has a private D-Bus
@@ -104,7 +115,7 @@ struct Harness {
     shots: PathBuf,
     dunst: Option<Process>,
     _driver: Process,
-    _xvfb: Option<Process>,
+    _xvfb: Option<PrivateDisplay>,
 }
 
 impl Harness {
@@ -607,6 +618,7 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     // The votes given on the similar panel earlier are counted.
     h.wait_text("[data-testid=suggestions]", "1 helpful").await;
     h.wait_text("[data-testid=suggestions]", "1 not helpful").await;
+    h.wait_text("[data-testid=backlog-eta]", "half should be resolved within").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     h.shot("07d-dashboard").await;
     let shown: i64 = h.script("return Number(document.querySelector('[data-testid=card-created] strong').textContent.replace(/[^0-9]/g, ''))").await;

@@ -170,6 +170,8 @@ pub fn search(tickets: usize, progress: &mut dyn FnMut(&str)) -> Result<Vec<Benc
         format!("{} the 60 similar tickets alone", ms(neighbours)),
         "p95 ≤ 10 ms",
     ));
+    let backlog = percentiles(3, |_| ws.backlog_eta(&index, 60).map(|_| ()))?;
+    rows.push(row("the open backlog's expected resolution (60 open tickets sampled)", ms(backlog), "—", "—"));
 
     progress("precision@5…");
     let (precision, judged, theirs) = precision_at_5(&index, conn)?;

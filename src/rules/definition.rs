@@ -225,6 +225,11 @@ pub enum Action {
     RemoveTags {
         tags: Vec<String>,
     },
+    /// Set what the similar solved tickets suggest (type, priority, team, an assignee when
+    /// there is none yet, tags), each suggestion at least `min_confidence` sure (0.5–1).
+    ApplyTriage {
+        min_confidence: f64,
+    },
     AddNote {
         body: String,
     },
@@ -417,6 +422,7 @@ impl Action {
             Action::AutoAssign { .. } => "auto_assign",
             Action::AddTags { .. } => "add_tags",
             Action::RemoveTags { .. } => "remove_tags",
+            Action::ApplyTriage { .. } => "apply_triage",
             Action::AddNote { .. } => "add_note",
             Action::SendMacro { .. } => "send_macro",
             Action::MergeIntoOriginal => "merge_into_original",
@@ -459,6 +465,12 @@ impl Action {
             }
             Action::AddNote { body } => {
                 *body = crate::validate::body("body", body, false).map_err(|e| bad(field, e.to_string()))?;
+                Ok(())
+            }
+            Action::ApplyTriage { min_confidence } => {
+                if !(0.5..=1.0).contains(min_confidence) {
+                    return Err(bad(field, "apply suggestions at least 50 % sure (0.5 to 1)"));
+                }
                 Ok(())
             }
             Action::SendMacro { macro_name } => {
@@ -606,6 +618,9 @@ impl Action {
             }
             Action::AddTags { tags } => format!("tag it {}", list(tags, |t| t.clone(), "and")),
             Action::RemoveTags { tags } => format!("remove the tags {}", list(tags, |t| t.clone(), "and")),
+            Action::ApplyTriage { min_confidence } => {
+                format!("set what similar solved tickets suggest, where at least {:.0} % of them agree", min_confidence * 100.0)
+            }
             Action::AddNote { body } => format!("add the internal note \"{}\"", shorten(body, 60)),
             Action::SendMacro { macro_name } => format!("reply to the customer with the macro \"{macro_name}\""),
             Action::MergeIntoOriginal => "close it as a duplicate, merged into the earlier ticket".into(),

@@ -211,6 +211,17 @@ enum Effect {
         message: String,
         index: usize,
     },
+    /// Several at once (the triage suggestions), written and described one by one.
+    Many(Vec<Effect>),
+}
+
+impl Effect {
+    fn into_parts(self) -> Vec<Effect> {
+        match self {
+            Effect::Many(parts) => parts,
+            one => vec![one],
+        }
+    }
 }
 
 /// Runs rules over tickets, writing through `writer` or (dry run) only reporting.
@@ -223,13 +234,21 @@ pub(crate) struct Runner<'c> {
     /// pass over every ticket, also every stored one (read once instead of once per match).
     fired: HashMap<(String, String), String>,
     all_fired_loaded: bool,
+    /// Where similar solved tickets are found (the triage action), when the caller has one.
+    similar: Option<Arc<crate::search::SearchIndex>>,
     pub report: RulePassReport,
 }
 
 impl<'c> Runner<'c> {
     pub fn new(conn: &'c Connection, now: Timestamp, writer: Option<Writer>) -> Runner<'c> {
         let report = RulePassReport { at: Some(now), dry_run: writer.is_none(), ..Default::default() };
-        Runner { conn, now: to_ms(now), writer, directory: None, fired: HashMap::new(), all_fired_loaded: false, report }
+        Runner { conn, now: to_ms(now), writer, directory: None, fired: HashMap::new(), all_fired_loaded: false, similar: None, report }
+    }
+
+    /// Lets the triage action ask the search index for similar solved tickets.
+    pub fn with_similar(mut self, index: Option<Arc<crate::search::SearchIndex>>) -> Runner<'c> {
+        self.similar = index;
+        self
     }
 
     /// Reads what these rules already did to every ticket, for a pass over all of them.
@@ -308,11 +327,13 @@ impl<'c> Runner<'c> {
         for (index, action) in rule.def.actions.iter().enumerate() {
             match self.plan(rule, action, index, f, &found)? {
                 Ok(effect) => {
-                    words.push(self.describe(&effect, f));
-                    if let Some(w) = &self.writer {
-                        write(self.conn, w, &w.ctx.with_actor(actor.clone()), &rule.id, &window, f, &effect)?;
+                    for effect in effect.into_parts() {
+                        words.push(self.describe(&effect, f));
+                        if let Some(w) = &self.writer {
+                            write(self.conn, w, &w.ctx.with_actor(actor.clone()), &rule.id, &window, f, &effect)?;
+                        }
+                        apply(f, &effect, self.now);
                     }
-                    apply(f, &effect, self.now);
                     changed = true;
                 }
                 Err(Some(skipped)) => words.push(format!("skipped: {skipped}")),
@@ -614,6 +635,61 @@ impl<'c> Runner<'c> {
                     Do(Effect::Tags(now_tags))
                 }
             }
+            Action::ApplyTriage { min_confidence } => {
+                let Some(index) = self.similar.clone() else {
+                    return Ok(Skip(Some("no search index to find similar tickets in here".into())));
+                };
+                let body = f.description(self.conn)?.to_string();
+                let suggested = crate::predict::triage_text_on(self.conn, self.now, &index, &f.subject, &body)?;
+                let mut effects = Vec::new();
+                let mut tags: Vec<String> = f.tags(self.conn)?.to_vec();
+                let tags_before = tags.clone();
+                for s in suggested.iter().filter(|s| s.confidence >= *min_confidence) {
+                    match s.field.as_str() {
+                        "type" if !f.ticket_type.eq_ignore_ascii_case(&s.value) => effects.push(Effect::Type(s.value.clone())),
+                        "priority" => {
+                            if let Ok(p) = Priority::parse(&s.value) {
+                                if p != f.priority {
+                                    effects.push(Effect::Priority(p));
+                                }
+                            }
+                        }
+                        "team" => {
+                            let dir = self.directory()?;
+                            if let Some(t) = dir.team_by_name(&s.value) {
+                                if f.team_id.as_ref() != Some(&t.id) {
+                                    effects.push(Effect::Team(Some((t.id.clone(), t.name.clone()))));
+                                }
+                            }
+                        }
+                        // Never takes a ticket from someone who has it.
+                        "assignee" if f.assignee_id.is_none() => {
+                            let dir = self.directory()?;
+                            let agent = dir
+                                .agents
+                                .iter()
+                                .find(|a| a.active && a.email.eq_ignore_ascii_case(&s.value))
+                                .map(|a| (a.id.clone(), a.email.clone()));
+                            if let Some(agent) = agent {
+                                if let Ok(e) = self.assignment(f, Some(agent))? {
+                                    effects.push(e);
+                                }
+                            }
+                        }
+                        "tag" if !tags.iter().any(|t| t.eq_ignore_ascii_case(&s.value)) => tags.push(s.value.clone()),
+                        _ => {}
+                    }
+                }
+                if tags != tags_before {
+                    tags.sort();
+                    effects.push(Effect::Tags(tags));
+                }
+                if effects.is_empty() {
+                    Skip(None)
+                } else {
+                    Do(Effect::Many(effects))
+                }
+            }
             Action::AddNote { body } => Do(Effect::Note(body.clone())),
             Action::SendMacro { macro_name } => Do(Effect::Reply(macro_name.clone())),
             Action::MergeIntoOriginal => match &found.original {
@@ -667,6 +743,7 @@ impl<'c> Runner<'c> {
                 }
                 parts.join("; ")
             }
+            Effect::Many(parts) => parts.iter().map(|p| self.describe(p, f)).collect::<Vec<_>>().join("; "),
             Effect::Note(body) => format!("internal note: {}", first_line(body)),
             Effect::Reply(name) => format!("reply to the customer with the macro \"{name}\""),
             Effect::Merge(n) => format!("closed as a duplicate of #{n} (merged, linked)"),
@@ -752,6 +829,7 @@ fn apply(f: &mut Facts, e: &Effect, now: i64) {
             f.status = Status::Closed;
             f.status_changed_at = now;
         }
+        Effect::Many(parts) => parts.iter().for_each(|p| apply(f, p, now)),
         Effect::Note(_) | Effect::Reply(_) | Effect::Notify { .. } => {}
     }
     if !matches!(e, Effect::Notify { .. }) {
@@ -777,6 +855,11 @@ fn write(conn: &Connection, w: &Writer, ctx: &EventCtx, rule_id: &str, window: &
                 .query_map([&f.id], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             field(FieldChange::Tags { from: before, to: tags.clone() })?;
+        }
+        Effect::Many(parts) => {
+            for p in parts {
+                write(conn, w, ctx, rule_id, window, f, p)?;
+            }
         }
         Effect::Note(body) => {
             tickets::insert_message(conn, ctx, &w.data_dir, &f.id, MessageKind::Internal, None, None, body, &[])?;
@@ -837,6 +920,7 @@ pub(crate) fn time_prefilter(rules: &[Arc<CompiledRule>], now: i64) -> Option<St
 /// The enabled triggers, as a hook of every ticket change.
 pub(crate) struct Triggers {
     pub book: Arc<RuleBook>,
+    pub similar: Option<Arc<crate::search::SearchIndex>>,
 }
 
 impl crate::hooks::Hook for Triggers {
@@ -851,12 +935,19 @@ impl crate::hooks::Hook for Triggers {
             Happened::FieldChanged => TriggerEvent::FieldChanged,
         };
         let writer = Writer { ctx: hc.ctx.clone(), sla: hc.sla.clone(), data_dir: hc.data_dir.to_path_buf() };
-        crate::store::seeing_everything(conn, || after_change(conn, &self.book, writer, ticket_id, event))
+        crate::store::seeing_everything(conn, || after_change(conn, &self.book, writer, self.similar.clone(), ticket_id, event))
     }
 }
 
 /// Runs the enabled triggers after a change to one ticket, in the change's transaction.
-pub(crate) fn after_change(conn: &Connection, book: &RuleBook, writer: Writer, ticket_id: &str, what: TriggerEvent) -> Result<()> {
+pub(crate) fn after_change(
+    conn: &Connection,
+    book: &RuleBook,
+    writer: Writer,
+    similar: Option<Arc<crate::search::SearchIndex>>,
+    ticket_id: &str,
+    what: TriggerEvent,
+) -> Result<()> {
     if book.triggers.is_empty() {
         return Ok(());
     }
@@ -865,7 +956,7 @@ pub(crate) fn after_change(conn: &Connection, book: &RuleBook, writer: Writer, t
         return Ok(());
     }
     let now = writer.ctx.at;
-    let mut runner = Runner::new(conn, now, Some(writer));
+    let mut runner = Runner::new(conn, now, Some(writer)).with_similar(similar);
     runner.report.tickets_examined = 1;
     runner.run_ticket(&book.triggers, &mut f, Happened::Now(what))?;
     runner.finish()?;

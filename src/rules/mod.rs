@@ -252,7 +252,7 @@ impl Workspace {
         };
         // One read transaction: every ticket is seen as of the same moment.
         let tx = self.conn.unchecked_transaction()?;
-        let mut runner = Runner::new(&tx, self.now(), None);
+        let mut runner = Runner::new(&tx, self.now(), None).with_similar(self.similar.clone());
         runner.load_firings(&triggers)?;
         runner.load_firings(&time)?;
         // Triggers look at every open ticket; time rules alone only at those whose clocks ran.
@@ -279,9 +279,10 @@ impl Workspace {
         let ctx = self.ctx();
         let settings = self.sla.clone();
         let writer = self.rule_writer(&ctx);
+        let similar = self.similar.clone();
         let tx = self.begin()?;
         let report = crate::store::seeing_everything(&tx, || {
-            let mut runner = Runner::new(&tx, ctx.at, Some(writer));
+            let mut runner = Runner::new(&tx, ctx.at, Some(writer)).with_similar(similar);
             if !book.time.is_empty() {
                 runner.load_firings(&book.time)?;
                 let only = engine::time_prefilter(&book.time, to_ms(ctx.at));

@@ -79,6 +79,12 @@ fn similar_solved_tickets_suggest_the_triage_and_the_time() {
     assert_eq!(eta.median_seconds, 4 * 3600);
     assert_eq!(eta.p80_seconds, 5 * 3600);
     assert!(!eta.business_hours);
+    // The backlog (this one open ticket): its expected time less what it has been open.
+    e.minutes(60);
+    let backlog = e.ws.backlog_eta(&index, 60).unwrap().expect("one open ticket with similar solved ones");
+    assert_eq!((backlog.open, backlog.sampled, backlog.estimated), (1, 1, 1));
+    assert_eq!(backlog.median_remaining_seconds, 3 * 3600);
+    assert_eq!(backlog.overdue_share, 0.0);
 
     // While a new ticket is typed: the same from its words alone.
     let typed = e.ws.triage_text(&index, "VPN tunnel drops", "").unwrap();
@@ -105,4 +111,58 @@ fn similar_solved_tickets_suggest_the_triage_and_the_time() {
     let team = report.fields.iter().find(|f| f.field == "team").unwrap();
     assert_eq!(team.judged, 6);
     assert!(team.accuracy >= team.majority, "{report:?}");
+}
+
+#[test]
+fn a_rule_applies_the_triage_of_similar_solved_tickets() {
+    use casebook::rules::{Action, Condition, RuleDefinition, RuleKind, TriggerEvent};
+    let mut e = env("2026-03-02T09:00:00Z");
+    e.ws.add_team("Network", None).unwrap();
+    e.ws.add_agent(&NewAgent { name: "Piotr Nowak".into(), email: "piotr@acme.test".into(), role: Role::Agent, teams: vec![], skills: vec![] })
+        .unwrap();
+    let incident = e.ws.ticket_types().unwrap()[0].clone();
+    for i in 0..4 {
+        solved(&mut e, &format!("VPN tunnel drops {i}"), Priority::High, (&incident, "Network", "piotr@acme.test"), &["vpn"], 2);
+    }
+    let index = std::sync::Arc::new(SearchIndex::open(&e.ws.data_dir()).unwrap());
+    index.sync(e.ws.connection()).unwrap();
+    let rule = RuleDefinition {
+        name: "Triage from similar tickets".into(),
+        kind: RuleKind::Trigger,
+        enabled: true,
+        note: String::new(),
+        all: vec![Condition::Event { events: vec![TriggerEvent::Created] }],
+        any: vec![],
+        actions: vec![Action::ApplyTriage { min_confidence: 0.8 }],
+    };
+    // Outside the range it is refused, with the reason.
+    let wrong = RuleDefinition { actions: vec![Action::ApplyTriage { min_confidence: 0.2 }], ..rule.clone() };
+    assert!(e.ws.save_rule(None, wrong).unwrap_err().to_string().contains("50 %"));
+    e.ws.save_rule(None, rule).unwrap();
+    // Without an index to ask, the rule skips and says why; nothing changes.
+    let before =
+        e.ws.create_ticket(&NewTicket {
+            subject: "VPN tunnel drops again".into(),
+            description: "since noon".into(),
+            requester_email: "d@acme.test".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(before.team, None);
+    e.ws.use_search_index(index.clone());
+    let t =
+        e.ws.create_ticket(&NewTicket {
+            subject: "VPN tunnel drops again".into(),
+            description: "since noon".into(),
+            requester_email: "f@acme.test".into(),
+            priority: Some(Priority::Low),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(t.team.as_deref(), Some("Network"));
+    assert_eq!(t.assignee.as_ref().map(|a| a.email.as_str()), Some("piotr@acme.test"));
+    assert_eq!(t.priority, Priority::High);
+    assert_eq!(t.tags, vec!["vpn".to_string()]);
+    let history = e.ws.history(t.number).unwrap();
+    assert!(history.iter().any(|h| h.actor.contains("Triage from similar tickets")), "the history names the rule");
 }

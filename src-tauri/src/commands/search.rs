@@ -46,3 +46,10 @@ pub async fn triage_text(svc: Svc<'_>, subject: String, body: String) -> CmdResu
     let index = svc.search_index()?;
     svc.read(move |ws| ws.triage_text(&index, &subject, &body)).await
 }
+
+/// The expected resolution of the open backlog (the dashboard), from up to 60 open tickets.
+#[tauri::command]
+pub async fn backlog_eta(svc: Svc<'_>) -> CmdResult<Option<casebook::predict::BacklogEta>> {
+    let index = svc.search_index()?;
+    svc.read(move |ws| ws.backlog_eta(&index, 60)).await
+}

@@ -175,8 +175,10 @@ impl Services {
         serde_json::from_str::<serde_json::Value>(&text).ok()?.get("agent")?.as_str().map(str::to_string)
     }
 
-    fn attach(&self, ws: Workspace) -> CmdResult<()> {
+    fn attach(&self, mut ws: Workspace) -> CmdResult<()> {
         let (index, indexer) = self.start_index_writer(&ws)?;
+        // The rules' triage action finds similar solved tickets in it.
+        ws.use_search_index(index.clone());
         *self.workspace.lock().unwrap() = Some(ws);
         *self.search.lock().unwrap() = Some(index);
         *self.indexer.lock().unwrap() = Some(indexer);

@@ -10,6 +10,10 @@ pub(crate) fn run(cx: &Ctx, command: Command) -> anyhow::Result<()> {
     match command {
         Command::Rules { action } => {
             let mut ws = open(&db, clock, as_agent)?;
+            // Dry runs and passes of rules that apply triage find similar tickets in the index.
+            if matches!(action, Some(RuleAction::Test { .. }) | Some(RuleAction::Run)) {
+                ws.use_search_index(std::sync::Arc::new(synced_index(&ws)?));
+            }
             let list_text = |rules: &[Rule]| {
                 let mut text = String::new();
                 for r in rules {

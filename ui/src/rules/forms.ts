@@ -115,6 +115,11 @@ export const ACTIONS: Record<Action["do"], Kind<Action>> = {
   },
   add_tags: { label: "Add tags", params: [{ key: "tags", label: "tags", widget: { kind: "list" } }], make: () => ({ do: "add_tags", tags: [] }) },
   remove_tags: { label: "Remove tags", params: [{ key: "tags", label: "tags", widget: { kind: "list" } }], make: () => ({ do: "remove_tags", tags: [] }) },
+  apply_triage: {
+    label: "Apply the similar tickets' triage",
+    params: [{ key: "min_confidence", label: "where at least this share agree (0.5–1)", widget: { kind: "number", step: 0.05, min: 0.5 } }],
+    make: () => ({ do: "apply_triage", min_confidence: 0.8 }),
+  },
   add_note: { label: "Add internal note", params: [{ key: "body", label: "note", widget: { kind: "textarea" } }], make: () => ({ do: "add_note", body: "" }) },
   send_macro: { label: "Reply with a macro", params: [{ key: "macro", label: "macro", widget: { kind: "select", source: "macros" } }], make: () => ({ do: "send_macro", macro: "" }) },
   merge_into_original: { label: "Close as duplicate of the earlier ticket", params: [], make: () => ({ do: "merge_into_original" }) },

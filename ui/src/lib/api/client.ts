@@ -36,6 +36,8 @@ export interface Api {
   predictions(number: number): Promise<T.Predictions>;
   /** Triage suggestions for a ticket still being typed. */
   triageText(subject: string, body: string): Promise<T.Suggestion[]>;
+  /** When the open backlog should be done, from similar solved tickets. */
+  backlogEta(): Promise<T.BacklogEta | null>;
   settings(): Promise<T.Settings>;
   saveSlaSettings(sla: T.SlaSettings): Promise<void>;
   addAgent(name: string, email: string, admin: boolean, teams: string[]): Promise<T.Agent>;
@@ -147,6 +149,7 @@ export const tauriApi: Api = {
   similarFeedback: (number, similar, verdict) => call("similar_feedback", { number, similar, verdict }),
   predictions: (number) => call("ticket_predictions", { number }),
   triageText: (subject, body) => call("triage_text", { subject, body }),
+  backlogEta: () => call("backlog_eta", {}),
   settings: () => call("settings"),
   saveSlaSettings: (sla) => call("save_sla_settings", { sla }),
   addAgent: (name, email, admin, teams) => call("add_agent", { name, email, admin, teams }),

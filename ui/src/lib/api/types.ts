@@ -49,6 +49,7 @@ export type { SimilarTicket } from "./bindings/SimilarTicket";
 export type { Predictions } from "./bindings/Predictions";
 export type { Suggestion } from "./bindings/Suggestion";
 export type { Eta } from "./bindings/Eta";
+export type { BacklogEta } from "./bindings/BacklogEta";
 export type { SlaBadge } from "./bindings/SlaBadge";
 export type { SlaPolicy } from "./bindings/SlaPolicy";
 export type { SlaSettings } from "./bindings/SlaSettings";
