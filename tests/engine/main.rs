@@ -12,6 +12,7 @@ mod backup;
 mod bad_input;
 mod cli;
 mod crash;
+mod disk_full;
 mod export;
 mod health;
 mod import_csv;

@@ -53,7 +53,7 @@ pub enum Error {
     #[error("file error: {0}")]
     Io(#[from] std::io::Error),
 
-    #[error("database error: {0}")]
+    #[error("database error: {}{}", .0, storage_hint(.0))]
     Database(#[from] rusqlite::Error),
 
     #[error("database migration failed: {0}")]
@@ -61,6 +61,15 @@ pub enum Error {
 
     #[error("malformed data: {0}")]
     Json(#[from] serde_json::Error),
+}
+
+/// The words a person needs when the disk, not the data, is the problem.
+fn storage_hint(e: &rusqlite::Error) -> &'static str {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DiskFull) => " (the disk is full: free some space and try again; nothing of this change was kept)",
+        Some(rusqlite::ErrorCode::ReadOnly) => " (the data folder is read-only: nothing of this change was kept)",
+        _ => "",
+    }
 }
 
 impl Error {
@@ -87,7 +96,11 @@ impl Error {
             Error::BadEvent { .. } => "bad_event",
             Error::SyncPaused { .. } => "sync_paused",
             Error::MailServer(_) => "mail_server",
+            Error::Io(e) if e.raw_os_error() == Some(28) => "disk_full",
+            Error::Io(e) if e.raw_os_error() == Some(30) => "read_only",
             Error::Io(_) => "io",
+            Error::Database(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) => "disk_full",
+            Error::Database(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) => "read_only",
             Error::Database(_) | Error::Migration(_) => "database",
             Error::Json(_) => "malformed",
         }
