@@ -167,7 +167,12 @@ impl Workspace {
     }
     /// Triage and the expected time together (one read for the ticket page).
     pub fn predictions(&self, index: &SearchIndex, number: i64) -> Result<Predictions> {
-        Ok(Predictions { triage: self.triage(index, number)?, eta: self.eta(index, number)? })
+        // One search serves both: the triage's neighbours are the first of the time's (the
+        // ranking is deterministic, so a shorter list is the start of a longer one).
+        let ticket = crate::tickets::load_ticket(self.connection(), number)?;
+        let neighbours = neighbours(self, index, number, ETA_NEIGHBOURS.max(TRIAGE_NEIGHBOURS))?;
+        let voters = &neighbours[..neighbours.len().min(TRIAGE_NEIGHBOURS)];
+        Ok(Predictions { triage: self.triage_from(voters, Some(&ticket))?, eta: self.eta_from(ticket.priority, &neighbours) })
     }
 
     /// The expected resolution of the open backlog, from (at most) `sample` of its tickets.
@@ -212,11 +217,15 @@ impl Workspace {
     pub fn eta(&self, index: &SearchIndex, number: i64) -> Result<Option<Eta>> {
         let priority = crate::tickets::load_ticket(self.connection(), number)?.priority;
         let neighbours = neighbours(self, index, number, ETA_NEIGHBOURS)?;
+        Ok(self.eta_from(priority, &neighbours))
+    }
+
+    fn eta_from(&self, priority: Priority, neighbours: &[Neighbour]) -> Option<Eta> {
         // Time depends on priority (its SLA) as much as on the problem: the similar tickets of
         // the same priority tell, when there are enough of them.
         let same: Vec<&Neighbour> = neighbours.iter().filter(|n| n.priority == priority && n.counts_for_time && n.resolved_at.is_some()).collect();
         let chosen: Vec<&Neighbour> = if same.len() >= ETA_MINIMUM { same } else { neighbours.iter().collect() };
-        Ok(self.eta_of(&chosen))
+        self.eta_of(&chosen)
     }
 
     fn eta_of(&self, neighbours: &[&Neighbour]) -> Option<Eta> {

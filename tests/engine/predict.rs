@@ -70,8 +70,10 @@ fn similar_solved_tickets_suggest_the_triage_and_the_time() {
     let tags: Vec<&str> = triage.iter().filter(|s| s.field == "tag").map(|s| s.value.as_str()).collect();
     assert_eq!(tags, vec!["network", "vpn"]);
     assert!(get("team").from.iter().all(|n| vpn.contains(n)), "the sources are the VPN tickets");
-    // The same answer every time.
+    // The same answer every time, and the ticket page's one read says the same.
     assert_eq!(e.ws.triage(&index, asked).unwrap(), triage);
+    let page = e.ws.predictions(&index, asked).unwrap();
+    assert_eq!((page.triage, page.eta), (triage.clone(), e.ws.eta(&index, asked).unwrap()));
 
     // Expected time: the median of the similar tickets' times, and where 80 % of them end.
     let eta = e.ws.eta(&index, asked).unwrap().expect("five similar solved tickets");
