@@ -73,7 +73,8 @@ fn private_display() -> Option<PrivateDisplay> {
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(97);
     let display = format!(":{}", NEXT.fetch_sub(1, std::sync::atomic::Ordering::SeqCst));
     let p = Command::new("Xvfb")
-        .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+        // Room for the wide look at the end; the window itself opens at 1280×800.
+        .args([display.as_str(), "-screen", "0", "1920x1080x24", "-nolisten", "tcp"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -686,6 +687,14 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     h.shot("10-korean-ticket").await;
     let _: String = h.script(&language("en")).await;
     h.wait_text("section.list header", "All").await;
+    // Wide: the same ticket on a 1920×1080 window.
+    h.client.set_window_size(1920, 1080).await.map_err(|e| format!("resizing the window: {e}"))?;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let width: i64 = h.script("return window.innerWidth").await;
+    if width < 1800 {
+        return Err(format!("the window did not widen ({width} px)"));
+    }
+    h.shot("12-wide-ticket").await;
     Ok(())
 }
 
