@@ -43,6 +43,12 @@ impl Env {
     }
 }
 
+/// The package's folder as cargo gives it to the running test: a test binary built from a
+/// clone elsewhere that shares the build folder (`.ci/run`) has another path compiled in.
+pub fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map(std::path::PathBuf::from).unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
+}
+
 pub fn ts(s: &str) -> Timestamp {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }

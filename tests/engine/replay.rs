@@ -420,7 +420,7 @@ fn the_same_seeds_have_the_same_ids_in_every_workspace() {
 fn a_workspace_from_before_typed_events_upgrades_and_replays() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("casebook.db");
-    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/before-typed-events.db"), &db).unwrap();
+    std::fs::copy(crate::common::manifest_dir().join("tests/fixtures/before-typed-events.db"), &db).unwrap();
     let clock = Arc::new(FixedClock::new(ts("2026-12-02T09:00:00Z")));
     let before: i64 = rusqlite::Connection::open(&db).unwrap().query_row("SELECT count(*) FROM events", [], |r| r.get(0)).unwrap();
     let history_before = {

@@ -4,8 +4,14 @@
 
 use casebook_mail::{parse, ParsedMail};
 
+/// The package's folder as cargo gives it to the running test: a test binary built from a
+/// clone elsewhere that shares the build folder (`.ci/run`) has another path compiled in.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map(std::path::PathBuf::from).unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
+}
+
 fn corpus(name: &str) -> ParsedMail {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus").join(name);
+    let path = manifest_dir().join("tests/corpus").join(name);
     parse(&std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
 }
 
@@ -134,7 +140,7 @@ fn a_reply_has_its_thread_headers_and_its_quote_folded() {
 
 #[test]
 fn the_same_message_through_two_mailboxes_has_one_fingerprint() {
-    let raw = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/plain.eml")).unwrap();
+    let raw = std::fs::read(manifest_dir().join("tests/corpus/plain.eml")).unwrap();
     let mut other = b"Delivered-To: sales@casebook.test\r\nReceived: from mx2 by here; Mon, 2 Mar 2026 09:16:00 +0100\r\n".to_vec();
     other.extend_from_slice(&raw);
     let (a, b) = (parse(&raw), parse(&other));
@@ -178,10 +184,8 @@ fn base64_lines(bytes: &[u8]) -> Vec<String> {
 fn arbitrary_bytes_never_panic() {
     use std::collections::hash_map::DefaultHasher;
     use std::hash::{Hash, Hasher};
-    let seeds: Vec<Vec<u8>> = std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus"))
-        .unwrap()
-        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
-        .collect();
+    let seeds: Vec<Vec<u8>> =
+        std::fs::read_dir(manifest_dir().join("tests/corpus")).unwrap().map(|e| std::fs::read(e.unwrap().path()).unwrap()).collect();
     // Cut and flip bytes of every corpus message, deterministically.
     for (i, seed) in seeds.iter().enumerate() {
         for round in 0..if seed.len() > 100_000 { 2 } else { 60u64 } {
@@ -207,11 +211,11 @@ fn arbitrary_bytes_never_panic() {
 
 #[test]
 fn html_mail_is_shown_sanitised_with_its_inline_images() {
-    let raw = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/inline-cid.eml")).unwrap();
+    let raw = std::fs::read(manifest_dir().join("tests/corpus/inline-cid.eml")).unwrap();
     let safe = casebook_mail::html::of_message(&raw).expect("it has HTML");
     assert!(safe.html.contains("src=\"data:image/png;base64,iVBORw0KGgo"), "{}", safe.html);
     assert!(!safe.html.contains("cid:"));
-    let raw = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/html-only.eml")).unwrap();
+    let raw = std::fs::read(manifest_dir().join("tests/corpus/html-only.eml")).unwrap();
     let safe = casebook_mail::html::of_message(&raw).unwrap();
     assert!(safe.html.contains("<b>invoice</b>") && !safe.html.contains("script") && !safe.html.contains("onclick"));
     assert_eq!(safe.blocked_images, 1, "the tracking pixel");

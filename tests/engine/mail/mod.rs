@@ -188,7 +188,7 @@ fn import_takes_eml_mbox_and_maildir_once() {
     let d = e.ws.ticket_detail(t.number).unwrap();
     assert!(d.messages[0].body.contains("Hello.\nFrom the archive"), "{}", d.messages[0].body);
     // Every corpus message becomes a ticket; none is lost or refused.
-    let report = e.ws.import_mail(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/mail/tests/corpus")).unwrap();
+    let report = e.ws.import_mail(&crate::common::manifest_dir().join("crates/mail/tests/corpus")).unwrap();
     assert_eq!(report.fetched, 19);
     assert_eq!(report.new_tickets + report.threaded + report.other, 19, "{report:?}");
 }
