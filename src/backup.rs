@@ -151,10 +151,20 @@ impl Workspace {
                 report.path = to.to_path_buf();
                 report.bytes = dir_size(to);
                 report.seconds = started.elapsed().as_secs_f64();
+                tracing::info!(
+                    path = %to.display(),
+                    tickets = report.content.tickets,
+                    attachments = report.attachments,
+                    missing_attachments = report.missing_attachments.len(),
+                    bytes = report.bytes,
+                    seconds = (report.seconds * 1000.0).round() / 1000.0,
+                    "a backup was made and verified by restoring it"
+                );
                 Ok(report)
             }
             Err(e) => {
                 let _ = std::fs::remove_dir_all(&tmp);
+                tracing::error!(path = %to.display(), error = %e, "a backup failed");
                 Err(e)
             }
         }
@@ -229,7 +239,23 @@ pub fn manifest(backup: &Path) -> Result<Manifest> {
     if m.format != FORMAT {
         return Err(not_a_backup(backup, format!("unknown format '{}'", m.format)));
     }
+    // Verify and restore open every path the manifest names: only an attachment's own place
+    // (attachments/ab/ab…, a SHA-256) is allowed, so a crafted manifest cannot make a restore
+    // read or write a file outside the backup and the data folder.
+    if let Some(rel) = m.attachments.iter().find(|rel| !is_attachment_path(rel)) {
+        return Err(not_a_backup(backup, format!("its manifest names '{rel}', which is not an attachment's place")));
+    }
     Ok(m)
+}
+
+fn is_attachment_path(rel: &str) -> bool {
+    let sha = rel.rsplit('/').next().unwrap_or_default();
+    sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) && rel == attachments::relative_path(sha)
+}
+
+/// The start of a checksum for a message (a manifest's may be any text).
+fn checksum_start(checksum: &str) -> String {
+    checksum.chars().take(12).collect()
 }
 
 /// Restores `backup` into a temporary folder, opens it as a workspace, and checks it against
@@ -252,10 +278,10 @@ pub fn verify(backup: &Path) -> Result<ContentSummary> {
                 "its content does not match its manifest ({} tickets, {} events, checksum {}… against {} tickets, {} events, {}…)",
                 content.tickets,
                 content.events,
-                &content.checksum[..12],
+                checksum_start(&content.checksum),
                 m.content.tickets,
                 m.content.events,
-                &m.content.checksum[..12.min(m.content.checksum.len())]
+                checksum_start(&m.content.checksum)
             ),
         ));
     }
@@ -320,6 +346,7 @@ pub fn restore(backup: &Path, db: &Path, replace: bool) -> Result<RestoreReport>
     }
     std::fs::rename(&staging, db)?;
     fsync_dir(&data_dir);
+    tracing::info!(from = %backup.display(), to = %db.display(), tickets = content.tickets, "a backup was restored");
     Ok(RestoreReport { db: db.to_path_buf(), content, attachments: m.attachments.len() as u32, previous })
 }
 

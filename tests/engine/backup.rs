@@ -118,6 +118,44 @@ fn damaged_or_foreign_backups_are_refused_and_change_nothing() {
     }
 }
 
+/// Found by the `backup_manifest` fuzz target's design: a manifest is input like any other.
+#[test]
+fn a_crafted_manifest_cannot_reach_outside_the_backup_or_crash_the_check() {
+    use sha2::Digest;
+    let e = workspace_with_content();
+    let good = e.dir.path().join("good");
+    e.ws.backup(&good).unwrap();
+    let manifest_of = |m: &serde_json::Value| std::fs::write(good.join("manifest.json"), serde_json::to_vec(m).unwrap()).unwrap();
+    let genuine: serde_json::Value = serde_json::from_slice(&std::fs::read(good.join("manifest.json")).unwrap()).unwrap();
+
+    // A file beside the backup, named by its own hash as attachments are: before the fix the
+    // check passed and a restore wrote it outside the new workspace's folder.
+    let content = b"planted";
+    let sha = hex::encode(sha2::Sha256::digest(content));
+    let planted = e.dir.path().join("outside").join(&sha);
+    std::fs::create_dir_all(planted.parent().unwrap()).unwrap();
+    std::fs::write(&planted, content).unwrap();
+    let target = e.dir.path().join("restored").join("in");
+    for rel in [format!("../outside/{sha}"), planted.display().to_string(), format!("attachments/../../outside/{sha}")] {
+        let mut m = genuine.clone();
+        m["attachments"].as_array_mut().unwrap().push(rel.clone().into());
+        manifest_of(&m);
+        let err = backup::restore(&good, &target.join("casebook.db"), false).unwrap_err();
+        assert!(err.to_string().contains("not an attachment's place"), "{rel}: {err}");
+        assert!(!e.dir.path().join("restored").exists(), "{rel}: restore wrote something");
+    }
+
+    // A checksum of any text is refused with the comparison, not a panic on a byte boundary.
+    let mut m = genuine.clone();
+    m["content"]["checksum"] = "éééééééééééééééé".into();
+    manifest_of(&m);
+    let err = backup::verify(&good).unwrap_err();
+    assert!(err.to_string().contains("does not match its manifest") && err.to_string().contains("éééééé"), "{err}");
+
+    manifest_of(&genuine);
+    backup::verify(&good).unwrap();
+}
+
 #[test]
 fn old_backups_are_pruned_to_the_newest() {
     let e = workspace_with_content();
