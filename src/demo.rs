@@ -53,6 +53,13 @@ struct Texts {
 }
 
 impl Family {
+    /// The `pick`-th subject and body of this problem, in English, Korean or Polish by turns
+    /// (for generated traffic such as `bench soak`), and the fix that closes it.
+    pub fn sample(&self, pick: usize) -> (String, String, String) {
+        let t = self.texts([Lang::En, Lang::Ko, Lang::Pl][pick % 3]);
+        (t.subjects[pick / 3 % t.subjects.len()].clone(), t.bodies[pick / 3 % t.bodies.len()].clone(), t.fix.clone())
+    }
+
     fn texts(&self, lang: Lang) -> &Texts {
         match lang {
             Lang::En => &self.en,

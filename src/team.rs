@@ -6,7 +6,10 @@ use crate::clock::{to_ms, Clock};
 use crate::sync::{self, Device, PassReport, ShareInfo, SyncStatus};
 use crate::{store, Error, Result, Workspace};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+/// Why the last sync pass of this process stopped, if it did (for the log).
+static LAST_STOP: Mutex<Option<String>> = Mutex::new(None);
 
 impl Workspace {
     fn sync_device(&self) -> Device {
@@ -24,7 +27,23 @@ impl Workspace {
     /// One publish and ingest pass through the shared folder.
     pub fn sync_pass(&mut self) -> Result<PassReport> {
         let (device, data_dir, now) = (self.sync_device(), self.data_dir(), to_ms(self.now()));
-        let report = sync::pass(&mut self.conn, &device, &data_dir, now)?;
+        let report = match sync::pass(&mut self.conn, &device, &data_dir, now) {
+            Ok(r) => r,
+            Err(e) => {
+                // Passes run every few seconds: a stop is logged when it starts or changes.
+                let why = e.to_string();
+                let mut last = LAST_STOP.lock().unwrap();
+                if last.as_deref() != Some(why.as_str()) {
+                    tracing::warn!(error = why.as_str(), "sync stopped");
+                    *last = Some(why);
+                }
+                return Err(e);
+            }
+        };
+        if LAST_STOP.lock().unwrap().take().is_some() {
+            tracing::info!("sync runs again");
+        }
+        log_pass(&report);
         self.after_sync(&report)?;
         Ok(report)
     }
@@ -104,5 +123,23 @@ impl Workspace {
             let _ = std::fs::remove_file(store::device::identity_path(db));
         }
         result
+    }
+}
+
+/// A sync pass that moved something, or warns, is worth a line (idle passes run every 3 s).
+fn log_pass(r: &PassReport) {
+    if r.published_events > 0 || r.ingested_events > 0 || r.refolded || r.files_copied > 0 {
+        tracing::info!(
+            published = r.published_events,
+            ingested = r.ingested_events,
+            duplicates = r.duplicates,
+            rebuilt_tickets = r.rebuilt_tickets,
+            refolded = r.refolded,
+            files = r.files_copied,
+            "a sync pass exchanged work with the other laptops"
+        );
+    }
+    for w in &r.warnings {
+        tracing::warn!(warning = w.as_str(), "sync");
     }
 }

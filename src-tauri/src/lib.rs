@@ -21,9 +21,15 @@ pub fn run() {
                 Some(d) => d.clone(),
                 None => app.path().app_data_dir()?,
             };
+            // The troubleshooting log, also echoed to the terminal from warnings up; a folder
+            // where it cannot be written is said once, and the app goes on without it.
+            if let Err(e) = casebook::log_file::init(&data_dir, Some(casebook::log_file::LogLevel::Warn)) {
+                eprintln!("casebook: {e}");
+            }
+            tracing::info!(data_dir = %data_dir.display(), version = env!("CARGO_PKG_VERSION"), "the app started");
             let services = Arc::new(Services::new(data_dir, options.now, app.handle().clone()));
             if let Err(e) = services.open_existing(options.demo_if_new) {
-                eprintln!("casebook: {}", e.message);
+                tracing::error!(error = e.message.as_str(), "the workspace could not be opened");
             }
             services.start_alert_scheduler();
             services.start_sync();
@@ -73,6 +79,8 @@ pub fn run() {
             commands::health::backup_now,
             commands::health::list_backups,
             commands::health::restore_backup,
+            commands::health::log_entries,
+            commands::health::open_log_folder,
             commands::alerts::alerts,
             commands::alerts::unread_alert_count,
             commands::alerts::mark_alert_read,

@@ -81,10 +81,24 @@ pub fn send(plan: &DeliveryPlan, on_click: Option<OnClick>, outcome: &mut Outcom
     for notice in &plan.notices {
         match show(notice, markup, on_click.clone()) {
             Ok(_) => {
+                tracing::info!(
+                    ticket = notice.ticket_number,
+                    alerts = notice.alert_ids.len(),
+                    summary = notice.summary.as_str(),
+                    "an alert was delivered"
+                );
                 outcome.notified += 1;
                 delivered.extend(&notice.alert_ids);
             }
-            Err(e) => outcome.errors.push(e),
+            Err(e) => {
+                tracing::error!(
+                    ticket = notice.ticket_number,
+                    summary = notice.summary.as_str(),
+                    error = e.as_str(),
+                    "an alert could not be delivered; it is tried again on the next scan"
+                );
+                outcome.errors.push(e)
+            }
         }
     }
     delivered
@@ -95,6 +109,24 @@ pub fn send(plan: &DeliveryPlan, on_click: Option<OnClick>, outcome: &mut Outcom
 /// slow notification server never stalls the window. Run one pass at a time (the app's
 /// scheduler is a single task) so an alert is never planned twice.
 pub fn scan_and_deliver(workspace: &Mutex<Option<Workspace>>, on_click: Option<OnClick>) -> casebook::Result<Outcome> {
+    let started = std::time::Instant::now();
+    let outcome = scan_and_deliver_unlogged(workspace, on_click)?;
+    // A pass runs every 30 s and after every change: only one that did something is a line.
+    if outcome.changed_anything() {
+        let seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+        tracing::info!(
+            raised = outcome.raised,
+            notified = outcome.notified,
+            silent = outcome.silent,
+            failed = outcome.errors.len(),
+            seconds,
+            "an alert scan acted"
+        );
+    }
+    Ok(outcome)
+}
+
+fn scan_and_deliver_unlogged(workspace: &Mutex<Option<Workspace>>, on_click: Option<OnClick>) -> casebook::Result<Outcome> {
     let mut outcome = Outcome::default();
     let plan = {
         let mut guard = workspace.lock().unwrap();

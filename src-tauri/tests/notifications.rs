@@ -151,4 +151,35 @@ fn alerts_reach_a_real_notification_daemon_once() {
     assert_eq!(got[4].1, format!("#{vpn}: first response overdue"));
     assert_eq!(got[4].2, "VPN drops every 10 minutes — 7 min over (Urgent priority)");
     assert_eq!(got[4].3, "CRITICAL");
+
+    // Hostile subjects reach the daemon escaped, each as the literal text: markup that dunst
+    // would read (tags, entities, links, images) never arrives as markup.
+    let hostile = [
+        "<img src=x onerror=alert(1)>",
+        "<a href=\"javascript:alert(1)\">click</a>",
+        "<svg/onload=alert(1)>",
+        "<script>alert(1)</script>",
+        "Tom &amp; Jerry &lt;3",
+        "<b>bold</b><i>it</i><u>u</u>",
+        "]]><![CDATA[x]]>",
+        "\"quotes\" & 'apostrophes'",
+        "\u{202E}gnp.exe",
+        "pay\u{200B}ment",
+        "${alert(1)}{{7*7}}",
+        "<span style=\"font-size:999px\">big</span>",
+    ];
+    let escaped = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    for subject in hostile {
+        let number = {
+            let mut guard = workspace.lock().unwrap();
+            let ws = guard.as_mut().unwrap();
+            ws.create_ticket(&new(subject, "Please call back ASAP", Priority::Low)).unwrap().number
+        };
+        scan_and_deliver(&workspace, None).unwrap();
+        let got = received();
+        let keyword = got.iter().find(|n| n.1 == format!("#{number}: customer wrote “asap”")).unwrap_or_else(|| panic!("{subject}: {got:#?}"));
+        assert_eq!(keyword.2, format!("{} (Low priority)", escaped(subject)), "{subject}");
+    }
+    let got = received();
+    assert!(got.iter().all(|n| !n.2.contains('<') && !n.1.contains('<')), "{got:#?}");
 }

@@ -4,12 +4,14 @@
 mod mail;
 pub mod relevance;
 mod search;
+mod soak;
 mod store;
 mod sync;
 
 pub use mail::mail;
 pub use relevance::{relevance, relevance_table};
 pub use search::search;
+pub use soak::{soak, SoakOptions, SoakReport};
 pub use store::store;
 pub use sync::sync;
 

@@ -135,6 +135,18 @@ impl Workspace {
                 report.count(&got.outcome);
             }
         }
+        if report.fetched > 0 || report.uidvalidity_reset {
+            tracing::info!(
+                folder = fetched.folder.as_str(),
+                fetched = report.fetched,
+                new_tickets = report.new_tickets,
+                threaded = report.threaded,
+                duplicates = report.duplicates,
+                other = report.other,
+                folder_read_again = report.uidvalidity_reset,
+                "mail was fetched"
+            );
+        }
         Ok(report)
     }
 

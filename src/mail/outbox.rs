@@ -111,6 +111,7 @@ impl Workspace {
                 events::record(&tx, &ctx, Some(&d.ticket_id), Change::MailSent { message_id: d.message_id.clone(), error: None })?;
                 tx.execute("DELETE FROM mail_send_attempts WHERE message_id = ?1", [&d.message_id])?;
                 log(&tx, now, "outbox", Some(&out.message_id), Some(&out.from), Some(&out.subject), "sent", Some(d.number), &format!("to {to}"))?;
+                tracing::info!(ticket = d.number, to = to.as_str(), "a reply was sent");
                 report.sent += 1;
             }
             Err(e) if e.permanent || d.attempts + 1 >= MAX_ATTEMPTS => {
@@ -131,6 +132,7 @@ impl Workspace {
                     Some(d.number),
                     &format!("to {to}: {why}"),
                 )?;
+                tracing::error!(ticket = d.number, to = to.as_str(), error = why.as_str(), "a reply could not be sent and will not be tried again");
                 report.failed += 1;
             }
             Err(e) => {
@@ -140,6 +142,13 @@ impl Workspace {
                     params![d.message_id, next, e.message],
                 )?;
                 let detail = format!("to {to}: {}; tries again in {} s", e.message, (next - now) / 1000);
+                tracing::warn!(
+                    ticket = d.number,
+                    to = to.as_str(),
+                    error = e.message.as_str(),
+                    again_in_s = (next - now) / 1000,
+                    "a reply could not be sent yet"
+                );
                 log(&tx, now, "outbox", Some(&out.message_id), Some(&out.from), Some(&out.subject), "send_failed", Some(d.number), &detail)?;
                 report.waiting += 1;
             }

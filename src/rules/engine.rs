@@ -959,6 +959,19 @@ pub(crate) fn after_change(
     let mut runner = Runner::new(conn, now, Some(writer)).with_similar(similar);
     runner.report.tickets_examined = 1;
     runner.run_ticket(&book.triggers, &mut f, Happened::Now(what))?;
-    runner.finish()?;
+    let report = runner.finish()?;
+    // Logged inside the change's transaction, which commits after the hooks: a commit that
+    // fails then (a full disk) leaves this line and its own error line in the log.
+    log_changes("a trigger acted", &report);
     Ok(())
+}
+
+/// One log line per rule that changed a ticket, with what it did.
+pub(crate) fn log_changes(what: &str, report: &RulePassReport) {
+    for c in &report.changes {
+        tracing::info!(rule = c.rule.as_str(), ticket = c.ticket_number, did = c.changes.join("; ").as_str(), "{what}");
+    }
+    for s in &report.stopped {
+        tracing::warn!(ticket = s.ticket_number, why = s.reason.as_str(), "the rules kept changing a ticket and were stopped");
+    }
 }

@@ -295,6 +295,12 @@ impl Workspace {
             runner.finish()
         })?;
         events::commit(tx, &settings)?;
+        engine::log_changes("a time rule acted", &report);
+        if report.changes.is_empty() {
+            tracing::debug!(examined = report.tickets_examined, "time rules ran and changed nothing");
+        } else {
+            tracing::info!(examined = report.tickets_examined, changed = report.changes.len(), "time rules ran");
+        }
         Ok(report)
     }
 }

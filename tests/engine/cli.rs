@@ -482,3 +482,40 @@ fn the_command_line_beside_an_app_never_deletes_the_apps_log() {
     assert_eq!(shown["ticket"]["subject"], "After");
     drop(second);
 }
+
+/// The troubleshooting log: what commands did is written beside the workspace and read back
+/// by `casebook log`, filtered by level, time and text; a wrong --db leaves no log behind.
+#[test]
+fn what_commands_did_is_in_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ws.db");
+    assert!(casebook(&db, &["demo", "--tickets", "40"]).status.success());
+    assert!(casebook(&db, &["reindex"]).status.success());
+    assert!(casebook(&db, &["backup"]).status.success());
+    // A rule acting in a time pass, at a time when the demo's solved tickets are due to close.
+    assert!(casebook(&db, &["--now", "2030-01-01T09:00:00Z", "rules", "run"]).status.success());
+
+    let page = ok_json(&db, &["log"]);
+    let messages: Vec<&str> = page["entries"].as_array().unwrap().iter().map(|e| e["message"].as_str().unwrap()).collect();
+    for expected in ["the search index was rebuilt", "a backup was made and verified by restoring it", "a time rule acted", "time rules ran"] {
+        assert!(messages.contains(&expected), "{expected:?} not in {messages:?}");
+    }
+    let rebuilt = page["entries"].as_array().unwrap().iter().find(|e| e["message"] == "the search index was rebuilt").unwrap();
+    assert_eq!(rebuilt["fields"]["tickets"], "40");
+    assert!(rebuilt["fields"]["seconds"].as_str().unwrap().parse::<f64>().is_ok());
+
+    let text = String::from_utf8(casebook(&db, &["log", "--grep", "BACKUP"]).stdout).unwrap();
+    assert!(text.contains("INFO  a backup was made and verified by restoring it  ") && text.contains("tickets=40"), "{text}");
+    assert!(!text.contains("index was rebuilt"), "{text}");
+    assert_eq!(ok_json(&db, &["log", "--level", "warn"])["entries"].as_array().unwrap().len(), 0);
+    assert_eq!(ok_json(&db, &["log", "--since", "2099-01-01T00:00:00Z"])["matched"], 0);
+    assert!(ok_json(&db, &["log", "--since", "1h"])["matched"].as_u64().unwrap() >= 4);
+    assert_eq!(ok_json(&db, &["log", "--limit", "1"])["entries"].as_array().unwrap().len(), 1);
+    fails(&db, &["log", "--level", "loud"], "error, warn, info or debug");
+    fails(&db, &["log", "--since", "yesterday"], "span back (30m, 2h, 7d)");
+
+    let elsewhere = dir.path().join("nothing-here");
+    std::fs::create_dir(&elsewhere).unwrap();
+    assert!(!casebook(&elsewhere.join("ws.db"), &["list"]).status.success());
+    assert!(!elsewhere.join("logs").exists(), "a refused command wrote a log");
+}

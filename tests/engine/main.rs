@@ -24,6 +24,7 @@ mod rules;
 mod search;
 mod search_properties;
 mod sla;
+mod soak;
 mod stats;
 mod sync;
 mod syncthing;

@@ -41,7 +41,10 @@ impl Indexer {
             match index.sync(&conn) {
                 Ok(r) if r.tickets_indexed > 0 => on_indexed(r.tickets_indexed),
                 Ok(_) => {}
-                Err(e) => on_error(format!("search index repair failed: {e}")),
+                Err(e) => {
+                    tracing::error!(error = %e, "the search index could not be repaired");
+                    on_error(format!("search index repair failed: {e}"))
+                }
             }
             loop {
                 let stop = match rx.recv_timeout(POLL) {
@@ -56,7 +59,10 @@ impl Indexer {
                 match index.catch_up(&conn) {
                     Ok(0) => {}
                     Ok(n) => on_indexed(n),
-                    Err(e) => on_error(format!("search indexing failed: {e}")),
+                    Err(e) => {
+                        tracing::error!(error = %e, "the search index could not apply changes");
+                        on_error(format!("search indexing failed: {e}"))
+                    }
                 }
                 if stop {
                     break;

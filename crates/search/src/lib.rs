@@ -236,6 +236,11 @@ fn database_seq(conn: &Connection) -> Result<i64> {
     crate::events::last_seq(conn)
 }
 
+/// Seconds to the millisecond, for the log.
+fn round(seconds: f64) -> f64 {
+    (seconds * 1000.0).round() / 1000.0
+}
+
 fn ticket_count(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))?)
 }
@@ -323,6 +328,20 @@ impl SearchIndex {
     /// Brings the index in line with the database: replays newer events, or rebuilds when
     /// replaying cannot be enough. Returns what it did.
     pub fn sync(&self, conn: &Connection) -> Result<SyncReport> {
+        let report = self.sync_unlogged(conn)?;
+        if let (true, Some(why)) = (report.rebuilt, &report.reason) {
+            if why == NOT_BUILT {
+                tracing::info!("the search index is built for the first time");
+            } else {
+                tracing::warn!(why = why.as_str(), "the search index needed a rebuild");
+            }
+        } else if !report.rebuilt && report.tickets_indexed > 0 {
+            tracing::info!(tickets = report.tickets_indexed, seconds = round(report.seconds), "the search index caught up with the database");
+        }
+        Ok(report)
+    }
+
+    fn sync_unlogged(&self, conn: &Connection) -> Result<SyncReport> {
         let started = std::time::Instant::now();
         let status = self.status(conn)?;
         if status.problem.is_some() && !status.replayable {
@@ -362,10 +381,19 @@ impl SearchIndex {
             .prepare_cached("SELECT DISTINCT ticket_id FROM events WHERE seq > ?1 AND seq <= ?2 AND ticket_id IS NOT NULL")?
             .query_map(params![from, to], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
+        let started = std::time::Instant::now();
         for id in &ids {
             g.reindex(conn, id)?;
         }
         g.commit(to)?;
+        // A change made here is a ticket or two: worth a line only when it was a big batch
+        // (another laptop's work arriving, an import) or slow.
+        let seconds = started.elapsed().as_secs_f64();
+        if ids.len() > 20 || seconds > 0.5 {
+            tracing::info!(tickets = ids.len(), events = to - from, seconds = round(seconds), "the search index applied a batch of changes");
+        } else {
+            tracing::debug!(tickets = ids.len(), events = to - from, seconds = round(seconds), "the search index applied changes");
+        }
         Ok(ids.len())
     }
 
@@ -408,7 +436,14 @@ impl SearchIndex {
             }
         }
         self.catch_up(conn)?;
-        Ok(SyncReport { rebuilt: true, reason: None, tickets_indexed: count, seconds: started.elapsed().as_secs_f64() })
+        let seconds = started.elapsed().as_secs_f64();
+        tracing::info!(
+            tickets = count,
+            seconds = round(seconds),
+            generation = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default(),
+            "the search index was rebuilt"
+        );
+        Ok(SyncReport { rebuilt: true, reason: None, tickets_indexed: count, seconds })
     }
 
     /// The whole query for the search box's text and the UI's filters, with the notes on

@@ -42,3 +42,26 @@ pub async fn restore_backup(svc: Svc<'_>, path: String) -> CmdResult<()> {
         field: None,
     })?
 }
+
+/// The troubleshooting log's latest entries, filtered (the Health page's "Log").
+#[tauri::command]
+pub async fn log_entries(svc: Svc<'_>, query: casebook::log_file::LogQuery) -> CmdResult<casebook::log_file::LogPage> {
+    let data_dir = svc.data_dir.clone();
+    tauri::async_runtime::spawn_blocking(move || casebook::log_file::entries(&data_dir, &query))
+        .await
+        .map_err(|e| ErrorPayload { code: "internal".into(), message: e.to_string(), field: None })?
+        .map_err(crate::services::err)
+}
+
+/// Opens the log's folder in the file manager, to attach a day's file to a question.
+#[tauri::command]
+pub async fn open_log_folder(svc: Svc<'_>, app: tauri::AppHandle) -> CmdResult<()> {
+    use tauri_plugin_opener::OpenerExt;
+    let folder = casebook::log_file::folder(&svc.data_dir);
+    std::fs::create_dir_all(&folder).map_err(|e| crate::services::err(e.into()))?;
+    app.opener().open_path(folder.display().to_string(), None::<&str>).map_err(|e| ErrorPayload {
+        code: "io".into(),
+        message: format!("could not open the log folder {}: {e}", folder.display()),
+        field: None,
+    })
+}

@@ -2,16 +2,10 @@
 
 use super::{err, CmdResult, Services};
 use crate::notifications;
+use casebook::schedule::BACKUPS_KEPT;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 use tauri::Emitter;
-
-/// Scheduled backups: one a day, the newest this many kept.
-pub const BACKUP_EVERY_HOURS: i64 = 24;
-pub const BACKUPS_KEPT: usize = 7;
-/// With no backup yet, the first waits until the app has run this long (not at first start).
-const FIRST_BACKUP_AFTER: Duration = Duration::from_secs(15 * 60);
 
 impl Services {
     pub fn backups_dir(&self) -> PathBuf {
@@ -29,7 +23,7 @@ impl Services {
                 Ok((report, at))
             })
             .await?;
-        *self.last_backup.lock().unwrap() = Some(at);
+        self.schedule.lock().unwrap().backup_made(at);
         Ok(report)
     }
 
@@ -52,17 +46,12 @@ impl Services {
     /// The daily backup, when the newest one is a day old. A backup that fails its
     /// verification is reported like an alert: on the desktop and in the window.
     pub(super) async fn scheduled_backup(self: &Arc<Self>) {
-        let newest = *self.last_backup.lock().unwrap();
-        let due = match newest {
-            Some(t) => (self.clock.now() - t).num_hours() >= BACKUP_EVERY_HOURS,
-            None => self.started.elapsed() >= FIRST_BACKUP_AFTER,
-        };
-        if !due || self.workspace.lock().unwrap().is_none() {
+        if !self.schedule.lock().unwrap().backup_due(self.clock.now()) || self.workspace.lock().unwrap().is_none() {
             return;
         }
         if let Err(e) = self.backup_now().await {
             // Try again in an hour, not on every pass (which would notify every 30 s).
-            *self.last_backup.lock().unwrap() = Some(self.clock.now() - casebook::clock::Duration::hours(BACKUP_EVERY_HOURS - 1));
+            self.schedule.lock().unwrap().backup_failed(self.clock.now());
             let message = format!("The daily backup failed: {}", e.message);
             let notice = casebook::alerts::Notice {
                 alert_ids: vec![],

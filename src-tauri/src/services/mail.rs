@@ -165,6 +165,11 @@ impl Services {
         if tickets_changed {
             self.changed("mail", vec![]);
         }
+        // Passes repeat: an error is logged when it first appears or changes.
+        let last_error = self.mail_status.lock().unwrap().last_error.clone();
+        if let Some(e) = errors.first().filter(|e| Some(*e) != last_error.as_ref()) {
+            tracing::warn!(error = e.as_str(), more = errors.len() - 1, "the mail pass had a problem");
+        }
         self.set_mail_status(|st| {
             st.state = if errors.is_empty() { "ok".into() } else { "error".into() };
             st.last_error = errors.first().cloned();
@@ -207,7 +212,7 @@ impl Services {
                 Ok(s) => s,
                 Err(e) => {
                     self.set_mail_status(|st| st.idle = false);
-                    eprintln!("casebook: mail: {e}; again in {} s", backoff.as_secs());
+                    tracing::warn!(error = e.as_str(), again_in_s = backoff.as_secs(), "the mailbox could not be reached");
                     let _ = tokio::time::timeout(backoff, self.mail_settings_changed.notified()).await;
                     backoff = (backoff * 2).min(Duration::from_secs(300));
                     continue;
@@ -226,7 +231,7 @@ impl Services {
                         }
                     }
                     Err(e) => {
-                        eprintln!("casebook: mail: the IDLE connection dropped ({e}); opening it again");
+                        tracing::warn!(error = %e, "the mailbox's waiting connection (IDLE) dropped; opening it again");
                         self.set_mail_status(|st| st.idle = false);
                         break;
                     }

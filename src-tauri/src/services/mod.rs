@@ -54,12 +54,9 @@ pub const DEMO_TICKETS: usize = 3000;
 pub struct Services {
     pub data_dir: PathBuf,
     clock: Arc<dyn Clock>,
-    started: std::time::Instant,
-    /// When the scheduler last ran the time rules (none yet: at the first pass).
-    last_rule_pass: Mutex<Option<std::time::Instant>>,
-    /// When the newest backup was made (read from the backups folder when a workspace opens,
-    /// so the scheduler does not list the folder on every pass).
-    last_backup: Mutex<Option<casebook::Timestamp>>,
+    /// When the time rules and the daily backup are due (the newest backup is read from the
+    /// backups folder when a workspace opens, so the scheduler does not list it every pass).
+    schedule: Mutex<casebook::schedule::Schedule>,
     /// Wakes the alert scheduler (after a change, or when its settings change).
     alert_wake: Notify,
     /// Wakes the sync pass (after a change made here, or when sync is set up).
@@ -99,12 +96,11 @@ impl Services {
             Some(t) => Arc::new(ShiftedClock::starting_at(t)),
             None => Arc::new(SystemClock),
         };
+        let schedule = Mutex::new(casebook::schedule::Schedule::new(clock.now(), None));
         Services {
             data_dir,
             clock,
-            started: std::time::Instant::now(),
-            last_rule_pass: Mutex::new(None),
-            last_backup: Mutex::new(None),
+            schedule,
             alert_wake: Notify::new(),
             sync_wake: Notify::new(),
             mail_wake: Notify::new(),
@@ -182,7 +178,8 @@ impl Services {
         *self.workspace.lock().unwrap() = Some(ws);
         *self.search.lock().unwrap() = Some(index);
         *self.indexer.lock().unwrap() = Some(indexer);
-        *self.last_backup.lock().unwrap() = casebook::backup::list(&self.backups_dir()).first().map(|b| b.created_at);
+        let newest = casebook::backup::list(&self.backups_dir()).first().map(|b| b.created_at);
+        *self.schedule.lock().unwrap() = casebook::schedule::Schedule::new(self.clock.now(), newest);
         // Alerts raised while the app was closed go out now.
         self.alert_wake.notify_one();
         Ok(())

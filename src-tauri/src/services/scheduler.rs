@@ -7,11 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tauri::{Emitter, Manager};
 
-/// How often the scheduler runs the time rules (PRODUCT R1: "on a schedule").
-const RULE_PASS_EVERY: Duration = Duration::from_secs(5 * 60);
-
 impl Services {
-    /// The background scheduler: one task, so an alert is never planned twice. It scans and
+    /// The background scheduler: one task, so an alert is never planned twice. What is due
+    /// when is `casebook::schedule` (shared with `bench soak`). It scans and
     /// delivers alerts on start, on a timer (the settings' interval) and right after every
     /// change, makes the daily backup and keeps the dashboard's figures ready.
     pub fn start_alert_scheduler(self: &Arc<Self>) {
@@ -35,7 +33,7 @@ impl Services {
                 // Keep the dashboard's copy of the tickets current, so opening it only counts.
                 if me.workspace.lock().unwrap().is_some() {
                     if let Err(e) = me.read(|ws| ws.prepare_stats()).await {
-                        eprintln!("casebook: dashboard: {}", e.message);
+                        tracing::error!(error = e.message.as_str(), "the dashboard's figures could not be prepared");
                     }
                 }
                 match outcome {
@@ -43,14 +41,14 @@ impl Services {
                         if o.changed_anything() {
                             let _ = me.app.emit("alerts_changed", ());
                         }
-                        for e in o.errors {
-                            eprintln!("casebook: {e}");
-                        }
+                        // Each failed delivery was logged as it happened.
+                        let _ = o.errors;
                     }
                     Ok(Err(e)) => {
+                        tracing::error!(error = %e, "the alert scan failed");
                         let _ = me.app.emit("background_error", format!("alerts: {e}"));
                     }
-                    Err(e) => eprintln!("casebook: the alert scan stopped: {e}"),
+                    Err(e) => tracing::error!(error = %e, "the alert scan stopped"),
                 }
             }
         });
@@ -58,11 +56,9 @@ impl Services {
 
     /// A pass of the time rules when one is due; its rule alerts go out in the same scan.
     async fn scheduled_rules(self: &Arc<Self>) {
-        let due = self.last_rule_pass.lock().unwrap().is_none_or(|t| t.elapsed() >= RULE_PASS_EVERY);
-        if !due || self.workspace.lock().unwrap().is_none() {
+        if self.workspace.lock().unwrap().is_none() || !self.schedule.lock().unwrap().take_rule_pass(self.clock.now()) {
             return;
         }
-        *self.last_rule_pass.lock().unwrap() = Some(std::time::Instant::now());
         match self.read(|ws| ws.run_time_rules()).await {
             Ok(report) if !report.changes.is_empty() => {
                 let mut tickets: Vec<i64> = report.changes.iter().map(|c| c.ticket_number).collect();
@@ -71,6 +67,7 @@ impl Services {
             }
             Ok(_) => {}
             Err(e) => {
+                tracing::error!(error = e.message.as_str(), "the time rules could not run");
                 let _ = self.app.emit("background_error", format!("rules: {}", e.message));
             }
         }

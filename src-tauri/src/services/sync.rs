@@ -32,10 +32,8 @@ impl Services {
                         Ok(r) => r.changed_state(),
                         // Stopped (the share is gone, foreign, newer …): the overview says why.
                         Err(casebook::Error::SyncPaused { .. }) => false,
-                        Err(e) => {
-                            eprintln!("casebook: sync: {e}");
-                            false
-                        }
+                        // Logged by the engine (once per reason).
+                        Err(_) => false,
                     };
                     Some((ws.sync_overview().ok()?, arrived))
                 })

@@ -242,6 +242,22 @@ pub(crate) enum Command {
         #[arg(long)]
         repair: bool,
     },
+    /// The troubleshooting log of what the app and these commands did (index rebuilds, passes
+    /// of the scheduler, rules, alerts, backups, mail and sync), oldest first.
+    Log {
+        /// Only entries since T: an instant (RFC 3339) or a span back from now (30m, 2h, 7d).
+        #[arg(long)]
+        since: Option<String>,
+        /// Only entries at this level or more serious: error, warn, info.
+        #[arg(long)]
+        level: Option<String>,
+        /// Only entries whose message or facts contain this text (any case).
+        #[arg(long)]
+        grep: Option<String>,
+        /// The newest N entries (default 200).
+        #[arg(long)]
+        limit: Option<u32>,
+    },
     /// Rebuild every state table from the event log alone: `--check` compares the result with
     /// the live tables row by row (exit 1 when any differ), `--into NEW.db` keeps it.
     Replay {
@@ -515,6 +531,17 @@ pub(crate) enum BenchWhat {
     Sync {
         #[arg(long, default_value_t = 100_000)]
         tickets: usize,
+    },
+    /// A month of a ten-agent team's traffic on a fast clock with the scheduler, rules, alerts,
+    /// backups and the index writer beside it; then the checks (exit 1 when one fails).
+    Soak {
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        #[arg(long, default_value_t = 3000)]
+        tickets: usize,
+        /// Simulated seconds between scheduler passes.
+        #[arg(long, default_value_t = 30)]
+        pass_seconds: i64,
     },
 }
 

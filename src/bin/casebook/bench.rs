@@ -1,4 +1,5 @@
-//! `casebook bench store | search`: the performance tables.
+//! `casebook bench store | search | sync | mail | relevance | soak`: the performance tables
+//! and the month-long soak.
 
 use crate::args::*;
 use crate::shared::*;
@@ -29,6 +30,17 @@ pub(crate) fn run(cx: &Ctx, command: Command) -> anyhow::Result<()> {
                 serde_json::to_value(&reports)?,
                 format!("casebook bench relevance --folder {}\n\n{}", folder.display(), bench::relevance_table(&reports)),
             );
+        }
+        Command::Bench { what: BenchWhat::Soak { days, tickets, pass_seconds } } => {
+            let opts = bench::SoakOptions { days, tickets, pass_seconds: pass_seconds.max(1), ..Default::default() };
+            let report = bench::soak(opts, &mut |msg| eprintln!("bench: {msg}"))?;
+            out(
+                serde_json::to_value(&report)?,
+                format!("casebook bench soak --days {days} --tickets {tickets} --pass-seconds {pass_seconds}\n\n{}", report.table()),
+            );
+            if !report.ok() {
+                anyhow::bail!("the soak found a problem (✗ above)");
+            }
         }
         _ => unreachable!("main sends only its own commands here"),
     }

@@ -1,8 +1,9 @@
-//! `casebook backup | restore | check | replay | import | import-csv | import-zendesk |
-//! export`: the data's safety, integrity and moves.
+//! `casebook backup | restore | check | log | replay | import | import-csv | import-zendesk |
+//! export`: the data's safety, integrity and moves, and the troubleshooting log.
 
 use crate::args::*;
 use crate::shared::*;
+use casebook::clock::Clock;
 use casebook::search::SearchIndex;
 use casebook::Error;
 use serde_json::json;
@@ -53,6 +54,26 @@ pub(crate) fn run(cx: &Ctx, command: Command) -> anyhow::Result<()> {
                 text.push_str(&format!("\nThe workspace it replaced was kept as {}", p.display()));
             }
             out(serde_json::to_value(&r)?, text);
+        }
+        Command::Log { since, level, grep, limit } => {
+            let since = since.map(|s| since_instant(&s, clock.now())).transpose()?;
+            let level = level.map(|l| casebook::log_file::LogLevel::parse(&l)).transpose()?;
+            let query = casebook::log_file::LogQuery { since, level, text: grep, limit };
+            let page = casebook::log_file::entries(&data_dir_of(&db), &query)?;
+            let mut lines: Vec<String> = page.entries.iter().map(casebook::log_file::line_of).collect();
+            if page.entries.is_empty() {
+                lines.push(format!(
+                    "Nothing in the log{} ({}).",
+                    if page.matched == 0 && query.level.is_none() && query.since.is_none() && query.text.is_none() { "" } else { " matches" },
+                    page.folder.display()
+                ));
+            } else if page.matched as usize > page.entries.len() {
+                lines.insert(0, format!("… the newest {} of {} entries (--limit N for more)", page.entries.len(), page.matched));
+            }
+            if page.unreadable_lines > 0 {
+                lines.push(format!("({} lines of the log could not be read)", page.unreadable_lines));
+            }
+            out(serde_json::to_value(&page)?, lines.join("\n"));
         }
         Command::Check { repair } => {
             let mut ws = open(&db, clock, as_agent)?;
@@ -193,4 +214,21 @@ pub(crate) fn run(cx: &Ctx, command: Command) -> anyhow::Result<()> {
         _ => unreachable!("main sends only its own commands here"),
     }
     Ok(())
+}
+
+/// `--since`: an instant, or a span back from now such as 30m, 2h or 7d.
+fn since_instant(s: &str, now: casebook::Timestamp) -> casebook::Result<casebook::Timestamp> {
+    let s = s.trim();
+    let span = |n: &str, unit: i64| n.parse::<i64>().ok().filter(|n| *n >= 0).map(|n| now - chrono::Duration::seconds(n * unit));
+    let relative = match s.char_indices().last() {
+        Some((i, 'm')) => span(&s[..i], 60),
+        Some((i, 'h')) => span(&s[..i], 3600),
+        Some((i, 'd')) => span(&s[..i], 86_400),
+        _ => None,
+    };
+    match relative {
+        Some(t) => Ok(t),
+        None => casebook::clock::parse_instant(s)
+            .map_err(|_| Error::validation("since", format!("'{s}' is neither an instant (2026-12-01T09:00:00Z) nor a span back (30m, 2h, 7d)"))),
+    }
 }

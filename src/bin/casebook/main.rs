@@ -62,6 +62,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         None => Arc::new(SystemClock),
     };
     let cx = Ctx { db: cli.db.clone().unwrap_or_else(default_db), clock, json: cli.json, as_agent: cli.as_agent.clone() };
+    // What a command does goes into the workspace's troubleshooting log too, beside the app's.
+    // Only for a workspace that exists: a command refused for a wrong --db leaves nothing.
+    if cx.db.is_file() && !matches!(cli.command, Command::Log { .. } | Command::Bench { .. }) {
+        let _ = casebook::log_file::init(&data_dir_of(&cx.db), None);
+    }
     match cli.command {
         c @ (Command::Init { .. }
         | Command::Demo { .. }
@@ -90,6 +95,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         | Command::Restore { .. }
         | Command::Check { .. }
         | Command::Replay { .. }
+        | Command::Log { .. }
         | Command::Import { .. }
         | Command::ImportCsv { .. }
         | Command::ImportZendesk { .. }

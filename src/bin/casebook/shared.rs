@@ -43,6 +43,11 @@ impl Ctx {
     }
 }
 
+/// The folder beside the workspace file (attachments, the index, backups, the log).
+pub(crate) fn data_dir_of(db: &std::path::Path) -> PathBuf {
+    db.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new(".")).to_path_buf()
+}
+
 pub(crate) fn default_db() -> PathBuf {
     if let Some(p) = std::env::var_os("CASEBOOK_DB") {
         return PathBuf::from(p);

@@ -51,6 +51,8 @@ export interface Api {
   backupNow(): Promise<T.BackupReport>;
   listBackups(): Promise<T.BackupInfo[]>;
   restoreBackup(path: string): Promise<void>;
+  logEntries(query: T.LogQuery): Promise<T.LogPage>;
+  openLogFolder(): Promise<void>;
   alerts(query: T.AlertQuery): Promise<T.Alert[]>;
   unreadAlertCount(): Promise<number>;
   markAlertRead(id: number): Promise<T.Alert>;
@@ -163,6 +165,8 @@ export const tauriApi: Api = {
   backupNow: () => call("backup_now"),
   listBackups: () => call("list_backups"),
   restoreBackup: (path) => call("restore_backup", { path }),
+  logEntries: (query) => call("log_entries", { query }),
+  openLogFolder: () => call("open_log_folder"),
   alerts: (query) => call("alerts", { query }),
   unreadAlertCount: () => call("unread_alert_count"),
   markAlertRead: (id) => call("mark_alert_read", { id }),
