@@ -646,6 +646,14 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     h.css("[data-testid=health-ok], [data-testid=findings]").await;
     h.css("[data-testid=backup-now]").await.click().await.unwrap();
     h.wait_text("section.health", "verified by restoring it").await;
+    // The troubleshooting log on the same page says so too, and its filter finds it.
+    h.wait_text("[data-testid=log-entries]", "a backup was made and verified by restoring it").await;
+    h.css("[data-testid=log-filter]").await.send_keys("backup").await.unwrap();
+    h.wait_text("[data-testid=log-entries]", "a backup was made").await;
+    // The filter waits for a pause in typing: the list must settle on backup entries alone.
+    if !h.settles("return [...document.querySelectorAll('[data-testid=log-entry]')].every(e => e.textContent.toLowerCase().includes('backup'))").await {
+        return Err("the log filter 'backup' still shows other entries".into());
+    }
     h.shot("08-health-and-backups").await;
 
     // Restore from that backup: the window starts afresh on the restored workspace.
