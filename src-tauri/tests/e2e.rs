@@ -651,7 +651,8 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     h.css("[data-testid=log-filter]").await.send_keys("backup").await.unwrap();
     h.wait_text("[data-testid=log-entries]", "a backup was made").await;
     // The filter waits for a pause in typing: the list must settle on backup entries alone.
-    if !h.settles("return [...document.querySelectorAll('[data-testid=log-entry]')].every(e => e.textContent.toLowerCase().includes('backup'))").await {
+    if !h.settles("return [...document.querySelectorAll('[data-testid=log-entry]')].every(e => e.textContent.toLowerCase().includes('backup'))").await
+    {
         return Err("the log filter 'backup' still shows other entries".into());
     }
     h.shot("08-health-and-backups").await;
@@ -693,6 +694,23 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     h.wait_text("[data-testid=similar]", "유사한 해결 티켓").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     h.shot("10-korean-ticket").await;
+    // In Polish, and the Health page's backups counted with Polish plurals.
+    let _: String = h.script(&language("pl")).await;
+    h.wait_text("section.list header", "Wszystkie").await;
+    h.wait_text("section.list", "Zamknięte").await;
+    // Headings are drawn in capitals: compare the text, not how it is drawn.
+    if !h.settles("return document.querySelector('[data-testid=similar] h2')?.textContent === 'Podobne rozwiązane zgłoszenia'").await {
+        return Err("the similar panel is not in Polish".into());
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    h.shot("10b-polish-ticket").await;
+    h.css("[data-testid=health-nav]").await.click().await.unwrap();
+    // 3002 tickets is "3002 zgłoszenia" (a form for 2, 3, 4 but not 12, 13, 14).
+    if !h.settles("return /3002 zgłoszenia/.test(document.querySelector('section.health')?.textContent ?? '')").await {
+        return Err("the Health page does not count the backup's tickets in Polish".into());
+    }
+    h.shot("10c-polish-health").await;
+    h.css("[data-view=all]").await.click().await.unwrap();
     let _: String = h.script(&language("en")).await;
     h.wait_text("section.list header", "All").await;
     // Wide: the same ticket on a 1920×1080 window.

@@ -49,7 +49,9 @@ impl Services {
         if !self.schedule.lock().unwrap().backup_due(self.clock.now()) || self.workspace.lock().unwrap().is_none() {
             return;
         }
-        if let Err(e) = self.backup_now().await {
+        let made = self.backup_now().await;
+        casebook::schedule::release_free_memory();
+        if let Err(e) = made {
             // Try again in an hour, not on every pass (which would notify every 30 s).
             self.schedule.lock().unwrap().backup_failed(self.clock.now());
             let message = format!("The daily backup failed: {}", e.message);

@@ -59,7 +59,9 @@ impl Services {
         if self.workspace.lock().unwrap().is_none() || !self.schedule.lock().unwrap().take_rule_pass(self.clock.now()) {
             return;
         }
-        match self.read(|ws| ws.run_time_rules()).await {
+        let report = self.read(|ws| ws.run_time_rules()).await;
+        casebook::schedule::release_free_memory();
+        match report {
             Ok(report) if !report.changes.is_empty() => {
                 let mut tickets: Vec<i64> = report.changes.iter().map(|c| c.ticket_number).collect();
                 tickets.dedup();

@@ -1,4 +1,6 @@
-// UI text in English and Korean. Follows the OS language; switchable in the sidebar.
+// UI text in English, Korean and Polish (i18n.pl.ts). Follows the OS language; switchable in
+// the sidebar. Every catalogue is typed as complete: a key missing from one fails the type check.
+import { pl } from "./i18n.pl";
 const en = {
   "app.search": "Search",
   "views.my-open": "My open", "views.unassigned": "Unassigned", "views.breaching-soon": "Breaching soon",
@@ -151,7 +153,12 @@ const en = {
 
 export type Key = keyof typeof en;
 
-const ko: Partial<Record<Key, string>> = {
+const ko: Record<Key, string> = {
+  "settings.first_response": "첫 응답 (분)", "settings.resolution": "해결 (분)", "settings.at_risk": "위험 기준 (%)",
+  "settings.business_hours": "업무 시간", "settings.around_clock": "24시간", "settings.weekdays": "평일", "settings.time_zone": "시간대",
+  "health.checking": "점검 중…", "health.checked": "점검 항목", "health.fix": "해결 방법",
+  "backups.restore": "복원", "backups.really": "이 백업으로 작업 공간을 바꿀까요? 현재 작업 공간은 옆에 보관됩니다.",
+  "backups.restore_hint": "복원하면 작업 공간이 백업으로 바뀌고, 현재 데이터베이스는 casebook.db.before-restore-…로 옆에 보관됩니다. 명령줄: casebook --db 새_폴더/casebook.db restore 백업_폴더",
   "status.new": "신규", "status.open": "진행 중", "status.pending": "대기 중", "status.on_hold": "보류", "status.resolved": "해결됨", "status.closed": "종료",
   "priority.urgent": "긴급", "priority.high": "높음", "priority.medium": "보통", "priority.low": "낮음",
   "predict.title": "유사 티켓 기반 추천", "predict.apply": "적용",
@@ -292,11 +299,20 @@ const ko: Partial<Record<Key, string>> = {
   "mail.blocked_images": "원격 이미지 {n}개를 불러오지 않았습니다: 불러오면 보낸 사람이 메일을 읽은 것을 알게 됩니다.",
 };
 
-export type Lang = "en" | "ko";
+export type Lang = "en" | "ko" | "pl";
+export const catalogues: Record<Lang, Record<Key, string>> = { en, ko, pl };
+export const LANGUAGES: { lang: Lang; name: string }[] = [
+  { lang: "en", name: "English" }, { lang: "ko", name: "한국어" }, { lang: "pl", name: "Polski" },
+];
+
+function osLanguage(): Lang {
+  const l = typeof navigator !== "undefined" ? navigator.language ?? "" : "";
+  return l.startsWith("ko") ? "ko" : l.startsWith("pl") ? "pl" : "en";
+}
 
 class I18n {
-  lang = $state<Lang>((typeof navigator !== "undefined" && navigator.language?.startsWith("ko")) ? "ko" : "en");
-  t = (key: Key): string => (this.lang === "ko" ? ko[key] : undefined) ?? en[key];
+  lang = $state<Lang>(osLanguage());
+  t = (key: Key): string => catalogues[this.lang][key] ?? en[key];
 }
 
 export const i18n = new I18n();
@@ -304,3 +320,19 @@ export const t = (key: Key) => i18n.t(key);
 /** A text with `{name}` placeholders filled in. */
 export const tf = (key: Key, values: Record<string, string | number>) =>
   Object.entries(values).reduce((text, [k, v]) => text.replaceAll(`{${k}}`, String(v)), i18n.t(key));
+
+/** Counted nouns with their plural forms per language (Intl.PluralRules' categories). */
+const NOUNS = {
+  tickets: { en: { one: "ticket", other: "tickets" }, ko: { other: "건" }, pl: { one: "zgłoszenie", few: "zgłoszenia", many: "zgłoszeń", other: "zgłoszenia" } },
+  events: { en: { one: "event", other: "events" }, ko: { other: "개 이벤트" }, pl: { one: "zdarzenie", few: "zdarzenia", many: "zdarzeń", other: "zdarzenia" } },
+  attachments: { en: { one: "attachment", other: "attachments" }, ko: { other: "개 첨부 파일" }, pl: { one: "załącznik", few: "załączniki", many: "załączników", other: "załącznika" } },
+} as const;
+export type Noun = keyof typeof NOUNS;
+
+/** "1 ticket", "5 tickets"; "1 zgłoszenie", "2 zgłoszenia", "5 zgłoszeń"; "3건" (Korean counts take no space). */
+export function count(n: number, noun: Noun, lang: Lang = i18n.lang): string {
+  const forms: Partial<Record<Intl.LDMLPluralRule, string>> = NOUNS[noun][lang];
+  const form = forms[new Intl.PluralRules(lang).select(n)] ?? forms.other ?? "";
+  const number = n.toLocaleString(lang);
+  return lang === "ko" ? `${number}${form}` : `${number} ${form}`;
+}
