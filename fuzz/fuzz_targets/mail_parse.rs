@@ -1,6 +1,6 @@
-//! The parser's entry point on any bytes: it must never panic, and what it gives must be
-//! usable (a body, a fingerprint); the quote splitter, the uuencode reader and the HTML
-//! sanitiser run on what it found.
+//! The mail parser's entry point on any bytes: it must never panic, and what it gives must be
+//! usable (a body, a fingerprint); the quote splitter, the HTML sanitiser and the mbox
+//! splitter run on what it found.
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
