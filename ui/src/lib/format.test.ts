@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { actorLabel, alertDetail, badgeText, duration, pieces, relative } from "./format";
+import { i18n } from "./i18n.svelte";
 
 describe("format", () => {
   it("highlights by byte ranges, also in Korean", () => {
@@ -24,6 +25,12 @@ describe("format", () => {
     const now = Date.parse("2026-03-02T12:00:00Z");
     expect(relative("2026-03-02T10:00:00Z", now)).toBe("2 h ago");
     expect(relative("2026-03-02T11:59:50Z", now)).toBe("just now");
+    i18n.lang = "pl";
+    expect(relative("2026-03-02T10:00:00Z", now)).toBe("2 godz. temu");
+    expect(relative("2026-02-28T12:00:00Z", now)).toBe("przedwczoraj");
+    i18n.lang = "ko";
+    expect(relative("2026-03-02T10:00:00Z", now)).toBe("2시간 전");
+    i18n.lang = "en";
   });
 });
 

@@ -1,17 +1,24 @@
 // Times and durations as people read them.
 import type { SlaBadge, SlaState } from "./api/types";
-import { t, type Key } from "./i18n.svelte";
+import { i18n, t, type Key } from "./i18n.svelte";
 
+/** "2 h ago" in English (the house's short form); Korean and Polish as Intl words them. */
 export function relative(iso: string, now = Date.now()): string {
   const s = Math.round((now - Date.parse(iso)) / 1000);
   const abs = Math.abs(s);
+  if (i18n.lang !== "en") {
+    const [n, unit]: [number, Intl.RelativeTimeFormatUnit] =
+      abs < 60 ? [0, "second"] : abs < 3600 ? [Math.floor(abs / 60), "minute"] : abs < 86400 ? [Math.floor(abs / 3600), "hour"] : [Math.floor(abs / 86400), "day"];
+    return new Intl.RelativeTimeFormat(i18n.lang, { numeric: "auto", style: "short" }).format(s >= 0 ? -n : n, unit);
+  }
   const unit = abs < 60 ? "now" : abs < 3600 ? `${Math.floor(abs / 60)} min` : abs < 86400 ? `${Math.floor(abs / 3600)} h` : `${Math.floor(abs / 86400)} d`;
   if (unit === "now") return "just now";
   return s >= 0 ? `${unit} ago` : `in ${unit}`;
 }
 
+/** A date and time in the window's language (English follows the system's own locale). */
 export function absolute(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  return new Date(iso).toLocaleString(i18n.lang === "en" ? undefined : i18n.lang, { dateStyle: "medium", timeStyle: "short" });
 }
 
 export function duration(seconds: number): string {

@@ -145,6 +145,10 @@ const en = {
   "mail.blocked_images": "{n} remote image(s) left out: loading them would tell the sender the mail was read.",
   "status.new": "New", "status.open": "Open", "status.pending": "Pending", "status.on_hold": "On hold", "status.resolved": "Resolved", "status.closed": "Closed",
   "priority.urgent": "Urgent", "priority.high": "High", "priority.medium": "Medium", "priority.low": "Low",
+  "rating.title": "Customer rating", "rating.good": "Good", "rating.bad": "Bad", "rating.none": "Not rated. What did the customer say?",
+  "rating.comment": "Their comment (optional)", "rating.comment_label": "Customer's comment", "rating.by": "by {who}",
+  "resolution.solved": "solved", "resolution.duplicate": "duplicate", "resolution.no_action_needed": "no action needed",
+  "resolution.auto_closed": "closed automatically", "resolution.confirmed_by_customer": "confirmed by the customer",
   "predict.title": "Suggested from similar tickets", "predict.apply": "Apply",
   "predict.eta": "Similar tickets took a median of {median} (n = {n}; 80 % within {p80})", "predict.business": "in business hours",
   "predict.days": "{n} d", "predict.hours": "{n} h", "predict.minutes": "{n} min",
@@ -154,6 +158,10 @@ const en = {
 export type Key = keyof typeof en;
 
 const ko: Record<Key, string> = {
+  "rating.title": "고객 평가", "rating.good": "좋음", "rating.bad": "나쁨", "rating.none": "평가 없음. 고객이 뭐라고 했나요?",
+  "rating.comment": "고객의 말 (선택)", "rating.comment_label": "고객의 말", "rating.by": "{who} 기록",
+  "resolution.solved": "해결됨", "resolution.duplicate": "중복", "resolution.no_action_needed": "조치 불필요",
+  "resolution.auto_closed": "자동 종료", "resolution.confirmed_by_customer": "고객 확인",
   "settings.first_response": "첫 응답 (분)", "settings.resolution": "해결 (분)", "settings.at_risk": "위험 기준 (%)",
   "settings.business_hours": "업무 시간", "settings.around_clock": "24시간", "settings.weekdays": "평일", "settings.time_zone": "시간대",
   "health.checking": "점검 중…", "health.checked": "점검 항목", "health.fix": "해결 방법",
