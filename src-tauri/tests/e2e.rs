@@ -1017,6 +1017,12 @@ async fn hostile_text_in_every_surface_stays_text() {
             }
         }
         assert!(made >= 100, "{made} hostile tickets made, {refused} refused");
+        // And a hostile HTML mail, through the import a dropped .eml takes.
+        let eml = std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
+            .join("tests/fixtures/hostile-html.eml");
+        assert_eq!(ws.import_mail(&eml).unwrap().new_tickets, 1);
     }
     let h = Harness::start(data.path(), &[]).await;
     let result = hostile_tour(&h).await;
@@ -1066,6 +1072,51 @@ async fn hostile_tour(h: &Harness) -> Result<(), String> {
             h.shot("11b-hostile-ticket").await;
         }
     }
+    // The hostile HTML mail, shown formatted: what the sanitiser let through is rendered with
+    // {@html}, so nothing in it may run, load from elsewhere or take over the page.
+    h.keys(&char::from(Key::Escape).to_string()).await;
+    // The list is virtual: scroll back to its top, where the newest ticket is.
+    let _: bool = h
+        .script("const s = [...document.querySelectorAll('section.list *')].find(e => e.scrollHeight > e.clientHeight + 10 && ['auto', 'scroll'].includes(getComputedStyle(e).overflowY)); if (s) s.scrollTop = 0; return !!s")
+        .await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let mail: i64 = h
+        .script("return Number([...document.querySelectorAll('.row[data-number]')].find(r => r.textContent.includes('zxqhtmlmail'))?.dataset.number ?? 0)")
+        .await;
+    if mail == 0 {
+        return Err("the hostile HTML mail's ticket is not in the list".into());
+    }
+    h.click_css(&format!(".row[data-number='{mail}']")).await;
+    h.wait_text("article.ticket h1", "zxqhtmlmail").await;
+    h.click_css("[data-testid=show-formatted]").await;
+    h.wait_text("[data-testid=html-mail]", "on fire").await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    // As every screen, but a <details> (kept by the sanitiser, its ontoggle gone) is mail's own.
+    let made: String = h
+        .script("return [...document.querySelectorAll('[onerror],[onload],[onfocus],[ontoggle],[onstart],[onmouseover],iframe,object,marquee,meta[http-equiv],main script,main style,details')].map(e => e.tagName.toLowerCase() + (e.closest('[data-testid=html-mail]') ? '@mail' : '')).join(' ')")
+        .await;
+    if made != "details@mail" {
+        return Err(format!("html-mail: elements made of the mail: {made}"));
+    }
+    let ok: bool = h.script("return window.__xss === undefined && document.documentElement.scrollWidth <= window.innerWidth + 1").await;
+    if !ok {
+        return Err("html-mail: the marker was set or the page grew wider than the window".into());
+    }
+    let leaks: String = h
+        .script(
+            "const m = document.querySelector('[data-testid=html-mail]'); return JSON.stringify({
+                js: m.querySelectorAll('a[href^=\"javascript:\"], a[href^=\"data:\"], [formaction], form, input, base, svg, math, embed, style').length,
+                remote: [...m.querySelectorAll('img')].filter(i => /^https?:/.test(i.getAttribute('src') ?? '')).length,
+                styled: m.querySelectorAll('[style*=fixed]').length,
+                covers: [...m.querySelectorAll('*')].some(e => ['fixed', 'absolute', 'sticky'].includes(getComputedStyle(e).position)),
+            })",
+        )
+        .await;
+    if leaks != r#"{"js":0,"remote":0,"styled":0,"covers":false}"# {
+        return Err(format!("the formatted HTML mail let through {leaks}"));
+    }
+    h.shot("11e-hostile-html-mail").await;
+    h.keys(&char::from(Key::Escape).to_string()).await;
     // The palette.
     h.keys("/").await;
     h.type_into("[data-testid=search-input]", "printer").await;
