@@ -83,8 +83,8 @@ impl Fixture {
     }
 }
 
-/// The input as text, as a file read by the app would be: invalid UTF-8 stays (the parsers
-/// must refuse it cleanly), only for targets that take a `&str` is it replaced.
+/// The input as text for targets whose entry point takes a `&str` (the search box): invalid
+/// UTF-8 becomes U+FFFD, as a text field would give it. File targets get the raw bytes.
 pub fn text(data: &[u8]) -> String {
     String::from_utf8_lossy(data).into_owned()
 }

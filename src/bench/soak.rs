@@ -140,11 +140,6 @@ fn rss_anon_kib() -> u64 {
         .unwrap_or(0)
 }
 
-/// What remains after this is memory still in use.
-fn trim_allocator() {
-    crate::schedule::release_free_memory();
-}
-
 /// The heap SQLite holds in this process (its page caches above all), in KiB.
 fn sqlite_heap_kib() -> u64 {
     // SAFETY: a read of SQLite's global memory counter, callable at any time from any thread.
@@ -471,7 +466,7 @@ pub fn soak(opts: SoakOptions, progress: &mut dyn FnMut(&str)) -> Result<SoakRep
                 std::thread::sleep(std::time::Duration::from_millis(5));
             }
             let held = rss_anon_kib();
-            trim_allocator();
+            crate::schedule::release_free_memory();
             let (rss, sqlite) = (rss_anon_kib(), sqlite_heap_kib());
             memory.push((day, rss, sqlite));
             held_most = held_most.max(held);
@@ -489,7 +484,7 @@ pub fn soak(opts: SoakOptions, progress: &mut dyn FnMut(&str)) -> Result<SoakRep
     }
     let simulated = wall.elapsed().as_secs_f64();
     indexer.stop();
-    trim_allocator();
+    crate::schedule::release_free_memory();
     memory.push((opts.days, rss_anon_kib(), sqlite_heap_kib()));
 
     // The checks.

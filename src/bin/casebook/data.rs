@@ -64,7 +64,7 @@ pub(crate) fn run(cx: &Ctx, command: Command) -> anyhow::Result<()> {
             if page.entries.is_empty() {
                 lines.push(format!(
                     "Nothing in the log{} ({}).",
-                    if page.matched == 0 && query.level.is_none() && query.since.is_none() && query.text.is_none() { "" } else { " matches" },
+                    if query.level.is_none() && query.since.is_none() && query.text.is_none() { "" } else { " matches" },
                     page.folder.display()
                 ));
             } else if page.matched as usize > page.entries.len() {
