@@ -40,9 +40,18 @@ fn target_dir() -> PathBuf {
     std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().parent().unwrap().to_path_buf()
 }
 
+/// The app under test: the debug build beside this test, or the one `CASEBOOK_E2E_APP` names
+/// (CI points it at the binary the .deb installed: scripts/package).
 fn app_binary() -> PathBuf {
-    let p = target_dir().join("debug").join("casebook-desktop");
+    let p = std::env::var_os("CASEBOOK_E2E_APP").map(PathBuf::from).unwrap_or_else(|| target_dir().join("debug/casebook-desktop"));
     assert!(p.exists(), "build the app first: {} is missing", p.display());
+    p
+}
+
+/// The CLI the scenario calls beside the window: the debug build, or `CASEBOOK_E2E_CLI`'s.
+fn cli_binary() -> PathBuf {
+    let p = std::env::var_os("CASEBOOK_E2E_CLI").map(PathBuf::from).unwrap_or_else(|| target_dir().join("debug/casebook"));
+    assert!(p.exists(), "build the CLI first: {} is missing", p.display());
     p
 }
 
@@ -623,7 +632,7 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     tokio::time::sleep(Duration::from_millis(500)).await;
     h.shot("07d-dashboard").await;
     let shown: i64 = h.script("return Number(document.querySelector('[data-testid=card-created] strong').textContent.replace(/[^0-9]/g, ''))").await;
-    let cli = Command::new(target_dir().join("debug/casebook"))
+    let cli = Command::new(cli_binary())
         .arg("--db")
         .arg(data.join("casebook.db"))
         .args(["--json", "stats"])
@@ -792,7 +801,7 @@ async fn mail_arrives_and_is_answered(h: &Harness, data: &Path) -> Result<(), St
     {
         if Instant::now() > deadline {
             h.shot("07j-mail-never-arrived").await;
-            let log = Command::new(target_dir().join("debug/casebook")).arg("--db").arg(data.join("casebook.db")).args(["mail", "log"]).output();
+            let log = Command::new(cli_binary()).arg("--db").arg(data.join("casebook.db")).args(["mail", "log"]).output();
             let log = log.map(|o| String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)).unwrap_or_default();
             return Err(format!("the delivered mail never showed in the list; the mail log says:\n{log}"));
         }
@@ -977,7 +986,7 @@ async fn hostile_text_in_every_surface_stays_text() {
     assert!(payloads.len() >= 100);
     let data = tempfile::tempdir().unwrap();
     let db = data.path().join("casebook.db");
-    let cli = target_dir().join("debug/casebook");
+    let cli = cli_binary();
     assert!(Command::new(&cli).arg("--db").arg(&db).args(["demo", "--tickets", "300"]).stdout(Stdio::null()).status().unwrap().success());
     {
         let mut ws = casebook::Workspace::open(&db, std::sync::Arc::new(casebook::SystemClock)).unwrap();
