@@ -23,6 +23,7 @@ pub mod import_zendesk;
 pub mod log_file;
 pub mod macros;
 pub mod mail;
+pub mod memory;
 pub mod people;
 pub mod predict;
 pub mod rules;

@@ -59,18 +59,6 @@ impl Schedule {
     }
 }
 
-/// Hands memory the allocator keeps after frees back to the system. glibc keeps freed memory
-/// in each thread's arena until asked: after a month of passes (`bench soak`) the app held
-/// about 110 MiB of which about 40 were in use. The scheduler calls this after its heavy jobs
-/// (a backup and its verifying restore, a pass of the time rules).
-pub fn release_free_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns free memory to the system; it may be called any time.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

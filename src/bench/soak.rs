@@ -146,6 +146,19 @@ fn sqlite_heap_kib() -> u64 {
     (unsafe { rusqlite::ffi::sqlite3_memory_used() }).max(0) as u64 / 1024
 }
 
+/// What the program has allocated and not freed (glibc's count, SQLite's heap included), in
+/// KiB: unlike resident memory it does not hold the allocator's free but unreturned pages.
+fn heap_in_use_kib() -> u64 {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: mallinfo2 reads the allocator's counters; it may be called any time.
+        let m = unsafe { libc::mallinfo2() };
+        (m.uordblks + m.hblkhd) as u64 / 1024
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    0
+}
+
 /// A refusal that traffic can meet (the ticket moved on meanwhile) is counted; anything else
 /// (the database, the disk) ends the soak.
 fn tolerate(counts: &mut Counts, what: &str, r: Result<()>) -> Result<()> {
@@ -415,7 +428,7 @@ pub fn soak(opts: SoakOptions, progress: &mut dyn FnMut(&str)) -> Result<SoakRep
         // The scheduler's pass, as `services/scheduler.rs` makes it.
         if schedule.take_rule_pass(now) {
             let r = ws.run_time_rules()?;
-            crate::schedule::release_free_memory();
+            crate::memory::release_free_memory();
             rule_passes += 1;
             rule_changes += r.changes.len();
             if !r.changes.is_empty() {
@@ -451,7 +464,7 @@ pub fn soak(opts: SoakOptions, progress: &mut dyn FnMut(&str)) -> Result<SoakRep
             ws.backup(&backups.join(backup::default_name(now)))?;
             backup::prune(&backups, BACKUPS_KEPT)?;
             schedule.backup_made(now);
-            crate::schedule::release_free_memory();
+            crate::memory::release_free_memory();
             backups_made += 1;
         }
         ws.prepare_stats()?;
@@ -466,16 +479,27 @@ pub fn soak(opts: SoakOptions, progress: &mut dyn FnMut(&str)) -> Result<SoakRep
                 std::thread::sleep(std::time::Duration::from_millis(5));
             }
             let held = rss_anon_kib();
-            crate::schedule::release_free_memory();
-            let (rss, sqlite) = (rss_anon_kib(), sqlite_heap_kib());
+            // The floor of a few samples a moment apart: a merge of index segments runs on
+            // tantivy's own threads and holds its buffers for a while; a leak raises the
+            // floor, work in flight does not.
+            let (mut rss, mut sqlite) = (u64::MAX, 0);
+            for _ in 0..5 {
+                crate::memory::release_free_memory();
+                let (r, s) = (rss_anon_kib(), sqlite_heap_kib());
+                if r.saturating_sub(s) < rss.saturating_sub(sqlite) {
+                    (rss, sqlite) = (r, s);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(40));
+            }
             memory.push((day, rss, sqlite));
             held_most = held_most.max(held);
             progress(&format!(
-                "day {day}: {} tickets, {} open, memory {} MiB in use ({} MiB of it SQLite's), {} MiB before the allocator gave back what was free",
+                "day {day}: {} tickets, {} open, memory {} MiB in use ({} MiB of it SQLite's, {} MiB allocated), {} MiB before the allocator gave back what was free",
                 counts.tickets,
                 active.len(),
                 rss / 1024,
                 sqlite / 1024,
+                heap_in_use_kib() / 1024,
                 held / 1024
             ));
         }
@@ -484,7 +508,7 @@ pub fn soak(opts: SoakOptions, progress: &mut dyn FnMut(&str)) -> Result<SoakRep
     }
     let simulated = wall.elapsed().as_secs_f64();
     indexer.stop();
-    crate::schedule::release_free_memory();
+    crate::memory::release_free_memory();
     memory.push((opts.days, rss_anon_kib(), sqlite_heap_kib()));
 
     // The checks.

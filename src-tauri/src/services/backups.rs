@@ -50,7 +50,7 @@ impl Services {
             return;
         }
         let made = self.backup_now().await;
-        casebook::schedule::release_free_memory();
+        casebook::memory::release_free_memory();
         if let Err(e) = made {
             // Try again in an hour, not on every pass (which would notify every 30 s).
             self.schedule.lock().unwrap().backup_failed(self.clock.now());

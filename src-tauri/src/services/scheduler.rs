@@ -60,7 +60,7 @@ impl Services {
             return;
         }
         let report = self.read(|ws| ws.run_time_rules()).await;
-        casebook::schedule::release_free_memory();
+        casebook::memory::release_free_memory();
         match report {
             Ok(report) if !report.changes.is_empty() => {
                 let mut tickets: Vec<i64> = report.changes.iter().map(|c| c.ticket_number).collect();
