@@ -176,7 +176,7 @@ pub fn to_document(f: &Fields, t: &TicketText) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_text(f.id, &t.id);
     doc.add_u64(f.number, t.number as u64);
-    let lang = analysis::detect(&format!("{}\n{}", t.subject, t.body));
+    let lang = analysis::detect_ticket(&t.subject, &t.body);
     let (subject_stemmed, body_stemmed) = f.stemmed(lang);
     for field in [subject_stemmed, f.subject_cjk, f.subject_neutral] {
         doc.add_text(field, &t.subject);

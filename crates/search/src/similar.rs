@@ -66,7 +66,7 @@ struct Words {
 
 impl Words {
     fn of(manager: &tantivy::tokenizer::TokenizerManager, subject: &str, body: &str) -> Words {
-        let lang = analysis::detect(&format!("{subject}\n{body}"));
+        let lang = analysis::detect_ticket(subject, body);
         let stop: HashSet<&str> = analysis::stop_words(lang).iter().copied().collect();
         let mut counts = BTreeMap::new();
         for text in [subject, body] {
