@@ -2,6 +2,6 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
-    casebook::memory::use_few_arenas();
+    casebook::memory::use_one_arena();
     casebook_desktop::run();
 }

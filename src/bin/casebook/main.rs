@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 fn main() -> ExitCode {
     // Before any thread (the soak's month measures what it buys: casebook::memory).
-    casebook::memory::use_few_arenas();
+    casebook::memory::use_one_arena();
     // Rust ignores SIGPIPE, so a reader that went away (`casebook … | head`) would make every
     // print panic. The default action ends the process quietly instead, as for other tools.
     #[cfg(unix)]
