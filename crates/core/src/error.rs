@@ -68,6 +68,11 @@ fn storage_hint(e: &rusqlite::Error) -> &'static str {
     match e.sqlite_error_code() {
         Some(rusqlite::ErrorCode::DiskFull) => " (the disk is full: free some space and try again; nothing of this change was kept)",
         Some(rusqlite::ErrorCode::ReadOnly) => " (the data folder is read-only: nothing of this change was kept)",
+        // SQLite says no more than "disk I/O error" when the file system turned read-only
+        // under it (a failing disk remounted by the kernel, an unplugged drive).
+        Some(rusqlite::ErrorCode::SystemIoFailure) => {
+            " (the disk could not be written: it may have become read-only, been unplugged or failed; nothing of this change was kept, and what is there still reads)"
+        }
         _ => "",
     }
 }
@@ -101,6 +106,7 @@ impl Error {
             Error::Io(_) => "io",
             Error::Database(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) => "disk_full",
             Error::Database(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) => "read_only",
+            Error::Database(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::SystemIoFailure) => "disk_error",
             Error::Database(_) | Error::Migration(_) => "database",
             Error::Json(_) => "malformed",
         }
