@@ -69,7 +69,6 @@ pub fn register(manager: &TokenizerManager) {
     );
 }
 
-/// The language whose stemmer a ticket's text goes through.
 /// How much of a text `detect` reads.
 const DETECT_BYTES: usize = 1024;
 
@@ -85,6 +84,7 @@ fn prefix(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
+/// The language whose stemmer a ticket's text goes through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StemLanguage {
     English,
