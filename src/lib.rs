@@ -11,6 +11,7 @@ pub use casebook_sync as sync;
 pub mod alerts;
 pub mod backup;
 pub mod bench;
+pub mod bulk;
 mod conflicts;
 pub mod demo;
 pub mod export;

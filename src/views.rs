@@ -419,6 +419,16 @@ impl Workspace {
         Ok(Page { rows, next })
     }
 
+    /// The numbers of every ticket matching `filters`, lowest first: "select all in view" and
+    /// `casebook set --view`.
+    pub fn view_numbers(&self, filters: &Filters) -> Result<Vec<i64>> {
+        let sql = self.filters_sql(filters)?;
+        let text = format!("SELECT t.number FROM tickets t {} ORDER BY t.number", sql.where_clause());
+        let mut stmt = self.conn.prepare_cached(&text)?;
+        let rows = stmt.query_map(params_from_iter(sql.params.iter()), |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     pub fn count(&self, filters: &Filters) -> Result<i64> {
         let sql = self.filters_sql(filters)?;
         let text = format!("SELECT count(*) FROM tickets t {}", sql.where_clause());

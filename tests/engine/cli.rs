@@ -519,3 +519,40 @@ fn what_commands_did_is_in_the_log() {
     assert!(!casebook(&elsewhere.join("ws.db"), &["list"]).status.success());
     assert!(!elsewhere.join("logs").exists(), "a refused command wrote a log");
 }
+
+#[test]
+fn set_changes_many_tickets_by_number_range_or_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ws.db");
+    ok_json(&db, &["init", "--name", "Mina Park", "--email", "mina@acme.test"]);
+    for s in ["One", "Two", "Three", "Four"] {
+        ok_json(&db, &["new", "--subject", s, "--body", "Help.", "--requester", "kim@acme.kr"]);
+    }
+    let o = ok_json(&db, &["set", "1,#2", "priority", "urgent"]);
+    assert_eq!(o["changed"], serde_json::json!([1, 2]));
+    assert_eq!(o["undo"][0]["before"], serde_json::json!({ "field": "priority", "value": "medium" }));
+    let o = ok_json(&db, &["set", "1-3", "add-tags", "vpn,wifi"]);
+    assert_eq!(o["changed"].as_array().unwrap().len(), 3);
+    // Every ticket of a view: the unassigned ones become mine.
+    ok_json(&db, &["set", "4", "assignee", "me"]);
+    let o = ok_json(&db, &["set", "--view", "unassigned", "assignee", "me"]);
+    assert_eq!(o["changed"], serde_json::json!([1, 2, 3]));
+    // One ticket through the bulk-only fields answers with the ticket, as `set N` always did.
+    let t = ok_json(&db, &["set", "2", "remove-tags", "wifi"]);
+    assert_eq!(t["tags"], serde_json::json!(["vpn"]));
+    // In words, with what was skipped and why.
+    ok_json(&db, &["set", "4", "status", "closed", "--reason", "no_action_needed"]);
+    let out = casebook(&db, &["set", "1,2,4", "status", "pending"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("Set status on 2 tickets (#1, #2)") && text.contains("skipped #4: closed tickets do not change"), "{text}");
+
+    fails(&db, &["set", "1,x", "priority", "low"], "'x' is not a ticket number");
+    fails(&db, &["set", "5-2", "priority", "low"], "'5-2' is not a ticket number or a range");
+    fails(&db, &["set", "1,2", "colour", "red"], "'colour' is not a field");
+    fails(&db, &["set", "--view", "nope", "priority", "low"], "view");
+    fails(&db, &["set", "--view", "all", "1", "priority", "low"], "with --view, give the field and the value");
+    fails(&db, &["set", "1,2", "assignee", "ghost@acme.test"], "ghost@acme.test");
+    let t = ok_json(&db, &["show", "1"]);
+    assert_eq!(t["ticket"]["assignee"]["email"], "mina@acme.test", "a refused change leaves the tickets as they were");
+}

@@ -10,6 +10,7 @@ mod mail_servers;
 mod alerts;
 mod backup;
 mod bad_input;
+mod bulk;
 mod cli;
 mod crash;
 mod disk_full;

@@ -1,5 +1,6 @@
 use super::Svc;
 use crate::services::CmdResult;
+use casebook::bulk::{BulkChange, BulkOutcome, UndoEntry};
 use casebook::model::{Event, Message, MessageKind, NewMessage, NewTicket, Resolution, Status, Ticket};
 use casebook::views::{Page, ViewCount, ViewQuery};
 use casebook::{Field, TicketDetail};
@@ -99,6 +100,26 @@ pub async fn open_attachment(svc: Svc<'_>, app: tauri::AppHandle, stored_path: S
 #[tauri::command]
 pub async fn set_field(svc: Svc<'_>, number: i64, field: Field, value: String) -> CmdResult<Ticket> {
     svc.write(vec![number], move |ws| ws.set_field(number, field, &value)).await
+}
+
+/// One field on many tickets (the list's selection), in one transaction: what changed, what
+/// was skipped and why, and what `bulk_undo` needs.
+#[tauri::command]
+pub async fn bulk_change(svc: Svc<'_>, numbers: Vec<i64>, change: BulkChange) -> CmdResult<BulkOutcome> {
+    svc.write(numbers.clone(), move |ws| ws.bulk_change(&numbers, &change)).await
+}
+
+/// Takes a bulk change back where nothing changed since (the undo toast).
+#[tauri::command]
+pub async fn bulk_undo(svc: Svc<'_>, undo: Vec<UndoEntry>) -> CmdResult<BulkOutcome> {
+    let numbers = undo.iter().map(|e| e.number).collect();
+    svc.write(numbers, move |ws| ws.bulk_undo(&undo)).await
+}
+
+/// Every ticket number of a view: "select all in view" takes more than the loaded rows.
+#[tauri::command]
+pub async fn view_numbers(svc: Svc<'_>, view: String) -> CmdResult<Vec<i64>> {
+    svc.read(move |ws| ws.view_numbers(&ws.view_query(&view)?.filters)).await
 }
 
 #[tauri::command]

@@ -55,11 +55,18 @@ pub(crate) enum Command {
         #[arg(long = "attach")]
         attachments: Vec<PathBuf>,
     },
-    /// Set a field: status, priority, type, assignee (email, me, none), team, tags (comma-separated).
+    /// Set a field on tickets: `set N[,M,…] FIELD VALUE` (ranges like 10-20 too) or
+    /// `set --view NAME FIELD VALUE`. Fields: status, priority, type, assignee (email, me,
+    /// none), team, tags (comma-separated, replacing), add-tags, remove-tags. Many tickets
+    /// change in one transaction; closed ones are skipped and said.
+    #[command(override_usage = "casebook set <N[,M,…]> <FIELD> <VALUE>\n       casebook set --view <NAME> <FIELD> <VALUE>")]
     Set {
-        number: i64,
-        field: String,
-        value: String,
+        /// The tickets (unless --view), the field and the value.
+        #[arg(num_args = 2..=3, required = true, value_names = ["N[,M,…]", "FIELD", "VALUE"])]
+        words: Vec<String>,
+        /// Every ticket of this view (built-in or saved) instead of numbers.
+        #[arg(long)]
+        view: Option<String>,
         /// Resolution reason when resolving or closing.
         #[arg(long)]
         reason: Option<String>,

@@ -3,6 +3,7 @@
 
 use crate::args::*;
 use crate::shared::*;
+use casebook::bulk::{BulkChange, BulkOutcome};
 use casebook::demo::{self, DemoOptions};
 use casebook::model::{MessageKind, NewMessage, NewTicket, Priority, Resolution, Status};
 use casebook::views::ViewQuery;
@@ -70,16 +71,37 @@ pub(crate) fn run(cx: &Ctx, command: Command) -> anyhow::Result<()> {
             let t = ws.ticket(number)?;
             out(json!({ "message": m, "ticket": t }), format!("Added {} to #{number} (now {})", m.kind.label().to_lowercase(), t.status));
         }
-        Command::Set { number, field, value, reason } => {
+        Command::Set { words, view, reason } => {
             let mut ws = open(&db, clock, as_agent)?;
-            let field = Field::parse(&field)?;
             let reason = reason.as_deref().map(Resolution::parse).transpose()?;
-            let t = match (field, reason) {
-                (Field::Status, Some(r)) => ws.set_status(number, Status::parse(&value)?, Some(r))?,
-                (_, Some(_)) => return Err(Error::validation("reason", "--reason goes with `set N status resolved|closed`").into()),
-                (f, None) => ws.set_field(number, f, &value)?,
+            let (numbers, field, value) = match (&view, words.as_slice()) {
+                (Some(v), [field, value]) => (ws.view_numbers(&ws.view_query(v)?.filters)?, field, value),
+                (None, [numbers, field, value]) => (ticket_numbers(numbers)?, field, value),
+                (Some(_), _) => return Err(Error::validation("set", "with --view, give the field and the value: set --view NAME FIELD VALUE").into()),
+                (None, _) => return Err(Error::validation("set", "give the tickets, the field and the value: set N[,M,…] FIELD VALUE").into()),
             };
-            out(serde_json::to_value(&t)?, ticket_line(&t));
+            match (numbers.as_slice(), view) {
+                // One ticket named: the ticket as it is now, as before.
+                ([number], None) => {
+                    let number = *number;
+                    let t = match (Field::parse(field), reason) {
+                        (Ok(Field::Status), Some(r)) => ws.set_status(number, Status::parse(value)?, Some(r))?,
+                        (_, Some(_)) => return Err(Error::validation("reason", "--reason goes with `set N status resolved|closed`").into()),
+                        (Ok(f), None) => ws.set_field(number, f, value)?,
+                        (Err(_), None) => {
+                            let change = BulkChange::parse(field, value, None, ws.acting_agent().map(|a| a.email.as_str()))?;
+                            bulk_result(&ws.bulk_change(&[number], &change)?)?;
+                            ws.ticket(number)?
+                        }
+                    };
+                    out(serde_json::to_value(&t)?, ticket_line(&t));
+                }
+                _ => {
+                    let change = BulkChange::parse(field, value, reason, ws.acting_agent().map(|a| a.email.as_str()))?;
+                    let outcome = ws.bulk_change(&numbers, &change)?;
+                    out(serde_json::to_value(&outcome)?, bulk_text(field, &outcome));
+                }
+            }
         }
         Command::Claim { number } => {
             let mut ws = open(&db, clock, as_agent)?;
@@ -221,4 +243,52 @@ pub(crate) fn run(cx: &Ctx, command: Command) -> anyhow::Result<()> {
         _ => unreachable!("main sends only its own commands here"),
     }
     Ok(())
+}
+
+/// Ticket numbers as a script writes them: `12`, `#12`, `1,2,3`, `10-20`.
+fn ticket_numbers(text: &str) -> casebook::Result<Vec<i64>> {
+    let bad = |part: &str| Error::validation("tickets", format!("'{part}' is not a ticket number or a range like 10-20"));
+    let mut numbers = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let number = |s: &str| s.trim().trim_start_matches('#').parse::<i64>().ok().filter(|n| *n > 0);
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b) = number(a).zip(number(b)).filter(|(a, b)| a <= b && b - a < 1_000_000).ok_or_else(|| bad(part))?;
+                numbers.extend(a..=b);
+            }
+            None => numbers.push(number(part).ok_or_else(|| bad(part))?),
+        }
+    }
+    if numbers.is_empty() {
+        return Err(bad(text));
+    }
+    Ok(numbers)
+}
+
+/// A one-ticket change through the bulk path (add-tags, remove-tags) fails as one would.
+fn bulk_result(outcome: &BulkOutcome) -> casebook::Result<()> {
+    match outcome.skipped.first() {
+        Some(s) => Err(Error::validation("set", format!("#{}: {}", s.number, s.reason))),
+        None => Ok(()),
+    }
+}
+
+/// "Set priority on 3 tickets (#1, #2, #5); 1 already had it; skipped #4: closed tickets do not change".
+fn bulk_text(field: &str, o: &BulkOutcome) -> String {
+    let list = |ns: &[i64]| ns.iter().map(|n| format!("#{n}")).collect::<Vec<_>>().join(", ");
+    let mut text = match o.changed.len() {
+        0 => format!("Set {field} on no ticket"),
+        1 => format!("Set {field} on 1 ticket ({})", list(&o.changed)),
+        n if n <= 20 => format!("Set {field} on {n} tickets ({})", list(&o.changed)),
+        n => format!("Set {field} on {n} tickets"),
+    };
+    match o.unchanged.len() {
+        0 => {}
+        1 => text.push_str("; 1 already had it"),
+        n => text.push_str(&format!("; {n} already had it")),
+    }
+    for s in &o.skipped {
+        text.push_str(&format!("\nskipped #{}: {}", s.number, s.reason));
+    }
+    text
 }

@@ -23,6 +23,11 @@ export interface Api {
   openAttachment(storedPath: string): Promise<void>;
   setField(number: number, field: T.Field, value: string): Promise<T.Ticket>;
   setStatus(number: number, status: T.Status, reason: T.Resolution | null): Promise<T.Ticket>;
+  /** One field on many tickets at once; the outcome carries its undo. */
+  bulkChange(numbers: number[], change: T.BulkChange): Promise<T.BulkOutcome>;
+  bulkUndo(undo: T.UndoEntry[]): Promise<T.BulkOutcome>;
+  /** Every ticket number of a view (select all). */
+  viewNumbers(view: string): Promise<number[]>;
   claim(number: number): Promise<T.Ticket>;
   merge(number: number, into: number): Promise<T.Ticket>;
   link(number: number, related: number): Promise<void>;
@@ -140,6 +145,9 @@ export const tauriApi: Api = {
   addMessage: (number, kind, body, files) => call("add_message", { number, kind, body, files }),
   openAttachment: (storedPath) => call("open_attachment", { storedPath }),
   setField: (number, field, value) => call("set_field", { number, field, value }),
+  bulkChange: (numbers, change) => call("bulk_change", { numbers, change }),
+  bulkUndo: (undo) => call("bulk_undo", { undo }),
+  viewNumbers: (view) => call("view_numbers", { view }),
   setStatus: (number, status, reason) => call("set_status", { number, status, reason }),
   claim: (number) => call("claim_ticket", { number }),
   merge: (number, into) => call("merge_tickets", { number, into }),
