@@ -29,6 +29,7 @@ pub mod people;
 pub mod predict;
 pub mod rules;
 pub mod schedule;
+pub mod snooze;
 pub mod stats;
 mod team;
 pub mod tickets;

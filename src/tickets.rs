@@ -30,6 +30,8 @@ pub struct TicketDetail {
     pub conflicts: Vec<crate::model::Conflict>,
     /// The mail behind the messages that came in or go out as mail.
     pub mail: Vec<crate::mail::MessageMail>,
+    /// Snoozed until, and the follow-up waiting for the customer's answer.
+    pub snooze: crate::snooze::Snooze,
 }
 
 /// A field that `set_field` can change.
@@ -504,6 +506,7 @@ impl Workspace {
             alerts: self.alerts(&crate::alerts::AlertQuery { ticket_number: Some(number), ..Default::default() })?,
             conflicts: self.conflicts(Some(number))?,
             mail: crate::mail::mail_of_ticket(&self.conn, &id)?,
+            snooze: crate::snooze::load(&self.conn, &id, self.now())?,
             ticket,
         })
     }

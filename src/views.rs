@@ -65,6 +65,10 @@ pub struct Filters {
     pub resolved_within_hours: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sla: Option<SlaFilter>,
+    /// Snoozed now (true) or not (false); none: either. The working views leave snoozed
+    /// tickets out until their time comes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snoozed: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -145,6 +149,8 @@ pub struct TicketRow {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub sla: SlaBadge,
+    /// Snoozed until then (still ahead).
+    pub snoozed_until: Option<Timestamp>,
 }
 
 /// The SLA badge of a list row, from the stored instants.
@@ -173,16 +179,18 @@ pub enum BuiltinView {
     Unassigned,
     BreachingSoon,
     Pending,
+    Snoozed,
     RecentlySolved,
     All,
 }
 
 impl BuiltinView {
-    pub const ALL: [BuiltinView; 6] = [
+    pub const ALL: [BuiltinView; 7] = [
         BuiltinView::MyOpen,
         BuiltinView::Unassigned,
         BuiltinView::BreachingSoon,
         BuiltinView::Pending,
+        BuiltinView::Snoozed,
         BuiltinView::RecentlySolved,
         BuiltinView::All,
     ];
@@ -193,6 +201,7 @@ impl BuiltinView {
             BuiltinView::Unassigned => "unassigned",
             BuiltinView::BreachingSoon => "breaching-soon",
             BuiltinView::Pending => "pending",
+            BuiltinView::Snoozed => "snoozed",
             BuiltinView::RecentlySolved => "recently-solved",
             BuiltinView::All => "all",
         }
@@ -204,6 +213,7 @@ impl BuiltinView {
             BuiltinView::Unassigned => "Unassigned",
             BuiltinView::BreachingSoon => "Breaching soon",
             BuiltinView::Pending => "Pending",
+            BuiltinView::Snoozed => "Snoozed",
             BuiltinView::RecentlySolved => "Recently solved",
             BuiltinView::All => "All",
         }
@@ -216,16 +226,16 @@ impl BuiltinView {
 
     pub fn query(self) -> ViewQuery {
         let unsolved = Status::UNSOLVED.to_vec();
+        // The working views: a snoozed ticket is out of them until its time.
+        let awake = Filters { snoozed: Some(false), ..Default::default() };
         let (filters, sort) = match self {
-            BuiltinView::MyOpen => (Filters { statuses: unsolved, assignee: Some(AssigneeFilter::Me), ..Default::default() }, Sort::default()),
-            BuiltinView::Unassigned => {
-                (Filters { statuses: unsolved, assignee: Some(AssigneeFilter::Unassigned), ..Default::default() }, Sort::default())
+            BuiltinView::MyOpen => (Filters { statuses: unsolved, assignee: Some(AssigneeFilter::Me), ..awake }, Sort::default()),
+            BuiltinView::Unassigned => (Filters { statuses: unsolved, assignee: Some(AssigneeFilter::Unassigned), ..awake }, Sort::default()),
+            BuiltinView::BreachingSoon => {
+                (Filters { statuses: unsolved, sla: Some(SlaFilter::NeedsAttention), ..awake }, Sort { key: SortKey::SlaDue, descending: false })
             }
-            BuiltinView::BreachingSoon => (
-                Filters { statuses: unsolved, sla: Some(SlaFilter::NeedsAttention), ..Default::default() },
-                Sort { key: SortKey::SlaDue, descending: false },
-            ),
-            BuiltinView::Pending => (Filters { statuses: vec![Status::Pending], ..Default::default() }, Sort::default()),
+            BuiltinView::Pending => (Filters { statuses: vec![Status::Pending], ..awake }, Sort::default()),
+            BuiltinView::Snoozed => (Filters { statuses: unsolved, snoozed: Some(true), ..Default::default() }, Sort::default()),
             BuiltinView::RecentlySolved => (
                 Filters { statuses: vec![Status::Resolved, Status::Closed], resolved_within_hours: Some(7 * 24), ..Default::default() },
                 Sort { key: SortKey::Resolved, descending: true },
@@ -253,6 +263,28 @@ pub struct ViewCount {
     pub builtin: bool,
     pub count: i64,
 }
+
+/// The requester of a ticket as the ticket page's customer panel shows them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct CustomerCard {
+    pub name: String,
+    pub email: String,
+    pub organisation: Option<String>,
+    pub vip: bool,
+    /// When Casebook first heard of them.
+    pub first_seen: Timestamp,
+    /// Their tickets, and how many of those are not solved.
+    pub total: i64,
+    pub open: i64,
+    /// Their organisation's tickets not solved.
+    pub organisation_open: Option<i64>,
+    /// Their other tickets, the most recently changed first (a few).
+    pub tickets: Vec<TicketRow>,
+}
+
+/// How many of a customer's other tickets the panel lists.
+const CARD_TICKETS: usize = 5;
 
 /// A view's WHERE clause and its parameters.
 struct Sql {
@@ -351,6 +383,11 @@ impl Workspace {
             }
             Some(SlaFilter::Paused) => sql.push("t.status = 'pending'", []),
         }
+        match f.snoozed {
+            None => {}
+            Some(true) => sql.push("t.snoozed_until > ?", [Value::Integer(to_ms(now))]),
+            Some(false) => sql.push("(t.snoozed_until IS NULL OR t.snoozed_until <= ?)", [Value::Integer(to_ms(now))]),
+        }
         Ok(sql)
     }
 
@@ -382,7 +419,7 @@ impl Workspace {
         }
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT t.number, t.subject, t.status, t.priority, t.type, c.name, c.email, o.name, c.tier, a.name, a.email, tm.name,
-                    t.created_at, t.updated_at, t.frt_due_at, t.res_due_at, t.sla_attention_at
+                    t.created_at, t.updated_at, t.frt_due_at, t.res_due_at, t.sla_attention_at, t.snoozed_until
              FROM tickets t
              CROSS JOIN customers c ON c.id = t.requester_id
              LEFT JOIN organisations o ON o.id = c.organisation_id
@@ -411,6 +448,7 @@ impl Workspace {
                     created_at: from_ms(r.get(12)?),
                     updated_at: from_ms(r.get(13)?),
                     sla: badge(status, frt, res, attention, now),
+                    snoozed_until: r.get::<_, Option<i64>>(17)?.filter(|t| *t > now).map(from_ms),
                 })
             })?
             .map(|r| r.map(|row| (row.number, row)))
@@ -429,16 +467,51 @@ impl Workspace {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Ticket `number`'s requester: who, since when, how many tickets, their latest others.
+    pub fn customer_card(&self, number: i64) -> Result<CustomerCard> {
+        let t = self.ticket(number)?;
+        let c = &t.requester;
+        let first_seen: i64 = self.conn.query_row("SELECT created_at FROM customers WHERE email = ?1", [&c.email], |r| r.get(0))?;
+        let theirs = Filters { requester: Some(c.email.clone()), ..Default::default() };
+        let unsolved = |f: Filters| Filters { statuses: Status::UNSOLVED.to_vec(), ..f };
+        let newest = ViewQuery { filters: theirs.clone(), sort: Sort { key: SortKey::Updated, descending: true } };
+        let tickets = self.list(&newest, None, CARD_TICKETS + 1)?.rows.into_iter().filter(|r| r.number != number).take(CARD_TICKETS).collect();
+        let organisation_open = match &c.organisation {
+            Some(org) => Some(self.count(&unsolved(Filters { organisation: Some(org.clone()), ..Default::default() }))?),
+            None => None,
+        };
+        Ok(CustomerCard {
+            name: c.name.clone(),
+            email: c.email.clone(),
+            organisation: c.organisation.clone(),
+            vip: c.tier == crate::model::Tier::Vip,
+            first_seen: from_ms(first_seen),
+            total: self.count(&theirs)?,
+            open: self.count(&unsolved(theirs))?,
+            organisation_open,
+            tickets,
+        })
+    }
+
     pub fn count(&self, filters: &Filters) -> Result<i64> {
         let sql = self.filters_sql(filters)?;
         let text = format!("SELECT count(*) FROM tickets t {}", sql.where_clause());
         Ok(self.conn.prepare_cached(&text)?.query_row(params_from_iter(sql.params.iter()), |r| r.get(0))?)
     }
 
-    /// The query behind a view name: a built-in view, or a saved view visible to me.
+    /// The query behind a view name: a built-in view, a saved view visible to me, or one
+    /// customer's or organisation's tickets (`requester:EMAIL`, `organisation:NAME`, newest
+    /// first: the customer panel's links).
     pub fn view_query(&self, name: &str) -> Result<ViewQuery> {
         if let Some(v) = BuiltinView::parse(name) {
             return Ok(v.query());
+        }
+        let newest = Sort { key: SortKey::Updated, descending: true };
+        if let Some(email) = name.trim().strip_prefix("requester:") {
+            return Ok(ViewQuery { filters: Filters { requester: Some(email.trim().to_string()), ..Default::default() }, sort: newest });
+        }
+        if let Some(org) = name.trim().strip_prefix("organisation:") {
+            return Ok(ViewQuery { filters: Filters { organisation: Some(org.trim().to_string()), ..Default::default() }, sort: newest });
         }
         self.saved_views()?.into_iter().find(|v| v.name.eq_ignore_ascii_case(name.trim())).map(|v| v.query).ok_or_else(|| {
             let builtins: Vec<&str> = BuiltinView::ALL.iter().map(|v| v.name()).collect();

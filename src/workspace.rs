@@ -148,7 +148,8 @@ impl Workspace {
     pub(crate) fn rebuild_hooks(&mut self) {
         let keywords = crate::alerts::KeywordAlerts { settings: self.alert_settings.clone(), matcher: self.keywords.clone() };
         let triggers = crate::rules::Triggers { book: self.rules.clone(), similar: self.similar.clone() };
-        self.hooks = crate::hooks::Hooks::new(vec![Arc::new(keywords), Arc::new(triggers)]);
+        // Snoozes end first: a rule acting on the customer's message sees the ticket back.
+        self.hooks = crate::hooks::Hooks::new(vec![Arc::new(crate::snooze::SnoozeEnds), Arc::new(keywords), Arc::new(triggers)]);
     }
 
     pub fn info(&self) -> Result<WorkspaceInfo> {

@@ -63,8 +63,12 @@ pub fn notice_for(a: &Alert, now: Timestamp) -> Notice {
             format!("customer wrote {}", quoted.join(", "))
         }
         AlertKind::Rule => a.message.clone().unwrap_or_else(|| "rule alert".into()),
+        AlertKind::SnoozeEnded => "snooze over, back in the queue".to_string(),
+        AlertKind::FollowUpDue => "follow-up: no answer from the customer yet".to_string(),
     };
-    let timing = a.due_at.map(|due| {
+    // A snooze's or follow-up's time is the moment itself, not a deadline still running.
+    let deadline = a.due_at.filter(|_| !matches!(a.kind, AlertKind::SnoozeEnded | AlertKind::FollowUpDue));
+    let timing = deadline.map(|due| {
         let left = (due - now).num_seconds();
         if left > 0 {
             format!("{} left", duration_words(left))
@@ -91,6 +95,7 @@ fn summary_notice(alerts: &[Alert]) -> Notice {
     let at_risk = count(&|a| matches!(a.kind, AlertKind::SlaFirstResponseAtRisk | AlertKind::SlaResolutionAtRisk));
     let keyword = count(&|a| a.kind == AlertKind::Keyword);
     let by_rule = count(&|a| a.kind == AlertKind::Rule);
+    let timed = count(&|a| matches!(a.kind, AlertKind::SnoozeEnded | AlertKind::FollowUpDue));
     let mut parts = vec![];
     if breached > 0 {
         parts.push(format!("{breached} overdue"));
@@ -103,6 +108,9 @@ fn summary_notice(alerts: &[Alert]) -> Notice {
     }
     if by_rule > 0 {
         parts.push(format!("{by_rule} from rules"));
+    }
+    if timed > 0 {
+        parts.push(format!("{timed} snoozes and follow-ups"));
     }
     let mut numbers: Vec<i64> = alerts.iter().map(|a| a.ticket_number).collect();
     numbers.sort_unstable();
@@ -145,7 +153,9 @@ impl Workspace {
             let not_mine = !visible
                 || mine
                     .as_ref()
-                    .is_some_and(|(me, teams)| assignee.as_deref() != Some(me.as_str()) && !team.as_ref().is_some_and(|t| teams.contains(t)));
+                    .is_some_and(|(me, teams)| assignee.as_deref() != Some(me.as_str()) && !team.as_ref().is_some_and(|t| teams.contains(t)))
+                // A follow-up reminds the one who asked for it.
+                || (alert.kind == AlertKind::FollowUpDue && alert.for_agent.as_deref() != self.acting.as_ref().map(|a| a.email.as_str()));
             let settled = !matches!(alert.kind, AlertKind::Keyword | AlertKind::Rule) && alert.ticket_status.is_solved();
             if quiet || not_mine || settled {
                 plan.silent.push(alert.id);

@@ -119,6 +119,8 @@ pub struct Alert {
     pub rule: Option<String>,
     pub message: Option<String>,
     pub recipients: Vec<crate::model::Recipient>,
+    /// Follow-ups: the agent (email) who asked to be reminded; only their desktop notifies.
+    pub for_agent: Option<String>,
     /// Delivered without a notification (quiet hours, not mine, ticket already solved).
     pub silent: bool,
     pub read_at: Option<Timestamp>,
@@ -137,6 +139,9 @@ struct Detail {
     message: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     to: Vec<crate::model::Recipient>,
+    /// Follow-ups: the email of the agent who asked to be reminded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    agent: Option<String>,
 }
 
 /// Which alerts to list.
@@ -260,6 +265,47 @@ pub(crate) fn raise_for_rule(
     raise(conn, ticket_id, AlertKind::Rule, 0, target, &detail, at)
 }
 
+/// Raises the alert of a time that came (a snooze's end, a follow-up's), once per time.
+fn raise_timed(conn: &Connection, ticket_id: &str, kind: AlertKind, at_ms: i64, agent: Option<String>, now: Timestamp) -> Result<bool> {
+    let detail = Detail { due_at: Some(at_ms), agent, ..Default::default() };
+    raise(conn, ticket_id, kind, 0, &at_ms.to_string(), &detail, now)
+}
+
+/// A snooze or follow-up that came due longer ago than this (a laptop off for a holiday, one
+/// joining the team) is not announced again; the ticket is simply back.
+const ANNOUNCE_WITHIN: chrono::Duration = chrono::Duration::days(7);
+
+/// Raises the alerts of snoozes that ran out and follow-ups that came due by `now` (at most
+/// once each: the time is the alert's target, so a new snooze alerts again). Part of the
+/// alert scan, in its transaction.
+fn scan_timed(conn: &Connection, kinds: &[AlertKind], now: Timestamp, raised: &mut Vec<i64>) -> Result<()> {
+    let (now_ms, since) = (to_ms(now), to_ms(now - ANNOUNCE_WITHIN));
+    let due: Vec<(String, i64)> = conn
+        .prepare_cached(
+            "SELECT id, snoozed_until FROM tickets WHERE snoozed_until > ?1 AND snoozed_until <= ?2 AND status NOT IN ('resolved', 'closed')",
+        )?
+        .query_map(params![since, now_ms], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, until) in due {
+        if kinds.contains(&AlertKind::SnoozeEnded) && raise_timed(conn, &id, AlertKind::SnoozeEnded, until, None, now)? {
+            raised.push(conn.last_insert_rowid());
+        }
+    }
+    let due: Vec<(String, i64, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT t.id, t.follow_up_at, a.email FROM tickets t LEFT JOIN agents a ON a.id = t.follow_up_by
+             WHERE t.follow_up_at > ?1 AND t.follow_up_at <= ?2 AND t.status NOT IN ('resolved', 'closed')",
+        )?
+        .query_map(params![since, now_ms], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, at, by) in due {
+        if kinds.contains(&AlertKind::FollowUpDue) && raise_timed(conn, &id, AlertKind::FollowUpDue, at, by, now)? {
+            raised.push(conn.last_insert_rowid());
+        }
+    }
+    Ok(())
+}
+
 const ALERT_COLUMNS: &str = "a.id, a.kind, t.number, t.subject, t.priority, t.status, a.detail, a.raised_at, a.delivered_at, a.silent, a.read_at";
 
 fn row_to_alert(r: &rusqlite::Row<'_>) -> rusqlite::Result<Alert> {
@@ -279,6 +325,7 @@ fn row_to_alert(r: &rusqlite::Row<'_>) -> rusqlite::Result<Alert> {
         rule: detail.rule,
         message: detail.message,
         recipients: detail.to,
+        for_agent: detail.agent,
         raised_at: from_ms(r.get(7)?),
         delivered_at: r.get::<_, Option<i64>>(8)?.map(from_ms),
         silent: r.get::<_, i64>(9)? != 0,
@@ -358,6 +405,7 @@ impl Workspace {
                 advance.execute(params![id, next_sla_alert_at(&instants, now).map(to_ms)])?;
             }
         }
+        scan_timed(&tx, &kinds, now, &mut report.raised)?;
         tx.commit()?;
         Ok(report)
     }

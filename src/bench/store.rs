@@ -222,6 +222,33 @@ pub fn store(tickets: usize, progress: &mut dyn FnMut(&str)) -> Result<Vec<Bench
         "≤ 1 s",
     ));
     rows.push(row(format!("dry run of every enabled rule over {tickets} unsolved"), ms(dry), "", ""));
+
+    // Bulk (issue 17): 1,000 tickets of the list set to one priority, then undone, each with
+    // the triggers run on it; the alternative is the same change ticket by ticket.
+    progress("bulk change…");
+    let numbers: Vec<i64> = open
+        .connection()
+        .prepare("SELECT number FROM tickets WHERE status <> 'closed' ORDER BY number LIMIT 1000")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let t = Instant::now();
+    let changed = open.bulk_change(&numbers, &crate::bulk::BulkChange::Priority { to: Priority::Urgent })?;
+    let bulk_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let t = Instant::now();
+    let undone = open.bulk_undo(&changed.undo)?;
+    let undo_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let t = Instant::now();
+    for n in &numbers {
+        open.set_priority(*n, Priority::Low)?;
+    }
+    let single_ms = t.elapsed().as_secs_f64() * 1000.0;
+    rows.push(row(
+        format!("bulk priority on {} tickets ({} changed, rules run on each)", numbers.len(), changed.changed.len()),
+        format!("{bulk_ms:.0} ms"),
+        format!("{single_ms:.0} ms one change (and transaction) each"),
+        "≤ 1 s",
+    ));
+    rows.push(row(format!("its undo ({} put back)", undone.changed.len()), format!("{undo_ms:.0} ms"), "", "≤ 1 s"));
     rows.push(row(
         format!("time-rule pass, first: {} rule actions on {} tickets, written", first.changes.len(), acted.len()),
         format!("{first_ms:.0} ms"),

@@ -99,7 +99,7 @@ fn demo_then_breaching_soon() {
     assert!(!rows.is_empty(), "a demo workspace has tickets that need attention");
     assert!(rows.iter().all(|r| ["at_risk", "breached"].contains(&r["sla"]["state"].as_str().unwrap())));
     let views = ok_json(&db, &["views"]);
-    assert_eq!(views.as_array().unwrap().len(), 6);
+    assert_eq!(views.as_array().unwrap().len(), 7, "the built-in views, Snoozed among them");
     // The same seed makes the same workspace.
     let db2 = dir.path().join("demo2.db");
     ok_json(&db2, &["demo", "--tickets", "1000", "--seed", "3"]);
@@ -555,4 +555,29 @@ fn set_changes_many_tickets_by_number_range_or_view() {
     fails(&db, &["set", "1,2", "assignee", "ghost@acme.test"], "ghost@acme.test");
     let t = ok_json(&db, &["show", "1"]);
     assert_eq!(t["ticket"]["assignee"]["email"], "mina@acme.test", "a refused change leaves the tickets as they were");
+}
+
+#[test]
+fn snooze_unsnooze_and_follow_up_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ws.db");
+    let now = ["--now", "2026-03-02T09:00:00Z"];
+    let with_now = |args: &[&'static str]| [&now[..], args].concat();
+    ok_json(&db, &with_now(&["init", "--name", "Mina Park", "--email", "mina@acme.test"]));
+    ok_json(&db, &with_now(&["new", "--subject", "VPN", "--body", "Help.", "--requester", "kim@acme.kr"]));
+    let s = ok_json(&db, &with_now(&["snooze", "1", "--until", "2026-03-04T08:00:00Z"]));
+    assert_eq!(s["snoozed_until"], "2026-03-04T08:00:00Z");
+    let list = ok_json(&db, &with_now(&["list", "--view", "unassigned"]));
+    assert_eq!(list["tickets"].as_array().unwrap().len(), 0, "snoozed: out of the view");
+    let list = ok_json(&db, &with_now(&["list", "--view", "snoozed"]));
+    assert_eq!(list["tickets"][0]["number"], 1);
+    ok_json(&db, &with_now(&["unsnooze", "1"]));
+    let list = ok_json(&db, &with_now(&["list", "--view", "unassigned"]));
+    assert_eq!(list["tickets"][0]["number"], 1);
+    let f = ok_json(&db, &with_now(&["follow-up", "1", "--if-no-reply-by", "2d"]));
+    assert_eq!(f["follow_up_at"], "2026-03-04T09:00:00Z");
+    ok_json(&db, &with_now(&["follow-up", "1", "--cancel"]));
+    fails(&db, &with_now(&["snooze", "1", "--until", "someday"]), "'someday' is not a time");
+    fails(&db, &with_now(&["snooze", "1", "--until", "2026-03-01T09:00:00Z"]), "already passed");
+    fails(&db, &with_now(&["follow-up", "1"]), "--if-no-reply-by");
 }

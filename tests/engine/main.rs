@@ -25,6 +25,7 @@ mod rules;
 mod search;
 mod search_properties;
 mod sla;
+mod snooze;
 mod soak;
 mod stats;
 mod sync;

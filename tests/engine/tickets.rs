@@ -331,3 +331,35 @@ fn views_filter_sort_page_and_count() {
     assert!(e.ws.save_view("all", &ViewQuery::default(), true).is_err(), "built-in names are taken");
     assert!(e.ws.list(&all, Some("garbage"), 10).is_err());
 }
+
+#[test]
+fn the_customer_beside_a_ticket_and_a_view_of_their_tickets() {
+    let mut e = env("2026-03-02T09:00:00Z");
+    let first = e.ticket("VPN drops", Priority::Medium);
+    e.minutes(60);
+    let second = e.ticket("Printer", Priority::Low);
+    e.minutes(5);
+    e.ws.set_status(first, Status::Resolved, None).unwrap();
+    e.minutes(5);
+    let other =
+        e.ws.create_ticket(&NewTicket {
+            subject: "Other customer".into(),
+            description: "Hi.".into(),
+            requester_email: "ola@acme.kr".into(),
+            organisation: Some("Acme".into()),
+            ..Default::default()
+        })
+        .unwrap()
+        .number;
+    let card = e.ws.customer_card(second).unwrap();
+    assert_eq!((card.name.as_str(), card.email.as_str(), card.organisation.as_deref()), ("Kim Jiho", "kim.jiho@acme.kr", Some("Acme")));
+    assert_eq!((card.total, card.open, card.organisation_open), (2, 1, Some(2)));
+    assert_eq!(card.first_seen, crate::common::ts("2026-03-02T09:00:00Z"));
+    assert_eq!(card.tickets.iter().map(|r| r.number).collect::<Vec<_>>(), vec![first], "the others, not this one");
+    // The panel's links: a customer's tickets and an organisation's, newest first.
+    let q = e.ws.view_query("requester:kim.jiho@acme.kr").unwrap();
+    assert_eq!(e.ws.view_numbers(&q.filters).unwrap(), vec![first, second]);
+    let page = e.ws.list(&e.ws.view_query("organisation:Acme").unwrap(), None, 10).unwrap();
+    assert_eq!(page.rows.iter().map(|r| r.number).collect::<Vec<_>>(), vec![other, first, second]);
+    assert!(e.ws.customer_card(999).is_err());
+}

@@ -394,6 +394,16 @@ fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Cha
                 params![t, to_id, at],
             )?;
         }
+        Change::Snoozed { until } => {
+            let t = need_ticket(ticket_id)?;
+            let n = conn.prepare_cached("UPDATE tickets SET snoozed_until = ?2 WHERE id = ?1")?.execute(params![t, until])?;
+            one(n, "the ticket")?;
+        }
+        Change::FollowUpSet { at: due, by } => {
+            let t = need_ticket(ticket_id)?;
+            let n = conn.prepare_cached("UPDATE tickets SET follow_up_at = ?2, follow_up_by = ?3 WHERE id = ?1")?.execute(params![t, due, by])?;
+            one(n, "the ticket")?;
+        }
         Change::Rated { good, comment, recorded_by } => {
             let t = need_ticket(ticket_id)?;
             conn.prepare_cached(
@@ -538,6 +548,7 @@ fn explain_constraint(conn: &Connection, ticket_id: Option<&str>, change: &Chang
         Change::Linked { to_id, .. } => refs.push(("to_id", "tickets", to_id)),
         Change::RuleFired { rule_id, .. } => refs.push(("rule_id", "rules", rule_id)),
         Change::Rated { recorded_by: Some(a), .. } => refs.push(("recorded_by", "agents", a)),
+        Change::FollowUpSet { by: Some(a), .. } => refs.push(("by", "agents", a)),
         Change::SimilarFeedback { for_id, agent_id, .. } => {
             refs.push(("for_id", "tickets", for_id));
             if let Some(a) = agent_id {

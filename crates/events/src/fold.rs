@@ -92,6 +92,8 @@ const TICKET_LOCAL: &[&str] = &[
     "ticket.status_changed",
     "ticket.field_changed",
     "ticket.rated",
+    "ticket.snoozed",
+    "ticket.follow_up_set",
     "rule.fired",
     "rule.notified",
     "rules.stopped",

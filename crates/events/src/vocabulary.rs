@@ -188,6 +188,14 @@ pub enum Change {
     MergeReceived { duplicate_id: String, duplicate_number: i64 },
     #[serde(rename = "ticket.linked")]
     Linked { to_id: String, to_number: i64 },
+    /// Out of the working views until `until` (ms); none: back now (by hand, or because the
+    /// customer wrote).
+    #[serde(rename = "ticket.snoozed")]
+    Snoozed { until: Option<i64> },
+    /// Remind `by` (an agent's id) at `at` (ms) unless the customer answers first; none: the
+    /// reminder is off (cancelled, or the customer answered).
+    #[serde(rename = "ticket.follow_up_set")]
+    FollowUpSet { at: Option<i64>, by: Option<String> },
     #[serde(rename = "ticket.rated")]
     Rated { good: bool, comment: String, recorded_by: Option<String> },
     /// An agent's word on this solved ticket, suggested as similar while working `for_id`:

@@ -26,6 +26,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/008_mail.sql"),
     include_str!("migrations/009_mail_html.sql"),
     include_str!("migrations/010_similar_feedback.sql"),
+    include_str!("migrations/011_snooze.sql"),
 ];
 
 pub fn migrations() -> Migrations<'static> {

@@ -2,7 +2,7 @@ use super::Svc;
 use crate::services::CmdResult;
 use casebook::bulk::{BulkChange, BulkOutcome, UndoEntry};
 use casebook::model::{Event, Message, MessageKind, NewMessage, NewTicket, Resolution, Status, Ticket};
-use casebook::views::{Page, ViewCount, ViewQuery};
+use casebook::views::{CustomerCard, Page, ViewCount, ViewQuery};
 use casebook::{Field, TicketDetail};
 
 #[tauri::command]
@@ -120,6 +120,29 @@ pub async fn bulk_undo(svc: Svc<'_>, undo: Vec<UndoEntry>) -> CmdResult<BulkOutc
 #[tauri::command]
 pub async fn view_numbers(svc: Svc<'_>, view: String) -> CmdResult<Vec<i64>> {
     svc.read(move |ws| ws.view_numbers(&ws.view_query(&view)?.filters)).await
+}
+
+/// Out of the working views until `until`; back then with an alert, or when the customer writes.
+#[tauri::command]
+pub async fn snooze_ticket(svc: Svc<'_>, number: i64, until: casebook::Timestamp) -> CmdResult<Ticket> {
+    svc.write(vec![number], move |ws| ws.snooze(number, until)).await
+}
+
+#[tauri::command]
+pub async fn unsnooze_ticket(svc: Svc<'_>, number: i64) -> CmdResult<Ticket> {
+    svc.write(vec![number], move |ws| ws.unsnooze(number)).await
+}
+
+/// A reminder for me at `at` unless the customer answers first; none takes it off.
+#[tauri::command]
+pub async fn follow_up(svc: Svc<'_>, number: i64, at: Option<casebook::Timestamp>) -> CmdResult<Ticket> {
+    svc.write(vec![number], move |ws| ws.follow_up(number, at)).await
+}
+
+/// The requester beside the ticket: who, since when, their other tickets.
+#[tauri::command]
+pub async fn customer_card(svc: Svc<'_>, number: i64) -> CmdResult<CustomerCard> {
+    svc.read(move |ws| ws.customer_card(number)).await
 }
 
 #[tauri::command]

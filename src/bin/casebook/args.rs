@@ -71,6 +71,26 @@ pub(crate) enum Command {
         #[arg(long)]
         reason: Option<String>,
     },
+    /// Take the ticket out of the working views until a time: 2h, 3d, tomorrow, monday 9:00,
+    /// 14:30, 2026-03-09 14:30 (this computer's time zone) or RFC 3339. It comes back then with
+    /// an alert, or earlier when the customer writes.
+    Snooze {
+        number: i64,
+        #[arg(long)]
+        until: String,
+    },
+    /// Back in the views now.
+    Unsnooze { number: i64 },
+    /// Remind me if the customer has not answered by a time (as for snooze); a customer's
+    /// message cancels it.
+    FollowUp {
+        number: i64,
+        #[arg(long, required_unless_present = "cancel")]
+        if_no_reply_by: Option<String>,
+        /// Take the reminder off.
+        #[arg(long, conflicts_with = "if_no_reply_by")]
+        cancel: bool,
+    },
     /// Take the ticket: assign it to yourself.
     Claim { number: i64 },
     /// Merge ticket N into ticket M (N is closed as a duplicate).

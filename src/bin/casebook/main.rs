@@ -75,6 +75,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         | Command::New(_)
         | Command::Reply { .. }
         | Command::Set { .. }
+        | Command::Snooze { .. }
+        | Command::Unsnooze { .. }
+        | Command::FollowUp { .. }
         | Command::Claim { .. }
         | Command::Merge { .. }
         | Command::Link { .. }

@@ -1,4 +1,4 @@
-//! `casebook init | demo | new | reply | set | claim | merge | link | solution | show | list |
+//! `casebook init | demo | new | reply | set | snooze | unsnooze | follow-up | claim | merge | link | solution | show | list |
 //! views | history | sla`: the workspace and its tickets.
 
 use crate::args::*;
@@ -102,6 +102,34 @@ pub(crate) fn run(cx: &Ctx, command: Command) -> anyhow::Result<()> {
                     out(serde_json::to_value(&outcome)?, bulk_text(field, &outcome));
                 }
             }
+        }
+        Command::Snooze { number, until } => {
+            let mut ws = open(&db, clock, as_agent)?;
+            let until = casebook::snooze::parse_when(&until, ws.now(), &chrono::Local)?;
+            let t = ws.snooze(number, until)?;
+            let local = until.with_timezone(&chrono::Local).format("%a %Y-%m-%d %H:%M");
+            out(json!({ "ticket": t, "snoozed_until": until }), format!("Snoozed #{number} until {local}"));
+        }
+        Command::Unsnooze { number } => {
+            let mut ws = open(&db, clock, as_agent)?;
+            let t = ws.unsnooze(number)?;
+            out(json!({ "ticket": t }), format!("#{number} is back in the views"));
+        }
+        Command::FollowUp { number, if_no_reply_by, cancel } => {
+            let mut ws = open(&db, clock, as_agent)?;
+            let at = match (if_no_reply_by, cancel) {
+                (Some(when), false) => Some(casebook::snooze::parse_when(&when, ws.now(), &chrono::Local)?),
+                _ => None,
+            };
+            let t = ws.follow_up(number, at)?;
+            let text = match at {
+                Some(at) => format!(
+                    "Follow-up on #{number}: a reminder {} unless the customer answers first",
+                    at.with_timezone(&chrono::Local).format("%a %Y-%m-%d %H:%M")
+                ),
+                None => format!("No follow-up on #{number}"),
+            };
+            out(json!({ "ticket": t, "follow_up_at": at }), text);
         }
         Command::Claim { number } => {
             let mut ws = open(&db, clock, as_agent)?;

@@ -2,10 +2,15 @@
 // call its methods. Every write goes through the engine; the shell's change event reloads.
 import type { Api } from "./api/client";
 import type * as T from "./api/types";
+import { count, t } from "./i18n.svelte";
 import { loadDrafts, saveDrafts, withDraft, type Draft, type Drafts } from "../tickets/drafts";
+import { extend, toggle, type Picked } from "../tickets/selection";
 
 /** The window's local storage, where there is one (not in unit tests). */
 const draftStorage = () => (typeof localStorage === "undefined" ? null : localStorage);
+
+/** A short word on what an action did; `undo` takes it back. */
+export type Toast = { text: string; undo: (() => Promise<void>) | null; n: number };
 
 export type Pane = "ticket" | "new" | "settings" | "alerts" | "health" | "rules" | "dashboard";
 
@@ -45,6 +50,11 @@ export class AppState {
   dropped = $state<string | null>(null);
   /** Unsent replies and notes, one per ticket number (kept in local storage). */
   drafts = $state<Drafts>({});
+  /** Tickets picked for a bulk action, and the one a shift-click's run starts from. */
+  picked = $state<Picked>(new Set());
+  pickAnchor = $state<number | null>(null);
+  /** What the last action did, with its undo while the toast is up. */
+  toast = $state<Toast | null>(null);
 
   constructor(public api: Api) {}
 
@@ -96,6 +106,7 @@ export class AppState {
   }
 
   async loadView(name: string) {
+    if (name !== this.view) this.clearPicked();
     this.view = name;
     this.loading = true;
     try {
@@ -228,6 +239,60 @@ export class AppState {
     this.history = [];
   }
 
+  /** Click or x: picks ticket `n` or lets it go. Shift-click: the run from the last one. */
+  pick(n: number, run = false) {
+    this.picked = run ? extend(this.picked, this.rows.map((r) => r.number), this.pickAnchor, n) : toggle(this.picked, n);
+    this.pickAnchor = n;
+  }
+
+  /** Every ticket of the view, not only the rows loaded so far. */
+  async pickAll() {
+    try {
+      this.picked = new Set(await this.api.viewNumbers(this.view));
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
+  }
+
+  clearPicked() {
+    this.picked = new Set();
+    this.pickAnchor = null;
+  }
+
+  /** Sets one field on the picked tickets (or on `only`); the toast says what changed and
+   * offers the undo. */
+  async bulk(change: T.BulkChange, label: string, only: number[] | null = null) {
+    const numbers = only ?? [...this.picked].sort((a, b) => a - b);
+    if (numbers.length === 0) return;
+    try {
+      const outcome = await this.api.bulkChange(numbers, change);
+      if (only === null) this.clearPicked();
+      const undo = outcome.undo.length > 0 ? () => this.undoBulk(outcome.undo) : null;
+      this.say(bulkText(label, outcome), undo);
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
+  }
+
+  private async undoBulk(entries: T.UndoEntry[]) {
+    try {
+      const outcome = await this.api.bulkUndo(entries);
+      this.say(undoneText(outcome), null);
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
+  }
+
+  /** Shows the toast; a newer one replaces it. It goes by itself after a while. */
+  say(text: string, undo: (() => Promise<void>) | null) {
+    // By its number: the state holds a proxy of the object, never the object itself.
+    const n = ++toasts;
+    this.toast = { text, undo, n };
+    setTimeout(() => {
+      if (this.toast?.n === n) this.toast = null;
+    }, TOAST_MS);
+  }
+
   move(delta: number) {
     if (this.rows.length === 0) return;
     const i = this.rows.findIndex((r) => r.number === this.selected);
@@ -235,4 +300,27 @@ export class AppState {
     this.selected = this.rows[j].number;
     if (j >= this.rows.length - 20) void this.loadMore();
   }
+}
+
+/** How long the toast (and its undo) stays. */
+const TOAST_MS = 10_000;
+let toasts = 0;
+
+/** "Priority: 3 tickets changed · 1 already so · 1 skipped (#7 closed tickets do not change)". */
+export function bulkText(label: string, o: T.BulkOutcome): string {
+  return [`${label}: ${count(o.changed.length, "tickets")} ${t("bulk.changed")}`, ...rest(o)].join(" · ");
+}
+
+export function undoneText(o: T.BulkOutcome): string {
+  return [`${t("bulk.undone")}: ${count(o.changed.length, "tickets")}`, ...rest(o)].join(" · ");
+}
+
+function rest(o: T.BulkOutcome): string[] {
+  const out: string[] = [];
+  if (o.unchanged.length > 0) out.push(`${o.unchanged.length} ${t("bulk.already")}`);
+  if (o.skipped.length > 0) {
+    const first = o.skipped[0];
+    out.push(`${o.skipped.length} ${t("bulk.skipped")} (#${first.number}: ${first.reason}${o.skipped.length > 1 ? ", …" : ""})`);
+  }
+  return out;
 }

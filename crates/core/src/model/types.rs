@@ -83,6 +83,10 @@ string_enum!(
     SlaResolutionBreached = "sla_resolution_breached" / "Resolution breached",
     Keyword = "keyword" / "Keyword",
     Rule = "rule" / "Rule",
+    /// A snoozed ticket's time came: it is back in the views.
+    SnoozeEnded = "snooze_ended" / "Snooze over",
+    /// The customer did not answer by the follow-up's time.
+    FollowUpDue = "follow_up_due" / "Follow-up due",
 });
 string_enum!(LinkKind, "link kind", { Related = "related" / "Related", Duplicate = "duplicate" / "Duplicate of" });
 

@@ -28,6 +28,13 @@ export interface Api {
   bulkUndo(undo: T.UndoEntry[]): Promise<T.BulkOutcome>;
   /** Every ticket number of a view (select all). */
   viewNumbers(view: string): Promise<number[]>;
+  /** Out of the working views until `until` (RFC 3339); back then, or when the customer writes. */
+  snooze(number: number, until: string): Promise<T.Ticket>;
+  unsnooze(number: number): Promise<T.Ticket>;
+  /** The requester of ticket `number`: who, since when, their other tickets. */
+  customerCard(number: number): Promise<T.CustomerCard>;
+  /** Remind me at `at` unless the customer answers first; null takes it off. */
+  followUp(number: number, at: string | null): Promise<T.Ticket>;
   claim(number: number): Promise<T.Ticket>;
   merge(number: number, into: number): Promise<T.Ticket>;
   link(number: number, related: number): Promise<void>;
@@ -148,6 +155,10 @@ export const tauriApi: Api = {
   bulkChange: (numbers, change) => call("bulk_change", { numbers, change }),
   bulkUndo: (undo) => call("bulk_undo", { undo }),
   viewNumbers: (view) => call("view_numbers", { view }),
+  snooze: (number, until) => call("snooze_ticket", { number, until }),
+  unsnooze: (number) => call("unsnooze_ticket", { number }),
+  customerCard: (number) => call("customer_card", { number }),
+  followUp: (number, at) => call("follow_up", { number, at }),
   setStatus: (number, status, reason) => call("set_status", { number, status, reason }),
   claim: (number) => call("claim_ticket", { number }),
   merge: (number, into) => call("merge_tickets", { number, into }),

@@ -21,6 +21,10 @@ due_at: string | null, raised_at: string, delivered_at: string | null,
  */
 rule: string | null, message: string | null, recipients: Array<Recipient>, 
 /**
+ * Follow-ups: the agent (email) who asked to be reminded; only their desktop notifies.
+ */
+for_agent: string | null, 
+/**
  * Delivered without a notification (quiet hours, not mine, ticket already solved).
  */
 silent: boolean, read_at: string | null, };

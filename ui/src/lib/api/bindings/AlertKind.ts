@@ -3,4 +3,4 @@
 /**
  * What an alert is about (PRODUCT A2, A3).
  */
-export type AlertKind = "sla_first_response_at_risk" | "sla_first_response_breached" | "sla_resolution_at_risk" | "sla_resolution_breached" | "keyword" | "rule";
+export type AlertKind = "sla_first_response_at_risk" | "sla_first_response_breached" | "sla_resolution_at_risk" | "sla_resolution_breached" | "keyword" | "rule" | "snooze_ended" | "follow_up_due";

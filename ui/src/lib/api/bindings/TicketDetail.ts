@@ -4,6 +4,7 @@ import type { Conflict } from "./Conflict";
 import type { Message } from "./Message";
 import type { MessageMail } from "./MessageMail";
 import type { SlaStatus } from "./SlaStatus";
+import type { Snooze } from "./Snooze";
 import type { Ticket } from "./Ticket";
 import type { TicketLink } from "./TicketLink";
 
@@ -26,4 +27,8 @@ conflicts: Array<Conflict>,
 /**
  * The mail behind the messages that came in or go out as mail.
  */
-mail: Array<MessageMail>, };
+mail: Array<MessageMail>, 
+/**
+ * Snoozed until, and the follow-up waiting for the customer's answer.
+ */
+snooze: Snooze, };

@@ -6,4 +6,8 @@ import type { Status } from "./Status";
 /**
  * One row of the ticket list.
  */
-export type TicketRow = { number: number, subject: string, status: Status, priority: Priority, type: string, requester_name: string, requester_email: string, organisation: string | null, vip: boolean, assignee_name: string | null, assignee_email: string | null, team: string | null, created_at: string, updated_at: string, sla: SlaBadge, };
+export type TicketRow = { number: number, subject: string, status: Status, priority: Priority, type: string, requester_name: string, requester_email: string, organisation: string | null, vip: boolean, assignee_name: string | null, assignee_email: string | null, team: string | null, created_at: string, updated_at: string, sla: SlaBadge, 
+/**
+ * Snoozed until then (still ahead).
+ */
+snoozed_until: string | null, };
