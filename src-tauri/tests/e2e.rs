@@ -395,6 +395,21 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     if again != "Draft for Mallory only" {
         return Err(format!("the draft of #{here} was lost on Esc: '{again}'"));
     }
+    // Undo send: the reply waits a few seconds with Undo; undone, the text is back in the
+    // composer and nothing was written, even after the wait.
+    h.css("[data-testid=send]").await.click().await.unwrap();
+    h.wait_text("[data-testid=toast]", "sending the reply").await;
+    h.shot("04a2-undo-send").await;
+    h.click_css("[data-testid=toast-undo]").await;
+    if !h.settles(&format!("{composer} === 'Draft for Mallory only'")).await {
+        let now: String = h.script(composer).await;
+        return Err(format!("Undo send did not bring the reply back to the composer: '{now}'"));
+    }
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let written: bool = h.script("return [...document.querySelectorAll('.msg')].some(m => m.textContent.includes('Draft for Mallory only'))").await;
+    if written {
+        return Err("an undone reply was written to the ticket".into());
+    }
 
     bulk_change_and_undo(h, &here).await?;
     h.css(&format!(".row[data-number='{here}']")).await.click().await.unwrap();
@@ -838,8 +853,8 @@ async fn snooze_and_follow_up(h: &Harness, n: &str) -> Result<(), String> {
     h.click_css(&format!(".row[data-number='{n}'] .subject")).await;
     h.wait_text("article.ticket h1", &format!("#{n}")).await;
     h.keys("z").await;
-    if !h.settles("return document.querySelector('[data-testid=snooze-menu]').open && document.activeElement?.closest('[data-testid=snooze-menu] .menu') !== null").await {
-        let state: String = h.script("return 'open=' + document.querySelector('[data-testid=snooze-menu]')?.open + ' active=' + document.activeElement?.outerHTML.slice(0, 80)").await;
+    if !h.settles("return document.activeElement?.closest('[data-testid=snooze-menu] .menu') != null").await {
+        let state: String = h.script("return 'menu=' + !!document.querySelector('[data-testid=snooze-menu] .menu') + ' active=' + document.activeElement?.outerHTML.slice(0, 80)").await;
         return Err(format!("z did not open the snooze menu with its first choice focused: {state}"));
     }
     h.shot("05c-snooze-menu").await;
@@ -857,7 +872,7 @@ async fn snooze_and_follow_up(h: &Harness, n: &str) -> Result<(), String> {
     if !h.settles("return document.querySelector('[data-testid=snoozed]') === null").await {
         return Err(format!("'Back now' did not end the snooze of #{n}"));
     }
-    h.css("[data-testid=follow-up-menu] summary").await.click().await.unwrap();
+    h.css("[data-testid=follow-up-menu] .opener").await.click().await.unwrap();
     h.css("[data-testid=follow-up-menu] [data-choice=friday]").await.click().await.unwrap();
     h.wait_text("[data-testid=follow-up]", "Reminder").await;
     h.click_css("[data-testid=toast] .close").await;

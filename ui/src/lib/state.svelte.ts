@@ -2,9 +2,10 @@
 // call its methods. Every write goes through the engine; the shell's change event reloads.
 import type { Api } from "./api/client";
 import type * as T from "./api/types";
-import { count, t } from "./i18n.svelte";
+import { count, t, tf } from "./i18n.svelte";
 import { loadDrafts, saveDrafts, withDraft, type Draft, type Drafts } from "../tickets/drafts";
 import { extend, toggle, type Picked } from "../tickets/selection";
+import { backInDraft, loadHeld, saveHeld, setUndoSendSeconds, undoSendSeconds, type Held } from "../tickets/held";
 
 /** The window's local storage, where there is one (not in unit tests). */
 const draftStorage = () => (typeof localStorage === "undefined" ? null : localStorage);
@@ -55,6 +56,12 @@ export class AppState {
   pickAnchor = $state<number | null>(null);
   /** What the last action did, with its undo while the toast is up. */
   toast = $state<Toast | null>(null);
+  /** Seconds a public reply waits before it is written (Settings; this computer). */
+  undoSend = $state(undoSendSeconds(draftStorage()));
+  /** Text a held reply brings back to the composer of ticket `n` when it is undone. */
+  restoreRequest = $state<{ n: number; text: string; k: number } | null>(null);
+  /** Public replies waiting out the undo-send delay, by ticket (with their files and timer). */
+  private waiting = new Map<number, { body: string; uploads: T.Upload[]; timer: ReturnType<typeof setTimeout> }>();
 
   constructor(public api: Api) {}
 
@@ -62,6 +69,7 @@ export class AppState {
     this.ws = await this.api.workspaceState();
     if (this.ws.open) {
       this.drafts = loadDrafts(draftStorage(), this.draftsKey());
+      this.recoverHeld();
       await this.api.onChange(() => void this.refresh());
       await this.api.onAlerts(() => void this.loadAlerts());
       await this.api.onAlertClicked((n) => (n === null ? this.showAlerts() : void this.open(n)));
@@ -88,6 +96,72 @@ export class AppState {
     if (!next) return;
     this.drafts = next;
     saveDrafts(draftStorage(), this.draftsKey(), next);
+  }
+
+  setUndoSend(seconds: number) {
+    this.undoSend = seconds;
+    setUndoSendSeconds(draftStorage(), seconds);
+  }
+
+  /** A public reply held for `undoSend` seconds, then written; the toast offers Undo. */
+  holdReply(n: number, body: string, uploads: T.Upload[]) {
+    const seconds = this.undoSend;
+    const timer = setTimeout(() => void this.sendHeld(n), seconds * 1000);
+    this.waiting.set(n, { body, uploads, timer });
+    this.storeHeld();
+    this.say(tf("send.held", { n, s: seconds }), async () => this.unsendHeld(n));
+  }
+
+  private async sendHeld(n: number) {
+    const h = this.waiting.get(n);
+    if (!h) return;
+    try {
+      await this.api.addMessage(n, "public", h.body, h.uploads);
+      this.waiting.delete(n);
+      this.storeHeld();
+      if (this.toast?.text.startsWith(`#${n}`)) this.toast = null;
+    } catch (e) {
+      this.waiting.delete(n);
+      this.storeHeld();
+      this.backToDraft(n, h.body);
+      this.error = tf("send.failed", { n, why: (e as Error).message });
+    }
+  }
+
+  private async unsendHeld(n: number) {
+    const h = this.waiting.get(n);
+    if (!h) return;
+    clearTimeout(h.timer);
+    this.waiting.delete(n);
+    this.storeHeld();
+    this.backToDraft(n, h.body);
+    this.say(tf("send.undone", { n }), null);
+  }
+
+  /** The text back where it was typed: the open composer, else the ticket's draft. */
+  private backToDraft(n: number, body: string) {
+    if (this.showing === n && this.pane === "ticket") this.restoreRequest = { n, text: body, k: Date.now() };
+    else {
+      this.drafts = backInDraft(this.drafts, n, body);
+      saveDrafts(draftStorage(), this.draftsKey(), this.drafts);
+    }
+  }
+
+  private storeHeld() {
+    const held: Held = {};
+    for (const [n, h] of this.waiting) held[n] = h.body;
+    saveHeld(draftStorage(), this.draftsKey(), held);
+  }
+
+  /** Replies still held when the window last closed were never written: back into drafts. */
+  private recoverHeld() {
+    const held = loadHeld(draftStorage(), this.draftsKey());
+    const numbers = Object.keys(held).map(Number);
+    if (numbers.length === 0) return;
+    for (const n of numbers) this.drafts = backInDraft(this.drafts, n, held[n]);
+    saveDrafts(draftStorage(), this.draftsKey(), this.drafts);
+    saveHeld(draftStorage(), this.draftsKey(), {});
+    this.dropped = tf("send.recovered", { list: numbers.map((n) => `#${n}`).join(", ") });
   }
 
   /** Works as another agent from now on ("My open" follows). */
