@@ -79,6 +79,12 @@ pub(crate) enum Op {
     View(usize),
     Macro(usize),
     Type2(usize, bool),
+    /// Snoozed for some hours (0: back now).
+    Snooze(usize, u8),
+    /// A follow-up some hours ahead (0: taken off).
+    FollowUp(usize, u8),
+    /// One priority on two tickets at once, and (odd) its undo.
+    Bulk(usize, usize, u8),
 }
 
 pub(crate) fn op() -> impl Strategy<Value = Op> {
@@ -112,6 +118,9 @@ pub(crate) fn op() -> impl Strategy<Value = Op> {
         1 => i().prop_map(Op::View),
         1 => i().prop_map(Op::Macro),
         1 => (i(), any::<bool>()).prop_map(|(t, add)| Op::Type2(t, add)),
+        1 => (i(), 0u8..48).prop_map(|(t, h)| Op::Snooze(t, h)),
+        1 => (i(), 0u8..48).prop_map(|(t, h)| Op::FollowUp(t, h)),
+        1 => (i(), i(), any::<u8>()).prop_map(|(a, b, c)| Op::Bulk(a, b, c)),
     ]
 }
 
@@ -200,6 +209,14 @@ pub(crate) fn run(e: &mut Env, step: usize, op: &Op) {
             }
         }
         Op::Rate(t, good) => ws.rate_ticket(pick(*t), *good, "Thanks").map(|_| ()),
+        Op::Snooze(t, 0) => ws.unsnooze(pick(*t)).map(|_| ()),
+        Op::Snooze(t, hours) => ws.snooze(pick(*t), ws.now() + chrono::Duration::hours(*hours as i64)).map(|_| ()),
+        Op::FollowUp(t, 0) => ws.follow_up(pick(*t), None).map(|_| ()),
+        Op::FollowUp(t, hours) => ws.follow_up(pick(*t), Some(ws.now() + chrono::Duration::hours(*hours as i64))).map(|_| ()),
+        Op::Bulk(a, b, c) => {
+            let change = casebook::bulk::BulkChange::Priority { to: Priority::ALL[*c as usize % 4] };
+            ws.bulk_change(&[pick(*a), pick(*b)], &change).and_then(|o| if c % 2 == 1 { ws.bulk_undo(&o.undo).map(|_| ()) } else { Ok(()) })
+        }
         Op::Feedback(a, b, v) => {
             let verdict =
                 [casebook::events::Verdict::Helpful, casebook::events::Verdict::NotHelpful, casebook::events::Verdict::FixInserted][*v as usize % 3];

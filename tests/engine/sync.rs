@@ -353,6 +353,8 @@ fn ticket_op() -> impl Strategy<Value = Op> {
         (i(), i()).prop_map(|(ticket, to)| Op::Tags { ticket, tag: to }),
         (i(), i()).prop_map(|(ticket, to)| Op::Assign { ticket, to }),
         (i()).prop_map(Op::Claim),
+        (i(), 0u8..48).prop_map(|(t, h)| Op::Snooze(t, h)),
+        (i(), i(), any::<u8>()).prop_map(|(a, b, c)| Op::Bulk(a, b, c)),
     ]
 }
 
