@@ -156,19 +156,21 @@ impl FieldValue {
         }
     }
 
-    /// The same value with names as the workspace spells them (a type's case, tags cleaned
-    /// and sorted), so that it compares with what a ticket reads back.
+    /// The same value with names as the workspace spells them (a type's, an agent's email and
+    /// a team's name as stored; tags cleaned and sorted), so that it compares with what a
+    /// ticket reads back.
     fn normalised(self, conn: &Connection) -> Result<FieldValue> {
         Ok(match self {
             FieldValue::Type(t) => FieldValue::Type(Workspace::resolve_type(conn, &t)?),
             FieldValue::Tags(tags) => FieldValue::Tags(validate::tags(&tags)?),
+            // As stored: the columns compare without case, and so must the values.
             FieldValue::Assignee(Some(email)) => {
-                people::agent_id(conn, &email)?;
-                FieldValue::Assignee(Some(email.trim().to_string()))
+                let id = people::agent_id(conn, &email)?;
+                FieldValue::Assignee(Some(conn.query_row("SELECT email FROM agents WHERE id = ?1", [id], |r| r.get(0))?))
             }
             FieldValue::Team(Some(name)) => {
-                people::team_id(conn, &name)?;
-                FieldValue::Team(Some(name.trim().to_string()))
+                let id = people::team_id(conn, &name)?;
+                FieldValue::Team(Some(conn.query_row("SELECT name FROM teams WHERE id = ?1", [id], |r| r.get(0))?))
             }
             other => other,
         })

@@ -34,6 +34,9 @@ fn one_field_on_many_tickets_is_one_event_each_and_one_undo_puts_it_back() {
     // Assignee, tags added and removed.
     e.ws.bulk_change(&[a, b, c], &BulkChange::Assignee { to: Some("ola@acme.test".into()) }).unwrap();
     assert!([a, b, c].iter().all(|n| e.ws.ticket(*n).unwrap().assignee.unwrap().email == "ola@acme.test"));
+    // The same agent written in other letters is the same value: nothing to change.
+    let again = e.ws.bulk_change(&[a, b], &BulkChange::Assignee { to: Some("Ola@ACME.test".into()) }).unwrap();
+    assert_eq!((again.changed.len(), again.unchanged.len()), (0, 2));
     let added = e.ws.bulk_change(&[a, b], &BulkChange::AddTags { tags: vec!["Network".into()] }).unwrap();
     assert_eq!(e.ws.ticket(a).unwrap().tags, vec!["network", "vpn"]);
     assert_eq!(e.ws.ticket(b).unwrap().tags, vec!["network"]);
