@@ -164,7 +164,7 @@ impl Workspace {
     /// alert, or earlier when the customer writes. Solved tickets are not snoozed.
     pub fn snooze(&mut self, number: i64, until: Timestamp) -> Result<Ticket> {
         let until = ahead(until, self.now(), &until.to_rfc3339())?;
-        self.write_snooze(number, |t| {
+        self.write_snooze(number, |_, t| {
             if t.status.is_solved() {
                 return Err(Error::validation("snooze", format!("#{} is {}: only unsolved tickets are snoozed", t.number, t.status.label())));
             }
@@ -174,15 +174,15 @@ impl Workspace {
 
     /// Back in the views now.
     pub fn unsnooze(&mut self, number: i64) -> Result<Ticket> {
-        let snoozed = self.snooze_state(number)?.until.is_some();
-        self.write_snooze(number, |_| Ok(snoozed.then_some(Change::Snoozed { until: None })))
+        let now = self.now();
+        self.write_snooze(number, |conn, t| Ok(load(conn, &t.id.to_string(), now)?.until.map(|_| Change::Snoozed { until: None })))
     }
 
     /// Reminds the acting agent at `at` unless the customer answers first; `None` cancels.
     pub fn follow_up(&mut self, number: i64, at: Option<Timestamp>) -> Result<Ticket> {
         let at = at.map(|t| ahead(t, self.now(), &t.to_rfc3339())).transpose()?;
         let me = self.acting_agent_required()?.id.to_string();
-        self.write_snooze(number, |t| {
+        self.write_snooze(number, |_, t| {
             if at.is_some() && t.status.is_solved() {
                 return Err(Error::validation("follow_up", format!("#{} is {}: there is no answer to wait for", t.number, t.status.label())));
             }
@@ -195,12 +195,14 @@ impl Workspace {
         load(&self.conn, &t.id.to_string(), self.now())
     }
 
-    fn write_snooze(&mut self, number: i64, decide: impl FnOnce(&Ticket) -> Result<Option<Change>>) -> Result<Ticket> {
+    /// Decides and records in one transaction, so the decision reads what it changes (the CLI
+    /// may write the same file meanwhile).
+    fn write_snooze(&mut self, number: i64, decide: impl FnOnce(&Connection, &Ticket) -> Result<Option<Change>>) -> Result<Ticket> {
         let ctx = self.ctx();
         let settings = self.sla.clone();
-        let t = load_writable(&self.conn, number)?;
-        let Some(change) = decide(&t)? else { return Ok(t) };
         let tx = self.begin()?;
+        let t = load_writable(&tx, number)?;
+        let Some(change) = decide(&tx, &t)? else { return Ok(t) };
         events::record(&tx, &ctx, Some(&t.id.to_string()), change)?;
         events::commit(tx, &settings)?;
         self.ticket(number)
