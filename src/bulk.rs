@@ -7,7 +7,7 @@
 //! someone made in between (here, on another laptop, or a rule) is not overwritten. Nothing
 //! of it is kept in the database: the event log already has both changes, as any two edits.
 
-use crate::events::{self, EventCtx, FieldChange};
+use crate::events::{self, FieldChange};
 use crate::hooks::{Happened, HookCtx};
 use crate::model::{Priority, Resolution, Status, Ticket};
 use crate::tickets::{change_status, load_ticket, record_field_change, Field};
@@ -145,6 +145,21 @@ impl FieldValue {
         }
     }
 
+    /// Gives `t` this value (an agent by email only): the scratch copy a macro's next
+    /// change is measured against, never written.
+    fn put(&self, t: &mut Ticket) {
+        match self {
+            FieldValue::Status { status, resolution } => (t.status, t.resolution) = (*status, *resolution),
+            FieldValue::Priority(p) => t.priority = *p,
+            FieldValue::Type(ty) => t.ticket_type = ty.clone(),
+            FieldValue::Assignee(email) => {
+                t.assignee = email.as_ref().map(|e| crate::model::PersonRef { id: uuid::Uuid::nil(), name: e.clone(), email: e.clone() })
+            }
+            FieldValue::Team(name) => t.team = name.clone(),
+            FieldValue::Tags(tags) => t.tags = tags.clone(),
+        }
+    }
+
     fn field(&self) -> Field {
         match self {
             FieldValue::Status { .. } => Field::Status,
@@ -175,6 +190,30 @@ impl FieldValue {
             other => other,
         })
     }
+}
+
+/// `change` with its names as the workspace spells them, each checked to exist (an unknown
+/// agent, team or type is an error); an assignee of `keep` (a macro's "me") stays as it is.
+pub(crate) fn stored_change(conn: &Connection, change: &BulkChange, keep: &str) -> Result<BulkChange> {
+    let name = |v: FieldValue| v.normalised(conn);
+    Ok(match change {
+        BulkChange::Type { to } => match name(FieldValue::Type(to.clone()))? {
+            FieldValue::Type(to) => BulkChange::Type { to },
+            _ => unreachable!("a type stays a type"),
+        },
+        BulkChange::Assignee { to: Some(who) } if !who.eq_ignore_ascii_case(keep) => match name(FieldValue::Assignee(Some(who.clone())))? {
+            FieldValue::Assignee(to) => BulkChange::Assignee { to },
+            _ => unreachable!("an assignee stays an assignee"),
+        },
+        BulkChange::Team { to: Some(team) } => match name(FieldValue::Team(Some(team.clone())))? {
+            FieldValue::Team(to) => BulkChange::Team { to },
+            _ => unreachable!("a team stays a team"),
+        },
+        BulkChange::Tags { tags } => BulkChange::Tags { tags: validate::tags(tags)? },
+        BulkChange::AddTags { tags } => BulkChange::AddTags { tags: validate::tags(tags)? },
+        BulkChange::RemoveTags { tags } => BulkChange::RemoveTags { tags: validate::tags(tags)? },
+        other => other.clone(),
+    })
 }
 
 /// A ticket a bulk action left as it was, and why.
@@ -228,7 +267,7 @@ fn set_value(ws: &WriteCtx<'_>, tx: &Connection, t: &Ticket, value: &FieldValue,
         FieldValue::Status { resolution, .. } => {
             let mut current = t.clone();
             for to in path {
-                change_status(tx, ws.ctx, &current, *to, if to.is_solved() { *resolution } else { None })?;
+                change_status(tx, ws.hc.ctx, &current, *to, if to.is_solved() { *resolution } else { None })?;
                 current = load_ticket(tx, t.number)?;
             }
             Happened::StatusChanged
@@ -248,7 +287,7 @@ fn set_value(ws: &WriteCtx<'_>, tx: &Connection, t: &Ticket, value: &FieldValue,
                 FieldValue::Tags(tags) => FieldChange::Tags { from: t.tags.clone(), to: tags.clone() },
                 FieldValue::Status { .. } => unreachable!("handled above"),
             };
-            record_field_change(tx, ws.ctx, &id, change)?;
+            record_field_change(tx, ws.hc.ctx, &id, change)?;
             Happened::FieldChanged
         }
     };
@@ -257,7 +296,6 @@ fn set_value(ws: &WriteCtx<'_>, tx: &Connection, t: &Ticket, value: &FieldValue,
 }
 
 struct WriteCtx<'a> {
-    ctx: &'a EventCtx,
     hc: HookCtx<'a>,
     hooks: &'a crate::hooks::Hooks,
 }
@@ -274,53 +312,79 @@ impl Workspace {
     /// status machine refuses) is skipped and said why; a value that does not exist (an
     /// unknown agent, team or type) refuses the whole action and changes nothing.
     pub fn bulk_change(&mut self, numbers: &[i64], change: &BulkChange) -> Result<BulkOutcome> {
-        if let BulkChange::Status { to, reason: Some(_) } = change {
-            if !to.is_solved() {
-                return Err(Error::validation("resolution", format!("a resolution reason only applies when resolving or closing, not to {to}")));
+        self.bulk_changes(numbers, std::slice::from_ref(change))
+    }
+
+    /// Several changes on every ticket in `numbers` (a macro's actions), in one transaction.
+    /// A ticket takes all of them or, when the status machine refuses one, none (skipped). A
+    /// field set twice counts once, with its last value.
+    pub fn bulk_changes(&mut self, numbers: &[i64], changes: &[BulkChange]) -> Result<BulkOutcome> {
+        for change in changes {
+            if let BulkChange::Status { to, reason: Some(_) } = change {
+                if !to.is_solved() {
+                    return Err(Error::validation("resolution", format!("a resolution reason only applies when resolving or closing, not to {to}")));
+                }
             }
         }
-        let field = change.field();
         self.write_each(numbers, |tx, t| {
-            let after = change.target(t).normalised(tx)?;
-            let before = FieldValue::of(t, field);
-            if before == after || matches!((&before, &after), (FieldValue::Status { status: a, .. }, FieldValue::Status { status: b, .. }) if a == b)
-            {
-                return Ok(Step::Same);
-            }
-            let path = match &after {
-                FieldValue::Status { status: to, resolution } => {
-                    if !t.status.allows(*to, *resolution) {
-                        return Ok(Step::Skip(format!("{} cannot become {} directly", t.status.label(), to.label())));
-                    }
-                    vec![*to]
+            let mut sets: Vec<Set> = vec![];
+            // The ticket as the changes so far leave it: what the next one is measured against.
+            let mut scratch = t.clone();
+            for change in changes {
+                let after = change.target(&scratch).normalised(tx)?;
+                let now = FieldValue::of(&scratch, change.field());
+                if same_value(&now, &after) {
+                    continue;
                 }
-                _ => vec![],
-            };
-            Ok(Step::Set { before, after, path })
+                if let FieldValue::Status { status: to, resolution } = &after {
+                    if !t.status.allows(*to, *resolution) {
+                        return Ok(Step::skip(format!("{} cannot become {} directly", t.status.label(), to.label())));
+                    }
+                }
+                after.put(&mut scratch);
+                match sets.iter_mut().find(|s| s.after.field() == change.field()) {
+                    Some(set) => set.after = after,
+                    None => sets.push(Set { before: now, after, path: vec![] }),
+                }
+            }
+            sets.retain(|s| !same_value(&s.before, &s.after));
+            for set in &mut sets {
+                if let FieldValue::Status { status, .. } = set.after {
+                    set.path = vec![status];
+                }
+            }
+            Ok(Step { sets, skip: None })
         })
     }
 
-    /// Takes back a bulk action: each ticket gets its value before, unless it no longer holds
-    /// the value the action gave it (then it is skipped: "changed since"). A solved ticket is
-    /// reopened on the way back, and a ticket that was New comes back Open.
+    /// Takes back a bulk action: each ticket gets its values before, unless it no longer
+    /// holds the value the action gave it (then that field is skipped: "changed since"). A
+    /// solved ticket is reopened on the way back, and a ticket that was New comes back Open.
     pub fn bulk_undo(&mut self, undo: &[UndoEntry]) -> Result<BulkOutcome> {
-        let by_number: std::collections::HashMap<i64, &UndoEntry> = undo.iter().map(|e| (e.number, e)).collect();
+        let mut by_number: std::collections::HashMap<i64, Vec<&UndoEntry>> = std::collections::HashMap::new();
+        for e in undo {
+            by_number.entry(e.number).or_default().push(e);
+        }
         let numbers: Vec<i64> = undo.iter().map(|e| e.number).collect();
         self.write_each(&numbers, |tx, t| {
-            let e = by_number[&t.number];
-            let now = FieldValue::of(t, e.after.field());
-            if now == e.before {
-                return Ok(Step::Same);
+            let mut step = Step { sets: vec![], skip: None };
+            for e in &by_number[&t.number] {
+                let now = FieldValue::of(t, e.after.field());
+                if now == e.before {
+                    continue;
+                }
+                if now != e.after {
+                    step.skip = Some("changed again since".into());
+                    continue;
+                }
+                let before = e.before.clone().normalised(tx)?;
+                let path = match (&now, &before) {
+                    (FieldValue::Status { status: from, .. }, FieldValue::Status { status: to, .. }) => path_back(*from, *to),
+                    _ => vec![],
+                };
+                step.sets.push(Set { before: now, after: before, path });
             }
-            if now != e.after {
-                return Ok(Step::Skip("changed again since".into()));
-            }
-            let before = e.before.clone().normalised(tx)?;
-            let path = match (&now, &before) {
-                (FieldValue::Status { status: from, .. }, FieldValue::Status { status: to, .. }) => path_back(*from, *to),
-                _ => vec![],
-            };
-            Ok(Step::Set { before: now, after: before, path })
+            Ok(step)
         })
     }
 
@@ -329,7 +393,7 @@ impl Workspace {
         let ctx = self.ctx();
         let settings = self.sla.clone();
         let (hooks, data_dir) = (self.hooks.clone(), self.data_dir());
-        let w = WriteCtx { ctx: &ctx, hc: HookCtx { ctx: &ctx, sla: &settings, data_dir: &data_dir }, hooks: &hooks };
+        let w = WriteCtx { hc: HookCtx { ctx: &ctx, sla: &settings, data_dir: &data_dir }, hooks: &hooks };
         let mut out = BulkOutcome { changed: vec![], unchanged: vec![], skipped: vec![], undo: vec![] };
         let tx = self.begin()?;
         for number in distinct(numbers) {
@@ -345,25 +409,54 @@ impl Workspace {
                 out.skipped.push(Skipped { number, reason: "closed tickets do not change".into() });
                 continue;
             }
-            match decide(&tx, &t)? {
-                Step::Same => out.unchanged.push(number),
-                Step::Skip(reason) => out.skipped.push(Skipped { number, reason }),
-                Step::Set { before, after, path } => {
-                    set_value(&w, &tx, &t, &after, &path)?;
-                    out.changed.push(number);
-                    out.undo.push(UndoEntry { number, before, after });
-                }
+            let step = decide(&tx, &t)?;
+            if let Some(reason) = step.skip {
+                out.skipped.push(Skipped { number, reason });
+            } else if step.sets.is_empty() {
+                out.unchanged.push(number);
             }
+            if step.sets.is_empty() {
+                continue;
+            }
+            let mut current = t;
+            for (k, set) in step.sets.into_iter().enumerate() {
+                if k > 0 {
+                    current = load_ticket(&tx, number)?;
+                }
+                set_value(&w, &tx, &current, &set.after, &set.path)?;
+                out.undo.push(UndoEntry { number, before: set.before, after: set.after });
+            }
+            out.changed.push(number);
         }
         events::commit(tx, &settings)?;
         Ok(out)
     }
 }
 
-enum Step {
-    Same,
-    Skip(String),
-    Set { before: FieldValue, after: FieldValue, path: Vec<Status> },
+/// Two values a change need not write: equal, or the same status (its resolution is kept).
+fn same_value(a: &FieldValue, b: &FieldValue) -> bool {
+    a == b || matches!((a, b), (FieldValue::Status { status: x, .. }, FieldValue::Status { status: y, .. }) if x == y)
+}
+
+/// One field a ticket is given: the value it had, the one it gets, and (for a status) the
+/// statuses it passes through.
+struct Set {
+    before: FieldValue,
+    after: FieldValue,
+    path: Vec<Status>,
+}
+
+/// What the write loop does with one ticket: the fields it sets, and why it left any as
+/// they were (a ticket with a reason and no fields is skipped).
+struct Step {
+    sets: Vec<Set>,
+    skip: Option<String>,
+}
+
+impl Step {
+    fn skip(reason: String) -> Step {
+        Step { sets: vec![], skip: Some(reason) }
+    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,8 @@
-//! Quick-reply macros with placeholders (PRODUCT T3): `{{requester.name}}`, `{{ticket.number}}` …
+//! Macros (PRODUCT T3, issue 17): a reply's text with placeholders (`{{requester.name}}`,
+//! `{{ticket.number}}` …) and the fields applying it sets (status, priority, type, team,
+//! assignee, tags), through the same one-transaction write as a bulk change, with its undo.
 
+use crate::bulk::{BulkChange, BulkOutcome};
 use crate::model::Ticket;
 use crate::workspace::Workspace;
 use crate::{validate, Error, Result};
@@ -27,7 +30,7 @@ pub const DEFAULT_MACROS: [(&str, &str); 4] = [
 ];
 
 /// The placeholders a macro may use.
-pub const PLACEHOLDERS: [&str; 11] = [
+pub const PLACEHOLDERS: [&str; 13] = [
     "requester.name",
     "requester.email",
     "requester.organisation",
@@ -37,6 +40,8 @@ pub const PLACEHOLDERS: [&str; 11] = [
     "ticket.priority",
     "ticket.type",
     "ticket.duplicate_of",
+    "ticket.team",
+    "ticket.assignee",
     "agent.name",
     "agent.email",
 ];
@@ -47,7 +52,12 @@ pub struct Macro {
     pub id: Uuid,
     pub name: String,
     pub body: String,
+    /// What applying it sets, in order. An assignee of `me` is the agent who applies it.
+    pub actions: Vec<BulkChange>,
 }
+
+/// The assignee a macro names for "whoever applies it".
+pub const ME: &str = "me";
 
 /// Fills the placeholders of `body` from the ticket and the agent. An unknown placeholder
 /// is an error rather than text sent to a customer with braces in it.
@@ -69,6 +79,8 @@ pub fn render(body: &str, ticket: &Ticket, agent_name: &str, agent_email: &str) 
             "ticket.priority" => ticket.priority.label().to_string(),
             "ticket.type" => ticket.ticket_type.clone(),
             "ticket.duplicate_of" => ticket.duplicate_of.map(|n| n.to_string()).unwrap_or_default(),
+            "ticket.team" => ticket.team.clone().unwrap_or_default(),
+            "ticket.assignee" => ticket.assignee.as_ref().map(|a| a.name.clone()).unwrap_or_default(),
             "agent.name" => agent_name.to_string(),
             "agent.email" => agent_email.to_string(),
             other => return Err(Error::validation("body", format!("unknown placeholder {{{{{other}}}}} (known: {})", PLACEHOLDERS.join(", ")))),
@@ -94,40 +106,84 @@ fn check_placeholders(body: &str) -> Result<()> {
 
 impl Workspace {
     pub fn macros(&self) -> Result<Vec<Macro>> {
-        let mut stmt = self.conn.prepare_cached("SELECT id, name, body FROM macros ORDER BY name")?;
-        let rows = stmt.query_map([], |r| {
-            let id: String = r.get(0)?;
-            Ok(Macro { id: Uuid::parse_str(&id).unwrap_or_default(), name: r.get(1)?, body: r.get(2)? })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut stmt = self.conn.prepare_cached("SELECT id, name, body, actions FROM macros ORDER BY name")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?)))?;
+        rows.map(|row| {
+            let (id, name, body, actions) = row?;
+            // Written by this engine only (events::apply), so a list that does not read is a
+            // damaged file: said, not guessed around.
+            let actions = serde_json::from_str(&actions)
+                .map_err(|e| Error::validation("actions", format!("the actions of macro '{name}' do not read: {e}")))?;
+            Ok(Macro { id: Uuid::parse_str(&id).unwrap_or_default(), name, body, actions })
+        })
+        .collect()
     }
 
-    /// Adds a macro, or replaces the body of the one with this name.
-    pub fn save_macro(&mut self, name: &str, body: &str) -> Result<Macro> {
+    /// Adds a macro, or replaces the one with this name. It needs a text or an action; every
+    /// agent, team and type it sets must exist.
+    pub fn save_macro(&mut self, name: &str, body: &str, actions: &[BulkChange]) -> Result<Macro> {
         let name = validate::name("name", name)?;
-        let body = validate::body("body", body, false)?;
+        let body = validate::body("body", body, true)?;
+        if body.is_empty() && actions.is_empty() {
+            return Err(Error::validation("body", "a macro needs a text, an action, or both"));
+        }
         check_placeholders(&body)?;
+        for a in actions {
+            if let BulkChange::Status { to, reason: Some(_) } = a {
+                if !to.is_solved() {
+                    return Err(Error::validation("actions", format!("a resolution reason only applies when resolving or closing, not to {to}")));
+                }
+            }
+            if matches!(a, BulkChange::Status { to: crate::model::Status::New, .. }) {
+                return Err(Error::validation("actions", "no ticket goes back to New"));
+            }
+        }
+        let actions: Vec<BulkChange> = actions.iter().map(|a| crate::bulk::stored_change(&self.conn, a, ME)).collect::<Result<_>>()?;
+        let json: Vec<serde_json::Value> = actions.iter().map(serde_json::to_value).collect::<std::result::Result<_, _>>()?;
         let ctx = self.ctx();
         let tx = self.begin()?;
         let existing: Option<(String, String)> =
             tx.query_row("SELECT id, name FROM macros WHERE name = ?1", [&name], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
         // Replacing keeps the name as first spelled (names ignore case).
         let (id, name) = existing.unwrap_or_else(|| (Uuid::now_v7().to_string(), name));
-        let change = crate::events::Change::MacroSaved { id: id.clone(), name: name.clone(), body: body.clone() };
+        let change = crate::events::Change::MacroSaved { id: id.clone(), name: name.clone(), body: body.clone(), actions: json };
         crate::events::record(&tx, &ctx, None, change)?;
         tx.commit()?;
-        Ok(Macro { id: Uuid::parse_str(&id).unwrap_or_default(), name, body })
+        Ok(Macro { id: Uuid::parse_str(&id).unwrap_or_default(), name, body, actions })
+    }
+
+    fn find_macro(&self, name: &str) -> Result<Macro> {
+        self.macros()?
+            .into_iter()
+            .find(|m| m.name.to_lowercase() == name.trim().to_lowercase())
+            .ok_or_else(|| Error::NotFound { what: "macro", key: name.trim().to_string() })
     }
 
     /// The text of macro `name` filled in for ticket `number`, as the acting agent.
     pub fn render_macro(&self, name: &str, number: i64) -> Result<String> {
-        let m = self
-            .macros()?
-            .into_iter()
-            .find(|m| m.name.eq_ignore_ascii_case(name.trim()))
-            .ok_or_else(|| Error::NotFound { what: "macro", key: name.trim().to_string() })?;
+        let m = self.find_macro(name)?;
         let ticket = self.ticket(number)?;
         let (agent_name, agent_email) = self.acting.as_ref().map(|a| (a.name.as_str(), a.email.as_str())).unwrap_or(("", ""));
         render(&m.body, &ticket, agent_name, agent_email)
+    }
+
+    /// Sets what macro `name` sets on every ticket in `numbers`: one transaction, one event
+    /// per changed field, undoable with `bulk_undo`. Its text is not sent here (the window
+    /// puts it in the composer; `render_macro` fills it in).
+    pub fn apply_macro(&mut self, name: &str, numbers: &[i64]) -> Result<BulkOutcome> {
+        let m = self.find_macro(name)?;
+        let me = self.acting.as_ref().map(|a| a.email.clone());
+        let actions = m
+            .actions
+            .into_iter()
+            .map(|a| match a {
+                BulkChange::Assignee { to: Some(who) } if who.eq_ignore_ascii_case(ME) => me
+                    .clone()
+                    .map(|email| BulkChange::Assignee { to: Some(email) })
+                    .ok_or_else(|| Error::validation("as", format!("macro '{}' assigns to whoever applies it: act as an agent", m.name))),
+                other => Ok(other),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.bulk_changes(numbers, &actions)
     }
 }

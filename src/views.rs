@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "email")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum AssigneeFilter {
     Unassigned,
     /// The acting agent.
@@ -24,6 +25,7 @@ pub enum AssigneeFilter {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum SlaFilter {
     AtRisk,
     Breached,
@@ -33,6 +35,7 @@ pub enum SlaFilter {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Filters {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub statuses: Vec<Status>,
@@ -73,6 +76,7 @@ pub struct Filters {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum SortKey {
     #[default]
     Updated,
@@ -110,6 +114,7 @@ impl SortKey {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Sort {
     pub key: SortKey,
     pub descending: bool,
@@ -122,6 +127,7 @@ impl Default for Sort {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ViewQuery {
     #[serde(default)]
     pub filters: Filters,
@@ -247,6 +253,7 @@ impl BuiltinView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SavedView {
     pub id: Uuid,
     pub name: String,
@@ -553,17 +560,43 @@ impl Workspace {
 
     /// Saves (or replaces) a view under `name`, personal or shared.
     pub fn save_view(&mut self, name: &str, query: &ViewQuery, shared: bool) -> Result<SavedView> {
+        self.save_view_as(None, name, query, shared)
+    }
+
+    /// Saves a view; `editing` names the one being edited, which keeps its id and so is
+    /// renamed, re-filtered or moved between personal and shared in place. Without it, a view
+    /// of this name (and owner) is replaced. Another view already called `name` is refused.
+    pub fn save_view_as(&mut self, editing: Option<&str>, name: &str, query: &ViewQuery, shared: bool) -> Result<SavedView> {
         let name = validate::name("name", name)?;
         if BuiltinView::parse(&name).is_some() {
             return Err(Error::validation("name", format!("'{name}' is the name of a built-in view")));
         }
         self.filters_sql(&query.filters)?; // refuse unknown agents, teams or tags now, not when listing
         let owner = if shared { None } else { Some(self.acting_agent_required()?.id.to_string()) };
+        let me = self.acting.as_ref().map(|a| a.id.to_string());
         let ctx = self.ctx();
         let tx = self.begin()?;
-        let existing: Option<String> =
-            tx.query_row("SELECT id FROM saved_views WHERE name = ?1 AND owner_id IS ?2", params![name, owner], |r| r.get(0)).optional()?;
-        let id = existing.unwrap_or_else(|| Uuid::now_v7().to_string());
+        // Names compare without case here, as the view is found by `view_query`.
+        let same_name: Option<String> = tx
+            .query_row("SELECT id FROM saved_views WHERE name = ?1 COLLATE NOCASE AND owner_id IS ?2", params![name, owner], |r| r.get(0))
+            .optional()?;
+        let id = match editing {
+            Some(old) => {
+                let id: String = tx
+                    .query_row(
+                        "SELECT id FROM saved_views WHERE name = ?1 COLLATE NOCASE AND (owner_id IS NULL OR owner_id = ?2) ORDER BY owner_id IS NULL LIMIT 1",
+                        params![old.trim(), me],
+                        |r| r.get(0),
+                    )
+                    .optional()?
+                    .ok_or_else(|| Error::NotFound { what: "view", key: old.trim().to_string() })?;
+                if same_name.as_ref().is_some_and(|other| *other != id) {
+                    return Err(Error::validation("name", format!("there is already a view called '{name}'")));
+                }
+                id
+            }
+            None => same_name.unwrap_or_else(|| Uuid::now_v7().to_string()),
+        };
         let change = events::Change::ViewSaved { id: id.clone(), name: name.clone(), owner_id: owner, query: serde_json::to_value(query)? };
         events::record(&tx, &ctx, None, change)?;
         tx.commit()?;

@@ -79,7 +79,12 @@ impl Workspace {
                 events::record(&tx, &ctx, None, Change::TypeAdded { name: t.to_string() })?;
             }
             for (name, body) in crate::macros::DEFAULT_MACROS {
-                events::record(&tx, &ctx, None, Change::MacroSaved { id: seeded_id("macro", name), name: name.to_string(), body: body.to_string() })?;
+                events::record(
+                    &tx,
+                    &ctx,
+                    None,
+                    Change::MacroSaved { id: seeded_id("macro", name), name: name.to_string(), body: body.to_string(), actions: vec![] },
+                )?;
             }
             crate::people::insert_agent(&tx, &ctx, &admin_name, &admin_email, Role::Admin, &[])?;
             tx.commit()?;

@@ -1169,7 +1169,7 @@ async fn hostile_text_in_every_surface_stays_text() {
                 let _ = ws.set_status(t.number, Status::Resolved, None);
             }
             if i % 10 == 0 {
-                let _ = ws.save_macro(&format!("Macro {i} {}", p.chars().take(40).collect::<String>()), p);
+                let _ = ws.save_macro(&format!("Macro {i} {}", p.chars().take(40).collect::<String>()), p, &[]);
                 let rule: casebook::rules::RuleDefinition = serde_json::from_value(serde_json::json!({
                     "name": format!("Rule {i} {}", p.chars().take(60).collect::<String>()), "kind": "time", "enabled": false,
                     "note": p, "all": [{ "if": "status", "values": ["open"], "not": false }], "actions": [{ "do": "add_note", "body": p }]

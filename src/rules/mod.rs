@@ -69,7 +69,7 @@ pub(crate) fn seed_builtins(conn: &Connection, ctx: &EventCtx) -> Result<()> {
     let taken = |sql: &str, key: &str| -> Result<bool> { Ok(conn.query_row(sql, [key], |_| Ok(())).optional()?.is_some()) };
     for (name, body) in BUILTIN_MACROS {
         if !taken("SELECT 1 FROM macros WHERE name = ?1", name)? {
-            let change = Change::MacroSaved { id: seeded_id("macro", name), name: name.to_string(), body: body.to_string() };
+            let change = Change::MacroSaved { id: seeded_id("macro", name), name: name.to_string(), body: body.to_string(), actions: vec![] };
             events::record(conn, ctx, None, change)?;
         }
     }

@@ -558,6 +558,52 @@ fn set_changes_many_tickets_by_number_range_or_view() {
 }
 
 #[test]
+fn macros_with_actions_are_saved_and_applied_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ws.db");
+    ok_json(&db, &["init", "--name", "Mina Park", "--email", "mina@acme.test"]);
+    for s in ["One", "Two"] {
+        ok_json(&db, &["new", "--subject", s, "--body", "Help.", "--requester", "kim@acme.kr"]);
+    }
+    let m = ok_json(
+        &db,
+        &[
+            "macros",
+            "save",
+            "Close as solved",
+            "--body",
+            "Fixed, {{requester.name}}.",
+            "--set",
+            "status=resolved",
+            "--set",
+            "assignee=me",
+            "--set",
+            "add-tags=done",
+            "--reason",
+            "solved",
+        ],
+    );
+    assert_eq!(m["actions"][0], serde_json::json!({ "set": "status", "to": "resolved", "reason": "solved" }));
+    assert_eq!(m["actions"][1], serde_json::json!({ "set": "assignee", "to": "me" }), "'me' stays 'me' until it is applied");
+    let o = ok_json(&db, &["macros", "apply", "close as solved", "1,2"]);
+    assert_eq!(o["changed"], serde_json::json!([1, 2]));
+    let t = ok_json(&db, &["show", "2"]);
+    assert_eq!((t["ticket"]["status"].as_str(), t["ticket"]["assignee"]["email"].as_str()), (Some("resolved"), Some("mina@acme.test")));
+    assert_eq!(t["ticket"]["tags"], serde_json::json!(["done"]));
+    // Text only, as before; and the list says what each sets.
+    ok_json(&db, &["macros", "save", "Hello", "--body", "Hello."]);
+    let out = casebook(&db, &["macros"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("sets: "), "{}", String::from_utf8_lossy(&out.stdout));
+
+    fails(&db, &["macros", "save", "Bad", "--set", "priority"], "is not FIELD=VALUE");
+    fails(&db, &["macros", "save", "Bad", "--set", "assignee=ghost@acme.test"], "ghost@acme.test");
+    fails(&db, &["macros", "save", "Bad", "--set", "priority=high", "--reason", "solved"], "--reason goes with");
+    fails(&db, &["macros", "save", "Empty"], "needs a text, an action");
+    fails(&db, &["macros", "apply", "Nope", "1"], "Nope");
+    assert_eq!(ok_json(&db, &["macros"]).as_array().unwrap().iter().filter(|m| m["name"] == "Bad").count(), 0);
+}
+
+#[test]
 fn snooze_unsnooze_and_follow_up_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("ws.db");

@@ -18,6 +18,7 @@ mod export;
 mod health;
 mod import_csv;
 mod import_zendesk;
+mod macros;
 mod mail;
 mod predict;
 mod replay;

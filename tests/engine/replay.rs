@@ -262,7 +262,18 @@ pub(crate) fn run(e: &mut Env, step: usize, op: &Op) {
             ws.move_rule(&rules[r % rules.len()].id.to_string(), p % 12 + 1).map(|_| ())
         }
         Op::View(k) => ws.save_view(&format!("View {}", k % 3), &ViewQuery::default(), k % 2 == 0).map(|_| ()),
-        Op::Macro(k) => ws.save_macro(&format!("Macro {}", k % 3), "Hello {{requester.name}}").map(|_| ()),
+        // Every third macro acts (priority, then tags), and applying it is a bulk change.
+        Op::Macro(k) => {
+            let name = format!("Macro {}", k % 3);
+            let actions = match k % 3 {
+                0 => vec![
+                    casebook::bulk::BulkChange::Priority { to: Priority::ALL[k % 4] },
+                    casebook::bulk::BulkChange::AddTags { tags: vec!["macro".into()] },
+                ],
+                _ => vec![],
+            };
+            ws.save_macro(&name, "Hello {{requester.name}}", &actions).and_then(|_| ws.apply_macro(&name, &[pick(*k), pick(k / 3)]).map(|_| ()))
+        }
         Op::Type2(k, add) => {
             let name = ["Hardware", "Access"][k % 2];
             if *add {

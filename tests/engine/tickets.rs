@@ -233,9 +233,9 @@ fn attachments_are_stored_once_per_content() {
 fn macros_fill_placeholders_and_refuse_unknown_ones() {
     let mut e = env("2026-03-02T09:00:00Z");
     let n = e.ticket("Refund", Priority::Medium);
-    e.ws.save_macro("Thanks", "Hi {{requester.name}}, #{{ticket.number}} ({{ticket.subject}}) is with {{agent.name}}.").unwrap();
+    e.ws.save_macro("Thanks", "Hi {{requester.name}}, #{{ticket.number}} ({{ticket.subject}}) is with {{agent.name}}.", &[]).unwrap();
     assert_eq!(e.ws.render_macro("thanks", n).unwrap(), "Hi Kim Jiho, #1 (Refund) is with Mina Park.");
-    assert!(e.ws.save_macro("Bad", "Hi {{requester.shoe_size}}").is_err());
+    assert!(e.ws.save_macro("Bad", "Hi {{requester.shoe_size}}", &[]).is_err());
     assert!(e.ws.macros().unwrap().len() >= 5, "defaults plus ours");
 }
 
@@ -330,6 +330,19 @@ fn views_filter_sort_page_and_count() {
     assert_eq!(names, vec!["All urgent"]);
     assert!(e.ws.save_view("all", &ViewQuery::default(), true).is_err(), "built-in names are taken");
     assert!(e.ws.list(&all, Some("garbage"), 10).is_err());
+
+    // Edited in the window: renamed and made personal in place, the same view (its id).
+    let id = e.ws.saved_views().unwrap()[0].id;
+    let edited = e.ws.save_view_as(Some("all urgent"), "My urgent", &ViewQuery::default(), false).unwrap();
+    assert_eq!(edited.id, id);
+    let views = e.ws.saved_views().unwrap();
+    assert_eq!((views.len(), views[0].name.as_str(), views[0].shared), (1, "My urgent", false));
+    e.ws.save_view("Other", &ViewQuery::default(), false).unwrap();
+    let err = e.ws.save_view_as(Some("Other"), "my urgent", &ViewQuery::default(), false).unwrap_err();
+    assert!(err.to_string().contains("already a view called"), "{err}");
+    assert!(matches!(e.ws.save_view_as(Some("Gone"), "X", &ViewQuery::default(), false), Err(casebook::Error::NotFound { .. })));
+    e.ws.delete_view("Other").unwrap();
+    assert_eq!(e.ws.saved_views().unwrap().len(), 1);
 }
 
 #[test]

@@ -430,7 +430,7 @@ fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Cha
             .execute(params![t, for_id, helpful, voted, inserted, agent_id])?;
         }
 
-        Change::MacroSaved { id, name, body } => {
+        Change::MacroSaved { id, name, body, actions } => {
             // Two laptops that made a macro of the same name while apart made one macro.
             let taken: Option<String> = conn.query_row("SELECT id FROM macros WHERE name = ?1", [name], |r| r.get(0)).optional()?;
             let id = match taken {
@@ -441,8 +441,9 @@ fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Cha
                 _ => same_as(conn, "macro", id)?,
             };
             conn.execute(
-                "INSERT INTO macros (id, name, body) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO UPDATE SET name = excluded.name, body = excluded.body",
-                params![id, name, body],
+                "INSERT INTO macros (id, name, body, actions) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, body = excluded.body, actions = excluded.actions",
+                params![id, name, body, serde_json::Value::Array(actions.clone()).to_string()],
             )?;
         }
         Change::ViewSaved { id, name, owner_id, query } => {

@@ -204,8 +204,16 @@ pub enum Change {
     #[serde(rename = "similar.feedback")]
     SimilarFeedback { for_id: String, verdict: Verdict, agent_id: Option<String> },
 
+    /// A macro's text and what it sets when applied (a list of bulk changes as JSON, agents
+    /// by email and teams by name, as in rule definitions; empty for a text-only macro).
     #[serde(rename = "macro.saved")]
-    MacroSaved { id: String, name: String, body: String },
+    MacroSaved {
+        id: String,
+        name: String,
+        body: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        actions: Vec<Value>,
+    },
     #[serde(rename = "view.saved")]
     ViewSaved { id: String, name: String, owner_id: Option<String>, query: Value },
     #[serde(rename = "view.deleted")]

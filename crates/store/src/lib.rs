@@ -27,6 +27,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/009_mail_html.sql"),
     include_str!("migrations/010_similar_feedback.sql"),
     include_str!("migrations/011_snooze.sql"),
+    include_str!("migrations/012_macro_actions.sql"),
 ];
 
 pub fn migrations() -> Migrations<'static> {

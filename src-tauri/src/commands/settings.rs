@@ -59,8 +59,8 @@ pub async fn remove_ticket_type(svc: Svc<'_>, name: String) -> CmdResult<()> {
 }
 
 #[tauri::command]
-pub async fn save_macro(svc: Svc<'_>, name: String, body: String) -> CmdResult<Macro> {
-    svc.write(vec![], move |ws| ws.save_macro(&name, &body)).await
+pub async fn save_macro(svc: Svc<'_>, name: String, body: String, actions: Vec<casebook::bulk::BulkChange>) -> CmdResult<Macro> {
+    svc.write(vec![], move |ws| ws.save_macro(&name, &body, &actions)).await
 }
 
 /// Saves the alert settings; the scheduler picks up a new interval at once.

@@ -2,12 +2,36 @@ use super::Svc;
 use crate::services::CmdResult;
 use casebook::bulk::{BulkChange, BulkOutcome, UndoEntry};
 use casebook::model::{Event, Message, MessageKind, NewMessage, NewTicket, Resolution, Status, Ticket};
-use casebook::views::{CustomerCard, Page, ViewCount, ViewQuery};
+use casebook::views::{CustomerCard, Page, SavedView, ViewCount, ViewQuery};
 use casebook::{Field, TicketDetail};
 
 #[tauri::command]
 pub async fn view_counts(svc: Svc<'_>) -> CmdResult<Vec<ViewCount>> {
     svc.read(|ws| ws.view_counts()).await
+}
+
+/// My personal views and the shared ones, with their filters (the view editor).
+#[tauri::command]
+pub async fn saved_views(svc: Svc<'_>) -> CmdResult<Vec<SavedView>> {
+    svc.read(|ws| ws.saved_views()).await
+}
+
+/// Saves a view from the editor; `editing` is the name of the view being changed (kept as
+/// the same view: a rename changes nothing else).
+#[tauri::command]
+pub async fn save_view(svc: Svc<'_>, editing: Option<String>, name: String, query: ViewQuery, shared: bool) -> CmdResult<SavedView> {
+    svc.write(vec![], move |ws| ws.save_view_as(editing.as_deref(), &name, &query, shared)).await
+}
+
+#[tauri::command]
+pub async fn delete_view(svc: Svc<'_>, name: String) -> CmdResult<()> {
+    svc.write(vec![], move |ws| ws.delete_view(&name)).await
+}
+
+/// How many tickets a view being built would show (checked as saving would check it).
+#[tauri::command]
+pub async fn count_view(svc: Svc<'_>, query: ViewQuery) -> CmdResult<i64> {
+    svc.read(move |ws| ws.count(&query.filters)).await
 }
 
 /// A page of a view (by name), with extra filters from the list's controls.
@@ -107,6 +131,13 @@ pub async fn set_field(svc: Svc<'_>, number: i64, field: Field, value: String) -
 #[tauri::command]
 pub async fn bulk_change(svc: Svc<'_>, numbers: Vec<i64>, change: BulkChange) -> CmdResult<BulkOutcome> {
     svc.write(numbers.clone(), move |ws| ws.bulk_change(&numbers, &change)).await
+}
+
+/// What macro `name` sets, on one ticket (the ticket page) or many (the bulk bar); undone
+/// like a bulk change. Its text goes to the composer through `render_macro`.
+#[tauri::command]
+pub async fn apply_macro(svc: Svc<'_>, name: String, numbers: Vec<i64>) -> CmdResult<BulkOutcome> {
+    svc.write(numbers.clone(), move |ws| ws.apply_macro(&name, &numbers)).await
 }
 
 /// Takes a bulk change back where nothing changed since (the undo toast).

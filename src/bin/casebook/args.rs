@@ -464,10 +464,28 @@ pub(crate) enum TypeAction {
 
 #[derive(Subcommand)]
 pub(crate) enum MacroAction {
+    /// Add a macro or replace the one of this name: its text, and what applying it sets.
     Save {
         name: String,
-        #[arg(long)]
+        /// The reply's text, with placeholders ({{requester.name}}, {{ticket.number}} …).
+        #[arg(long, default_value = "")]
         body: String,
+        /// A field it sets, as for `casebook set`: status=resolved, priority=high,
+        /// assignee=me (whoever applies it), team=none, add-tags=vpn,wifi … Repeatable, in order.
+        #[arg(long = "set", value_name = "FIELD=VALUE")]
+        set: Vec<String>,
+        /// Resolution reason when it resolves or closes.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Set what the macro sets on tickets (N, N,M or 10-20, or every ticket of --view); its
+    /// text is not sent (render it, and reply with it).
+    Apply {
+        name: String,
+        #[arg(required_unless_present = "view")]
+        tickets: Option<String>,
+        #[arg(long, conflicts_with = "tickets")]
+        view: Option<String>,
     },
     Render {
         name: String,

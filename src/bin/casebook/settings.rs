@@ -3,7 +3,9 @@
 use crate::args::*;
 use crate::shared::*;
 use anyhow::Context;
-use casebook::model::{Priority, Role};
+use casebook::bulk::BulkChange;
+use casebook::macros::Macro;
+use casebook::model::{Priority, Resolution, Role};
 use casebook::people::NewAgent;
 use casebook::Error;
 use serde_json::json;
@@ -87,12 +89,36 @@ pub(crate) fn run(cx: &Ctx, command: Command) -> anyhow::Result<()> {
             match action {
                 None => {
                     let macros = ws.macros()?;
-                    let text = macros.iter().map(|m| format!("{}\n  {}", m.name, m.body.replace('\n', "\n  "))).collect::<Vec<_>>().join("\n");
+                    let text = macros.iter().map(macro_text).collect::<Vec<_>>().join("\n");
                     out(serde_json::to_value(&macros)?, text);
                 }
-                Some(MacroAction::Save { name, body }) => {
-                    let m = ws.save_macro(&name, &body)?;
+                Some(MacroAction::Save { name, body, set, reason }) => {
+                    let reason = reason.as_deref().map(Resolution::parse).transpose()?;
+                    let actions = set
+                        .iter()
+                        .map(|word| {
+                            let (field, value) = word
+                                .split_once('=')
+                                .ok_or_else(|| Error::validation("set", format!("'{word}' is not FIELD=VALUE (status=resolved, assignee=me …)")))?;
+                            let reason = if field.trim().eq_ignore_ascii_case("status") { reason } else { None };
+                            // "me" stays "me": the agent who applies the macro, not who saves it.
+                            BulkChange::parse(field, value, reason, Some(casebook::macros::ME))
+                        })
+                        .collect::<casebook::Result<Vec<_>>>()?;
+                    if reason.is_some() && !actions.iter().any(|a| matches!(a, BulkChange::Status { reason: Some(_), .. })) {
+                        return Err(Error::validation("reason", "--reason goes with --set status=resolved or status=closed").into());
+                    }
+                    let m = ws.save_macro(&name, &body, &actions)?;
                     out(serde_json::to_value(&m)?, format!("Saved macro '{}'", m.name));
+                }
+                Some(MacroAction::Apply { name, tickets, view }) => {
+                    let numbers = match (tickets, view) {
+                        (_, Some(v)) => ws.view_numbers(&ws.view_query(&v)?.filters)?,
+                        (Some(t), None) => crate::tickets::ticket_numbers(&t)?,
+                        (None, None) => unreachable!("clap asks for one"),
+                    };
+                    let outcome = ws.apply_macro(&name, &numbers)?;
+                    out(serde_json::to_value(&outcome)?, crate::tickets::bulk_text(&format!("macro '{name}'"), &outcome));
                 }
                 Some(MacroAction::Render { name, number }) => {
                     let text = ws.render_macro(&name, number)?;
@@ -103,4 +129,31 @@ pub(crate) fn run(cx: &Ctx, command: Command) -> anyhow::Result<()> {
         _ => unreachable!("main sends only its own commands here"),
     }
     Ok(())
+}
+
+/// A macro as the list shows it: its name, what it sets, and its text indented.
+fn macro_text(m: &Macro) -> String {
+    let sets = m.actions.iter().map(change_words).collect::<Vec<_>>();
+    let mut text = m.name.clone();
+    if !sets.is_empty() {
+        text.push_str(&format!("\n  sets: {}", sets.join(", ")));
+    }
+    if !m.body.is_empty() {
+        text.push_str(&format!("\n  {}", m.body.replace('\n', "\n  ")));
+    }
+    text
+}
+
+/// A change as `--set` takes it: `status=resolved`, `add-tags=vpn,wifi`.
+fn change_words(c: &BulkChange) -> String {
+    match c {
+        BulkChange::Status { to, reason } => format!("status={}{}", to.as_str(), reason.map(|r| format!(" ({})", r.as_str())).unwrap_or_default()),
+        BulkChange::Priority { to } => format!("priority={}", to.as_str()),
+        BulkChange::Type { to } => format!("type={to}"),
+        BulkChange::Assignee { to } => format!("assignee={}", to.as_deref().unwrap_or("none")),
+        BulkChange::Team { to } => format!("team={}", to.as_deref().unwrap_or("none")),
+        BulkChange::Tags { tags } => format!("tags={}", tags.join(",")),
+        BulkChange::AddTags { tags } => format!("add-tags={}", tags.join(",")),
+        BulkChange::RemoveTags { tags } => format!("remove-tags={}", tags.join(",")),
+    }
 }

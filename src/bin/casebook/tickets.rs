@@ -274,7 +274,7 @@ pub(crate) fn run(cx: &Ctx, command: Command) -> anyhow::Result<()> {
 }
 
 /// Ticket numbers as a script writes them: `12`, `#12`, `1,2,3`, `10-20`.
-fn ticket_numbers(text: &str) -> casebook::Result<Vec<i64>> {
+pub(crate) fn ticket_numbers(text: &str) -> casebook::Result<Vec<i64>> {
     let bad = |part: &str| Error::validation("tickets", format!("'{part}' is not a ticket number or a range like 10-20"));
     let mut numbers = Vec::new();
     for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -302,7 +302,7 @@ fn bulk_result(outcome: &BulkOutcome) -> casebook::Result<()> {
 }
 
 /// "Set priority on 3 tickets (#1, #2, #5); 1 already had it; skipped #4: closed tickets do not change".
-fn bulk_text(field: &str, o: &BulkOutcome) -> String {
+pub(crate) fn bulk_text(field: &str, o: &BulkOutcome) -> String {
     let list = |ns: &[i64]| ns.iter().map(|n| format!("#{n}")).collect::<Vec<_>>().join(", ");
     let mut text = match o.changed.len() {
         0 => format!("Set {field} on no ticket"),

@@ -13,7 +13,7 @@ const draftStorage = () => (typeof localStorage === "undefined" ? null : localSt
 /** A short word on what an action did; `undo` takes it back. */
 export type Toast = { text: string; undo: (() => Promise<void>) | null; n: number };
 
-export type Pane = "ticket" | "new" | "settings" | "alerts" | "health" | "rules" | "dashboard";
+export type Pane = "ticket" | "new" | "settings" | "alerts" | "health" | "rules" | "dashboard" | "view";
 
 export class AppState {
   ws = $state<T.WorkspaceState | null>(null);
@@ -56,6 +56,10 @@ export class AppState {
   pickAnchor = $state<number | null>(null);
   /** What the last action did, with its undo while the toast is up. */
   toast = $state<Toast | null>(null);
+  /** The saved view the view editor has open (null: a new one). */
+  editingView = $state<T.SavedView | null>(null);
+  /** The sidebar's order of saved views, as this person arranged them on this computer. */
+  viewOrder = $state<string[]>(loadViewOrder());
   /** Seconds a public reply waits before it is written (Settings; this computer). */
   undoSend = $state(undoSendSeconds(draftStorage()));
   /** Text a held reply brings back to the composer of ticket `n` when it is undone. */
@@ -173,6 +177,21 @@ export class AppState {
     } catch (e) {
       this.error = (e as Error).message;
     }
+  }
+
+  /** Opens the view editor on saved view `name`, or on a new view. */
+  async editView(name: string | null) {
+    try {
+      this.editingView = name === null ? null : ((await this.api.savedViews()).find((v) => v.name === name) ?? null);
+      this.pane = "view";
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
+  }
+
+  setViewOrder(order: string[]) {
+    this.viewOrder = order;
+    draftStorage()?.setItem(VIEW_ORDER_KEY, JSON.stringify(order));
   }
 
   async refreshCounts() {
@@ -336,10 +355,19 @@ export class AppState {
   /** Sets one field on the picked tickets (or on `only`); the toast says what changed and
    * offers the undo. */
   async bulk(change: T.BulkChange, label: string, only: number[] | null = null) {
+    return this.bulkWrite((numbers) => this.api.bulkChange(numbers, change), label, only);
+  }
+
+  /** Makes the changes of macro `name` on the picked tickets (or on `only`), undoable the same way. */
+  async applyMacro(name: string, only: number[] | null = null) {
+    return this.bulkWrite((numbers) => this.api.applyMacro(name, numbers), tf("macro.applied", { name }), only);
+  }
+
+  private async bulkWrite(write: (numbers: number[]) => Promise<T.BulkOutcome>, label: string, only: number[] | null) {
     const numbers = only ?? [...this.picked].sort((a, b) => a - b);
     if (numbers.length === 0) return;
     try {
-      const outcome = await this.api.bulkChange(numbers, change);
+      const outcome = await write(numbers);
       if (only === null) this.clearPicked();
       const undo = outcome.undo.length > 0 ? () => this.undoBulk(outcome.undo) : null;
       this.say(bulkText(label, outcome), undo);
@@ -373,6 +401,16 @@ export class AppState {
     const j = Math.max(0, Math.min(this.rows.length - 1, (i < 0 ? -1 : i) + delta));
     this.selected = this.rows[j].number;
     if (j >= this.rows.length - 20) void this.loadMore();
+  }
+}
+
+const VIEW_ORDER_KEY = "casebook.view-order";
+function loadViewOrder(): string[] {
+  try {
+    const v = JSON.parse(draftStorage()?.getItem(VIEW_ORDER_KEY) ?? "[]");
+    return Array.isArray(v) ? v.filter((x) => typeof x === "string") : [];
+  } catch {
+    return [];
   }
 }
 

@@ -26,8 +26,16 @@ export interface Api {
   /** One field on many tickets at once; the outcome carries its undo. */
   bulkChange(numbers: number[], change: T.BulkChange): Promise<T.BulkOutcome>;
   bulkUndo(undo: T.UndoEntry[]): Promise<T.BulkOutcome>;
+  /** What macro `name` sets, on these tickets; undone like a bulk change. */
+  applyMacro(name: string, numbers: number[]): Promise<T.BulkOutcome>;
   /** Every ticket number of a view (select all). */
   viewNumbers(view: string): Promise<number[]>;
+  savedViews(): Promise<T.SavedView[]>;
+  /** `editing`: the name of the view being changed (it stays the same view when renamed). */
+  saveView(editing: string | null, name: string, query: T.ViewQuery, shared: boolean): Promise<T.SavedView>;
+  deleteView(name: string): Promise<void>;
+  /** How many tickets a view being built matches now. */
+  countView(query: T.ViewQuery): Promise<number>;
   /** Out of the working views until `until` (RFC 3339); back then, or when the customer writes. */
   snooze(number: number, until: string): Promise<T.Ticket>;
   unsnooze(number: number): Promise<T.Ticket>;
@@ -56,7 +64,7 @@ export interface Api {
   addTeam(name: string, backupAgent: string | null): Promise<T.Team>;
   addTicketType(name: string): Promise<void>;
   removeTicketType(name: string): Promise<void>;
-  saveMacro(name: string, body: string): Promise<T.Macro>;
+  saveMacro(name: string, body: string, actions: T.BulkChange[]): Promise<T.Macro>;
   saveAlertSettings(alerts: T.AlertSettings): Promise<void>;
   healthCheck(): Promise<T.HealthReport>;
   repairHealth(): Promise<string[]>;
@@ -154,7 +162,12 @@ export const tauriApi: Api = {
   setField: (number, field, value) => call("set_field", { number, field, value }),
   bulkChange: (numbers, change) => call("bulk_change", { numbers, change }),
   bulkUndo: (undo) => call("bulk_undo", { undo }),
+  applyMacro: (name, numbers) => call("apply_macro", { name, numbers }),
   viewNumbers: (view) => call("view_numbers", { view }),
+  savedViews: () => call("saved_views"),
+  saveView: (editing, name, query, shared) => call("save_view", { editing, name, query, shared }),
+  deleteView: (name) => call("delete_view", { name }),
+  countView: (query) => call("count_view", { query }),
   snooze: (number, until) => call("snooze_ticket", { number, until }),
   unsnooze: (number) => call("unsnooze_ticket", { number }),
   customerCard: (number) => call("customer_card", { number }),
@@ -177,7 +190,7 @@ export const tauriApi: Api = {
   addTeam: (name, backupAgent) => call("add_team", { name, backupAgent }),
   addTicketType: (name) => call("add_ticket_type", { name }),
   removeTicketType: (name) => call("remove_ticket_type", { name }),
-  saveMacro: (name, body) => call("save_macro", { name, body }),
+  saveMacro: (name, body, actions) => call("save_macro", { name, body, actions }),
   saveAlertSettings: (alerts) => call("save_alert_settings", { alerts }),
   healthCheck: () => call("health_check"),
   repairHealth: () => call("repair_health"),
