@@ -285,6 +285,10 @@ fn a_laptop_whose_state_differs_after_the_same_events_is_reported_as_diverged() 
     for l in &t.laptops {
         assert!(l.ws.sync_status().unwrap().divergences.is_empty());
     }
+    // The status just computed A's digest afresh; a pass publishes it. (A manifest may carry
+    // an older digest: between passes it is recomputed only after a wait measured on the wall
+    // clock, and under load that wait outlasted the test, so B had nothing to compare with.)
+    t.laptops[0].ws.sync_pass().unwrap();
     // Someone edits B's database behind the engine's back: the same events, another state.
     t.laptops[1].ws.connection().execute("UPDATE tickets SET subject = 'edited by hand'", []).unwrap();
     let s = t.laptops[1].ws.sync_status().unwrap();

@@ -14,6 +14,14 @@ describe("format", () => {
     expect(badgeText({ state: "breached", due_at: null, seconds_left: -7200 })).toBe("2 h 0 min over");
     expect(badgeText({ state: "at_risk", due_at: null, seconds_left: 600 })).toBe("10 min ⚠");
     expect(badgeText({ state: "paused", due_at: null, seconds_left: 600 })).toBe("paused");
+    // In the window's language, units too.
+    i18n.lang = "ko";
+    expect(duration(26 * 3600)).toBe("1일 2시간");
+    expect(badgeText({ state: "breached", due_at: null, seconds_left: -7200 })).toBe("2시간 0분 초과");
+    i18n.lang = "pl";
+    expect(duration(90 * 60)).toBe("1 godz. 30 min");
+    expect(badgeText({ state: "breached", due_at: null, seconds_left: -600 })).toBe("10 min po terminie");
+    i18n.lang = "en";
   });
   it("names rules as the actor and shows a rule alert's message", () => {
     expect(actorLabel("rule:Close resolved tickets after 4 days")).toBe("rule “Close resolved tickets after 4 days”");

@@ -1,6 +1,6 @@
 // Times and durations as people read them.
 import type { SlaBadge, SlaState } from "./api/types";
-import { i18n, t, type Key } from "./i18n.svelte";
+import { i18n, t, tf, type Key } from "./i18n.svelte";
 
 /** "2 h ago" in English (the house's short form); Korean and Polish as Intl words them. */
 export function relative(iso: string, now = Date.now()): string {
@@ -21,18 +21,26 @@ export function absolute(iso: string): string {
   return new Date(iso).toLocaleString(i18n.lang === "en" ? undefined : i18n.lang, { dateStyle: "medium", timeStyle: "short" });
 }
 
+/** The short units of a time span in each language ("3 d 4 h", "3일 4시간", "3 dn. 4 godz."). */
+const UNITS = {
+  en: { d: " d", h: " h", min: " min" },
+  ko: { d: "일", h: "시간", min: "분" },
+  pl: { d: " dn.", h: " godz.", min: " min" },
+} as const;
+
 export function duration(seconds: number): string {
   const s = Math.abs(seconds);
-  if (s >= 86400) return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
-  if (s >= 3600) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-  return `${Math.max(0, Math.floor(s / 60))} min`;
+  const u = UNITS[i18n.lang];
+  if (s >= 86400) return `${Math.floor(s / 86400)}${u.d} ${Math.floor((s % 86400) / 3600)}${u.h}`;
+  if (s >= 3600) return `${Math.floor(s / 3600)}${u.h} ${Math.floor((s % 3600) / 60)}${u.min}`;
+  return `${Math.max(0, Math.floor(s / 60))}${u.min}`;
 }
 
 /** The text of an SLA badge; never colour alone. */
 export function badgeText(b: SlaBadge): string {
   if (b.state === "met" || b.seconds_left === null) return "";
-  if (b.state === "paused") return "paused";
-  if (b.seconds_left < 0 || b.state === "breached") return `${duration(b.seconds_left)} over`;
+  if (b.state === "paused") return t("sla.paused");
+  if (b.seconds_left < 0 || b.state === "breached") return tf("sla.over", { time: duration(b.seconds_left) });
   return `${duration(b.seconds_left)}${b.state === "at_risk" ? " ⚠" : ""}`;
 }
 

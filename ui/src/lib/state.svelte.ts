@@ -56,6 +56,8 @@ export class AppState {
   pickAnchor = $state<number | null>(null);
   /** What the last action did, with its undo while the toast is up. */
   toast = $state<Toast | null>(null);
+  /** Bumped by every request for the list's first page: only the newest answer is shown. */
+  private listAsked = 0;
   /** The saved view the view editor has open (null: a new one). */
   editingView = $state<T.SavedView | null>(null);
   /** The sidebar's order of saved views, as this person arranged them on this computer. */
@@ -202,8 +204,10 @@ export class AppState {
     if (name !== this.view) this.clearPicked();
     this.view = name;
     this.loading = true;
+    const asked = ++this.listAsked;
     try {
       const [page] = await Promise.all([this.api.listTickets(name, null, 100), this.refreshCounts()]);
+      if (asked !== this.listAsked) return;
       this.rows = page.rows;
       this.next = page.next;
     } catch (e) {
@@ -216,8 +220,10 @@ export class AppState {
   async loadMore() {
     if (!this.next || this.loading) return;
     this.loading = true;
+    const asked = this.listAsked;
     try {
       const page = await this.api.listTickets(this.view, this.next, 200);
+      if (asked !== this.listAsked) return;
       this.rows = [...this.rows, ...page.rows];
       this.next = page.next;
     } finally {
@@ -280,9 +286,13 @@ export class AppState {
     // A customer message may have raised a keyword alert in the same transaction.
     void this.loadAlerts();
     const shown = this.rows.length;
+    const asked = ++this.listAsked;
     const [page] = await Promise.all([this.api.listTickets(this.view, null, Math.max(100, Math.min(shown, 1000))), this.refreshCounts()]);
-    this.rows = page.rows;
-    this.next = page.next;
+    // A view opened meanwhile has its own rows: this answer is for the one before it.
+    if (asked === this.listAsked) {
+      this.rows = page.rows;
+      this.next = page.next;
+    }
     // Similar tickets come from the index, which may have been building when the ticket opened.
     if (this.showing !== null && this.pane === "ticket") await this.loadTicket(this.showing, this.similar.length === 0);
   }
