@@ -388,6 +388,44 @@ impl Workspace {
         })
     }
 
+    /// Merges every ticket in `numbers` into `into` (the duplicates closed, their
+    /// conversations shown on the original), in one transaction. A merge closes the
+    /// duplicate, and closed tickets do not change, so it has no undo: the window asks first.
+    /// A ticket that cannot be merged (closed, not found, `into` itself) is skipped and said
+    /// why; an original that cannot take them (closed, merged itself) refuses everything.
+    pub fn bulk_merge(&mut self, numbers: &[i64], into: i64) -> Result<BulkOutcome> {
+        let ctx = self.ctx();
+        let settings = self.sla.clone();
+        let data_dir = self.data_dir();
+        let mut out = BulkOutcome { changed: vec![], unchanged: vec![], skipped: vec![], undo: vec![] };
+        let tx = self.begin()?;
+        let original = crate::tickets::load_writable(&tx, into)?;
+        if let Some(n) = original.duplicate_of {
+            return Err(Error::validation("into", format!("#{into} was itself merged into #{n}; merge into #{n}")));
+        }
+        for number in distinct(numbers) {
+            if number == into {
+                continue;
+            }
+            let t = match load_ticket(&tx, number) {
+                Ok(t) => t,
+                Err(Error::NotFound { .. }) => {
+                    out.skipped.push(Skipped { number, reason: "no such ticket".into() });
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            if t.status == Status::Closed {
+                out.skipped.push(Skipped { number, reason: "closed tickets do not change".into() });
+                continue;
+            }
+            crate::tickets::merge_into(&tx, &ctx, &data_dir, &t, &original)?;
+            out.changed.push(number);
+        }
+        events::commit(tx, &settings)?;
+        Ok(out)
+    }
+
     /// The bulk write loop: one transaction; `decide` looks at each writable ticket.
     fn write_each(&mut self, numbers: &[i64], mut decide: impl FnMut(&Connection, &Ticket) -> Result<Step>) -> Result<BulkOutcome> {
         let ctx = self.ctx();

@@ -57,6 +57,7 @@ pub fn run() {
             commands::tickets::set_field,
             commands::tickets::bulk_change,
             commands::tickets::apply_macro,
+            commands::tickets::bulk_merge,
             commands::tickets::bulk_undo,
             commands::tickets::view_numbers,
             commands::tickets::snooze_ticket,

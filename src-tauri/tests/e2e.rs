@@ -1019,6 +1019,28 @@ async fn macros_that_act(h: &Harness, picks: &[String]) -> Result<(), String> {
     if !h.settles(&format!("return !(() => {{ {back} }})()")).await {
         return Err("Ctrl+Z did not take the bulk macro back".into());
     }
+    // Merge from the bulk bar: it asks into which (the oldest picked is offered) and says it
+    // cannot be undone; the other leaves My open, closed as its duplicate.
+    for n in &picks[1..3] {
+        h.click_css(&format!(".row[data-number='{n}'] [data-testid=row-pick]")).await;
+    }
+    h.wait_text("[data-testid=bulk-count]", "2").await;
+    h.click_css("[data-testid=bulk-merge]").await;
+    let into: String = h.script("return document.querySelector('[data-testid=bulk-merge-into]').value").await;
+    let (a, b) = (picks[1].parse::<i64>().unwrap_or(0), picks[2].parse::<i64>().unwrap_or(0));
+    if into != a.min(b).to_string() {
+        return Err(format!("the merge offered #{into}, not the oldest picked of #{a} and #{b}"));
+    }
+    h.shot("05i-bulk-merge").await;
+    h.click_css("[data-testid=bulk-merge-go]").await;
+    h.wait_text("[data-testid=toast]", &format!("Merged into #{into}")).await;
+    if h.script::<bool>("return document.querySelector('[data-testid=toast-undo]') !== null").await {
+        return Err("a merge offered an undo it cannot keep".into());
+    }
+    let gone = a.max(b);
+    if !h.settles(&format!("return document.querySelector(\".row[data-number='{gone}']\") === null")).await {
+        return Err(format!("#{gone}, merged into #{into}, is still in My open"));
+    }
     Ok(())
 }
 

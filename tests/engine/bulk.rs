@@ -118,3 +118,27 @@ fn every_ticket_of_a_view_can_be_selected() {
     let o = e.ws.bulk_change(&unassigned, &BulkChange::Priority { to: Priority::Urgent }).unwrap();
     assert_eq!(o.changed.len(), 4);
 }
+
+#[test]
+fn many_tickets_merge_into_one_in_one_transaction() {
+    let mut e = env("2026-03-02T09:00:00Z");
+    // Subjects unlike each other: the built-in rule would merge look-alikes by itself.
+    let original = e.ticket("VPN drops", Priority::Low);
+    let a = e.ticket("Printer jams", Priority::Low);
+    let b = e.ticket("Invoice wrong", Priority::Low);
+    let closed = e.ticket("Old one", Priority::Low);
+    e.ws.set_status(closed, Status::Closed, Some(Resolution::NoActionNeeded)).unwrap();
+    let o = e.ws.bulk_merge(&[original, a, b, closed, 404], original).unwrap();
+    assert_eq!(o.changed, vec![a, b], "the original is left out, not skipped");
+    assert_eq!(o.skipped.iter().map(|s| s.number).collect::<Vec<_>>(), vec![closed, 404]);
+    assert!(o.undo.is_empty(), "a merge closes the duplicate: nothing to undo");
+    for n in [a, b] {
+        let t = e.ws.ticket(n).unwrap();
+        assert_eq!((t.status, t.resolution, t.duplicate_of), (Status::Closed, Some(Resolution::Duplicate), Some(original)));
+    }
+    // An original that is itself a duplicate refuses all, and nothing is written.
+    let c = e.ticket("Password reset", Priority::Low);
+    let before = fingerprint(&e.db());
+    assert!(e.ws.bulk_merge(&[c], a).is_err());
+    assert_eq!(before, fingerprint(&e.db()));
+}

@@ -555,6 +555,11 @@ fn set_changes_many_tickets_by_number_range_or_view() {
     fails(&db, &["set", "1,2", "assignee", "ghost@acme.test"], "ghost@acme.test");
     let t = ok_json(&db, &["show", "1"]);
     assert_eq!(t["ticket"]["assignee"]["email"], "mina@acme.test", "a refused change leaves the tickets as they were");
+    // Several merged into one at once; the closed one is skipped and said so.
+    let out = casebook(&db, &["merge", "2,3,4", "--into", "1"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains("Merged #2, #3 into #1") && text.contains("skipped #4"), "{text}");
+    assert_eq!(ok_json(&db, &["show", "3"])["ticket"]["duplicate_of"], 1);
 }
 
 #[test]

@@ -140,6 +140,14 @@ pub async fn apply_macro(svc: Svc<'_>, name: String, numbers: Vec<i64>) -> CmdRe
     svc.write(numbers.clone(), move |ws| ws.apply_macro(&name, &numbers)).await
 }
 
+/// Merges the picked tickets into one of them (no undo: the window asks first).
+#[tauri::command]
+pub async fn bulk_merge(svc: Svc<'_>, numbers: Vec<i64>, into: i64) -> CmdResult<BulkOutcome> {
+    let mut touched = numbers.clone();
+    touched.push(into);
+    svc.write(touched, move |ws| ws.bulk_merge(&numbers, into)).await
+}
+
 /// Takes a bulk change back where nothing changed since (the undo toast).
 #[tauri::command]
 pub async fn bulk_undo(svc: Svc<'_>, undo: Vec<UndoEntry>) -> CmdResult<BulkOutcome> {

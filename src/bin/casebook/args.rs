@@ -93,9 +93,11 @@ pub(crate) enum Command {
     },
     /// Take the ticket: assign it to yourself.
     Claim { number: i64 },
-    /// Merge ticket N into ticket M (N is closed as a duplicate).
+    /// Merge ticket N (or N,M,…) into ticket M: each is closed as a duplicate of it.
     Merge {
-        number: i64,
+        /// One ticket, or several (N,M or 10-20) merged into the same original at once.
+        #[arg(value_name = "N[,M,…]")]
+        tickets: String,
         #[arg(long)]
         into: i64,
     },

@@ -136,10 +136,24 @@ pub(crate) fn run(cx: &Ctx, command: Command) -> anyhow::Result<()> {
             let t = ws.claim(number)?;
             out(serde_json::to_value(&t)?, ticket_line(&t));
         }
-        Command::Merge { number, into } => {
+        Command::Merge { tickets, into } => {
             let mut ws = open(&db, clock, as_agent)?;
-            let t = ws.merge(number, into)?;
-            out(json!({ "merged": number, "into": t }), format!("Merged #{number} into #{}", t.number));
+            match ticket_numbers(&tickets)?.as_slice() {
+                // One ticket: the original as it is now, as before.
+                [number] => {
+                    let t = ws.merge(*number, into)?;
+                    out(json!({ "merged": number, "into": t }), format!("Merged #{number} into #{}", t.number));
+                }
+                numbers => {
+                    let outcome = ws.bulk_merge(numbers, into)?;
+                    let merged = outcome.changed.iter().map(|n| format!("#{n}")).collect::<Vec<_>>().join(", ");
+                    let mut text = if merged.is_empty() { format!("Merged nothing into #{into}") } else { format!("Merged {merged} into #{into}") };
+                    for s in &outcome.skipped {
+                        text.push_str(&format!("\nskipped #{}: {}", s.number, s.reason));
+                    }
+                    out(serde_json::to_value(&outcome)?, text);
+                }
+            }
         }
         Command::Link { number, related } => {
             let mut ws = open(&db, clock, as_agent)?;

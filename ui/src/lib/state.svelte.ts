@@ -373,6 +373,11 @@ export class AppState {
     return this.bulkWrite((numbers) => this.api.applyMacro(name, numbers), tf("macro.applied", { name }), only);
   }
 
+  /** Merges the picked tickets into `into`; the toast says so, with no undo (a merge closes them). */
+  async mergePicked(into: number) {
+    return this.bulkWrite((numbers) => this.api.bulkMerge(numbers, into), tf("bulk.merged_into", { n: into }), null);
+  }
+
   private async bulkWrite(write: (numbers: number[]) => Promise<T.BulkOutcome>, label: string, only: number[] | null) {
     const numbers = only ?? [...this.picked].sort((a, b) => a - b);
     if (numbers.length === 0) return;

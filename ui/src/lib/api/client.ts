@@ -28,6 +28,8 @@ export interface Api {
   bulkUndo(undo: T.UndoEntry[]): Promise<T.BulkOutcome>;
   /** What macro `name` sets, on these tickets; undone like a bulk change. */
   applyMacro(name: string, numbers: number[]): Promise<T.BulkOutcome>;
+  /** Merges these tickets into `into` (not undoable). */
+  bulkMerge(numbers: number[], into: number): Promise<T.BulkOutcome>;
   /** Every ticket number of a view (select all). */
   viewNumbers(view: string): Promise<number[]>;
   savedViews(): Promise<T.SavedView[]>;
@@ -163,6 +165,7 @@ export const tauriApi: Api = {
   bulkChange: (numbers, change) => call("bulk_change", { numbers, change }),
   bulkUndo: (undo) => call("bulk_undo", { undo }),
   applyMacro: (name, numbers) => call("apply_macro", { name, numbers }),
+  bulkMerge: (numbers, into) => call("bulk_merge", { numbers, into }),
   viewNumbers: (view) => call("view_numbers", { view }),
   savedViews: () => call("saved_views"),
   saveView: (editing, name, query, shared) => call("save_view", { editing, name, query, shared }),
