@@ -407,18 +407,7 @@ impl Workspace {
             if number == into {
                 continue;
             }
-            let t = match load_ticket(&tx, number) {
-                Ok(t) => t,
-                Err(Error::NotFound { .. }) => {
-                    out.skipped.push(Skipped { number, reason: "no such ticket".into() });
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            if t.status == Status::Closed {
-                out.skipped.push(Skipped { number, reason: "closed tickets do not change".into() });
-                continue;
-            }
+            let Some(t) = writable(&tx, number, &mut out)? else { continue };
             crate::tickets::merge_into(&tx, &ctx, &data_dir, &t, &original)?;
             out.changed.push(number);
         }
@@ -435,18 +424,7 @@ impl Workspace {
         let mut out = BulkOutcome { changed: vec![], unchanged: vec![], skipped: vec![], undo: vec![] };
         let tx = self.begin()?;
         for number in distinct(numbers) {
-            let t = match load_ticket(&tx, number) {
-                Ok(t) => t,
-                Err(Error::NotFound { .. }) => {
-                    out.skipped.push(Skipped { number, reason: "no such ticket".into() });
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            if t.status == Status::Closed {
-                out.skipped.push(Skipped { number, reason: "closed tickets do not change".into() });
-                continue;
-            }
+            let Some(t) = writable(&tx, number, &mut out)? else { continue };
             let step = decide(&tx, &t)?;
             if let Some(reason) = step.skip {
                 out.skipped.push(Skipped { number, reason });
@@ -469,6 +447,19 @@ impl Workspace {
         events::commit(tx, &settings)?;
         Ok(out)
     }
+}
+
+/// Ticket `number` if a bulk action may change it; else it is skipped with the reason (not
+/// found, closed).
+fn writable(tx: &Connection, number: i64, out: &mut BulkOutcome) -> Result<Option<Ticket>> {
+    let reason = match load_ticket(tx, number) {
+        Ok(t) if t.status != Status::Closed => return Ok(Some(t)),
+        Ok(_) => "closed tickets do not change",
+        Err(Error::NotFound { .. }) => "no such ticket",
+        Err(e) => return Err(e),
+    };
+    out.skipped.push(Skipped { number, reason: reason.into() });
+    Ok(None)
 }
 
 /// Two values a change need not write: equal, or the same status (its resolution is kept).

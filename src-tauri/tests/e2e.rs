@@ -658,6 +658,11 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     }
     h.css("section[aria-label=Rules] > [data-testid=try-results] [data-testid=try-change] button").await.click().await.unwrap();
     h.wait_text(".history", "rule “").await;
+    // It reads as a person writes it: names, not emails; changes in words, not event names.
+    let history: String = h.script("return document.querySelector('.history').innerText").await;
+    if history.contains('@') || history.contains("_changed") || history.contains("message.added") {
+        return Err(format!("the history names emails or events: {history}"));
+    }
     h.shot("07c-history-names-the-rule").await;
     // If the rules solved it, the customer's rating can be recorded on it (CSAT).
     let solved: bool = h.script("return document.querySelector('[data-testid=rating]') !== null").await;
@@ -752,6 +757,7 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     h.click_css(".row[data-number]").await;
     h.css("article.ticket").await;
     h.wait_text("[data-testid=similar]", "유사한 해결 티켓").await;
+    h.wait_text(".history", "상태:").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     h.shot("10-korean-ticket").await;
     // In Polish, and the Health page's backups counted with Polish plurals.

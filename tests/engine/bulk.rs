@@ -8,9 +8,7 @@ use casebook::model::{MessageKind, NewMessage, Priority, Resolution, Role, Statu
 use casebook::people::NewAgent;
 use casebook::views::BuiltinView;
 
-fn events(e: &crate::common::Env) -> i64 {
-    e.ws.connection().query_row("SELECT count(*) FROM events", [], |r| r.get(0)).unwrap()
-}
+use crate::common::event_count as events;
 
 #[test]
 fn one_field_on_many_tickets_is_one_event_each_and_one_undo_puts_it_back() {

@@ -111,3 +111,8 @@ pub fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// How many events the workspace's log holds.
+pub fn event_count(e: &Env) -> i64 {
+    e.ws.connection().query_row("SELECT count(*) FROM events", [], |r| r.get(0)).unwrap()
+}

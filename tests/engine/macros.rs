@@ -8,9 +8,7 @@ use casebook::model::{Priority, Resolution, Role, Status};
 use casebook::people::NewAgent;
 use casebook::Error;
 
-fn events(e: &crate::common::Env) -> i64 {
-    e.ws.connection().query_row("SELECT count(*) FROM events", [], |r| r.get(0)).unwrap()
-}
+use crate::common::event_count as events;
 
 #[test]
 fn a_macro_sets_its_fields_on_every_ticket_and_one_undo_takes_them_back() {
