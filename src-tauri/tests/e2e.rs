@@ -790,9 +790,12 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     // Issue 17's screens at this size and in each language: the bulk bar, the view editor, the
     // macros in Settings. Each names itself in the language (the catalogues' test checks
     // every key; this checks that the screens use them).
-    for (lang, tag, new_view, macros) in
-        [("en", "wide", "New view", "Macros"), ("ko", "korean", "새 보기", "매크로"), ("pl", "polish", "Nowy widok", "Makra")]
-    {
+    let screens = [
+        ("en", "wide", "New view", "Macros", "Created"),
+        ("ko", "korean", "새 보기", "매크로", "생성"),
+        ("pl", "polish", "Nowy widok", "Makra", "Utworzone"),
+    ];
+    for (lang, tag, new_view, macros, created) in screens {
         let _: String = h.script(&language(lang)).await;
         h.click_css("[data-view=all]").await;
         h.css(".row[data-number]").await;
@@ -820,6 +823,11 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
         let _: bool = h.script("document.querySelector('[data-testid=macro-settings]').scrollIntoView(); return true").await;
         h.wait_text("[data-testid=macro-settings] h2", macros).await;
         h.shot(&format!("13-{tag}-macros")).await;
+        // The dashboard's words too (they were English in every language).
+        h.click_css("[data-testid=dashboard-nav]").await;
+        h.wait_text("[data-testid=card-created]", created).await;
+        h.css("section.dashboard canvas").await;
+        h.shot(&format!("13-{tag}-dashboard")).await;
     }
     let _: String = h.script(&language("en")).await;
     Ok(())
@@ -1296,6 +1304,48 @@ async fn perf_figures() {
                 opens.push(ms);
             }
             opens.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            // One ticket opened after a pause, the side panels of the last one done.
+            let mut single = vec![];
+            for i in 0..6 {
+                tokio::time::sleep(Duration::from_millis(1500)).await;
+                let ms: f64 = serde_json::from_value(
+                    h.client
+                        .execute_async(
+                            "const done = arguments[arguments.length - 1];
+                             const rows = document.querySelectorAll('.row[data-number]');
+                             const row = rows[arguments[0] % rows.length];
+                             const n = row.dataset.number; const t0 = performance.now(); row.click();
+                             (function wait() { const h = document.querySelector('article.ticket h1');
+                               if (h && h.textContent.includes('#' + n)) done(performance.now() - t0); else requestAnimationFrame(wait); })();",
+                            vec![serde_json::json!(i * 5 + 2)],
+                        )
+                        .await
+                        .unwrap(),
+                )
+                .unwrap();
+                single.push(ms);
+            }
+            single.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            // Of which the engine's answer over IPC (the page's two calls, as it makes them).
+            let mut ipc = vec![];
+            for i in 0..10 {
+                let ms: f64 = serde_json::from_value(
+                    h.client
+                        .execute_async(
+                            "const done = arguments[arguments.length - 1];
+                             const rows = document.querySelectorAll('.row[data-number]');
+                             const number = Number(rows[arguments[0] % rows.length].dataset.number);
+                             const invoke = window.__TAURI_INTERNALS__.invoke; const t0 = performance.now();
+                             Promise.all([invoke('ticket_detail', { number }), invoke('ticket_history', { number })]).then(() => done(performance.now() - t0));",
+                            vec![serde_json::json!(i * 5 + 3)],
+                        )
+                        .await
+                        .unwrap(),
+                )
+                .unwrap();
+                ipc.push(ms);
+            }
+            ipc.sort_by(|a, b| a.partial_cmp(b).unwrap());
             // Switching the window's language: from the choice to the next frame painted with
             // the sidebar in the new language.
             let mut switches = vec![];
@@ -1320,10 +1370,13 @@ async fn perf_figures() {
             switches.sort_by(|a, b| a.partial_cmp(b).unwrap());
             let p95 = |v: &[f64]| v[((v.len() as f64 * 0.95).ceil() as usize).clamp(1, v.len()) - 1];
             report = format!(
-                "memory (PSS, app + WebKit processes) {:.0} MB; opening a ticket (5 of 20 with a draft) p50 {:.0} ms, p95 {:.0} ms; switching language p50 {:.0} ms, p95 {:.0} ms",
+                "memory (PSS, app + WebKit processes) {:.0} MB; opening tickets one after another (5 of 20 with a draft) p50 {:.0} ms, p95 {:.0} ms; one after a pause p50 {:.0} ms, max {:.0} ms (of which the engine over IPC p50 {:.0} ms); switching language p50 {:.0} ms, p95 {:.0} ms",
                 pss as f64 / 1024.0,
                 opens[opens.len() / 2],
                 p95(&opens),
+                single[single.len() / 2],
+                single[single.len() - 1],
+                ipc[ipc.len() / 2],
                 switches[switches.len() / 2],
                 p95(&switches)
             );

@@ -9,7 +9,7 @@ export function relative(iso: string, now = Date.now()): string {
   if (i18n.lang !== "en") {
     const [n, unit]: [number, Intl.RelativeTimeFormatUnit] =
       abs < 60 ? [0, "second"] : abs < 3600 ? [Math.floor(abs / 60), "minute"] : abs < 86400 ? [Math.floor(abs / 3600), "hour"] : [Math.floor(abs / 86400), "day"];
-    return new Intl.RelativeTimeFormat(i18n.lang, { numeric: "auto", style: "short" }).format(s >= 0 ? -n : n, unit);
+    return relativeFormat(i18n.lang).format(s >= 0 ? -n : n, unit);
   }
   const unit = abs < 60 ? "now" : abs < 3600 ? `${Math.floor(abs / 60)} min` : abs < 86400 ? `${Math.floor(abs / 3600)} h` : `${Math.floor(abs / 86400)} d`;
   if (unit === "now") return "just now";
@@ -18,7 +18,21 @@ export function relative(iso: string, now = Date.now()): string {
 
 /** A date and time in the window's language (English follows the system's own locale). */
 export function absolute(iso: string): string {
-  return new Date(iso).toLocaleString(i18n.lang === "en" ? undefined : i18n.lang, { dateStyle: "medium", timeStyle: "short" });
+  return dateTimeFormat(i18n.lang).format(new Date(iso));
+}
+
+// Intl formatters, made once per language: making one costs far more than using it, and a
+// language switch formats every time on the screen at once.
+const cache = new Map<string, Intl.DateTimeFormat | Intl.RelativeTimeFormat>();
+function dateTimeFormat(lang: string): Intl.DateTimeFormat {
+  const key = `dt:${lang}`;
+  if (!cache.has(key)) cache.set(key, new Intl.DateTimeFormat(lang === "en" ? undefined : lang, { dateStyle: "medium", timeStyle: "short" }));
+  return cache.get(key) as Intl.DateTimeFormat;
+}
+function relativeFormat(lang: string): Intl.RelativeTimeFormat {
+  const key = `rt:${lang}`;
+  if (!cache.has(key)) cache.set(key, new Intl.RelativeTimeFormat(lang, { numeric: "auto", style: "short" }));
+  return cache.get(key) as Intl.RelativeTimeFormat;
 }
 
 /** The short units of a time span in each language ("3 d 4 h", "3일 4시간", "3 dn. 4 godz."). */

@@ -312,6 +312,10 @@ export class AppState {
       this.history = history;
       if (withSimilar) {
         this.similar = [];
+        // After a moment, and not at all when the agent has moved on (j, j, j): the search
+        // would hold the workspace while the next ticket waits to be read.
+        await new Promise((r) => setTimeout(r, SIDE_PANEL_DELAY_MS));
+        if (this.showing !== number) return;
         const similar = await this.api.similar(number, 5);
         if (this.showing === number) this.similar = similar;
       }
@@ -428,6 +432,11 @@ function loadViewOrder(): string[] {
     return [];
   }
 }
+
+/** The ticket's side panels (similar tickets, suggestions, the customer) ask this long after
+ * the ticket is shown: each request waits its turn for the workspace, so one made for a ticket
+ * already left behind would delay the next ticket. */
+export const SIDE_PANEL_DELAY_MS = 150;
 
 /** How long the toast (and its undo) stays. */
 const TOAST_MS = 10_000;
