@@ -1478,7 +1478,13 @@ async fn hostile_text_in_every_surface_stays_text() {
                 let _ = ws.set_status(t.number, Status::Resolved, None);
             }
             if i % 10 == 0 {
-                let _ = ws.save_macro(&format!("Macro {i} {}", p.chars().take(40).collect::<String>()), p, &[]);
+                // Macros that act (their changes are listed in words in Settings) and saved views
+                // in the sidebar carry the payloads too.
+                let tags = casebook::bulk::BulkChange::AddTags { tags: vec![format!("t{i}")] };
+                let _ = ws.save_macro(&format!("Macro {i} {}", p.chars().take(40).collect::<String>()), p, &[tags]);
+                if i % 30 == 0 {
+                    let _ = ws.save_view(&format!("View {i} {}", p.chars().take(40).collect::<String>()), &Default::default(), true);
+                }
                 let rule: casebook::rules::RuleDefinition = serde_json::from_value(serde_json::json!({
                     "name": format!("Rule {i} {}", p.chars().take(60).collect::<String>()), "kind": "time", "enabled": false,
                     "note": p, "all": [{ "if": "status", "values": ["open"], "not": false }], "actions": [{ "do": "add_note", "body": p }]
