@@ -791,11 +791,11 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     // macros in Settings. Each names itself in the language (the catalogues' test checks
     // every key; this checks that the screens use them).
     let screens = [
-        ("en", "wide", "New view", "Macros", "Created"),
-        ("ko", "korean", "새 보기", "매크로", "생성"),
-        ("pl", "polish", "Nowy widok", "Makra", "Utworzone"),
+        ("en", "wide", "New view", "Macros", "Created", "Then"),
+        ("ko", "korean", "새 보기", "매크로", "생성", "그러면"),
+        ("pl", "polish", "Nowy widok", "Makra", "Utworzone", "Wtedy"),
     ];
-    for (lang, tag, new_view, macros, created) in screens {
+    for (lang, tag, new_view, macros, created, then) in screens {
         let _: String = h.script(&language(lang)).await;
         h.click_css("[data-view=all]").await;
         h.css(".row[data-number]").await;
@@ -828,6 +828,11 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
         h.wait_text("[data-testid=card-created]", created).await;
         h.css("section.dashboard canvas").await;
         h.shot(&format!("13-{tag}-dashboard")).await;
+        // A rule open in the editor.
+        h.click_css("[data-testid=rules-nav]").await;
+        h.click_css("[data-testid=rule-row] [data-testid=rule-edit]").await;
+        h.wait_text("[data-testid=rule-actions] legend", then).await;
+        h.shot(&format!("13-{tag}-rule-editor")).await;
     }
     let _: String = h.script(&language("en")).await;
     Ok(())
