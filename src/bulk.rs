@@ -86,6 +86,16 @@ impl BulkChange {
         Ok(change)
     }
 
+    /// A resolution reason goes only with a status that solves (error on `field` otherwise).
+    pub(crate) fn check_reason(&self, field: &'static str) -> Result<()> {
+        match self {
+            BulkChange::Status { to, reason: Some(_) } if !to.is_solved() => {
+                Err(Error::validation(field, format!("a resolution reason only applies when resolving or closing, not to {to}")))
+            }
+            _ => Ok(()),
+        }
+    }
+
     fn field(&self) -> Field {
         match self {
             BulkChange::Status { .. } => Field::Status,
@@ -179,14 +189,8 @@ impl FieldValue {
             FieldValue::Type(t) => FieldValue::Type(Workspace::resolve_type(conn, &t)?),
             FieldValue::Tags(tags) => FieldValue::Tags(validate::tags(&tags)?),
             // As stored: the columns compare without case, and so must the values.
-            FieldValue::Assignee(Some(email)) => {
-                let id = people::agent_id(conn, &email)?;
-                FieldValue::Assignee(Some(conn.query_row("SELECT email FROM agents WHERE id = ?1", [id], |r| r.get(0))?))
-            }
-            FieldValue::Team(Some(name)) => {
-                let id = people::team_id(conn, &name)?;
-                FieldValue::Team(Some(conn.query_row("SELECT name FROM teams WHERE id = ?1", [id], |r| r.get(0))?))
-            }
+            FieldValue::Assignee(Some(email)) => FieldValue::Assignee(Some(agent_as_stored(conn, &email)?)),
+            FieldValue::Team(Some(name)) => FieldValue::Team(Some(team_as_stored(conn, &name)?)),
             other => other,
         })
     }
@@ -195,25 +199,27 @@ impl FieldValue {
 /// `change` with its names as the workspace spells them, each checked to exist (an unknown
 /// agent, team or type is an error); an assignee of `keep` (a macro's "me") stays as it is.
 pub(crate) fn stored_change(conn: &Connection, change: &BulkChange, keep: &str) -> Result<BulkChange> {
-    let name = |v: FieldValue| v.normalised(conn);
     Ok(match change {
-        BulkChange::Type { to } => match name(FieldValue::Type(to.clone()))? {
-            FieldValue::Type(to) => BulkChange::Type { to },
-            _ => unreachable!("a type stays a type"),
-        },
-        BulkChange::Assignee { to: Some(who) } if !who.eq_ignore_ascii_case(keep) => match name(FieldValue::Assignee(Some(who.clone())))? {
-            FieldValue::Assignee(to) => BulkChange::Assignee { to },
-            _ => unreachable!("an assignee stays an assignee"),
-        },
-        BulkChange::Team { to: Some(team) } => match name(FieldValue::Team(Some(team.clone())))? {
-            FieldValue::Team(to) => BulkChange::Team { to },
-            _ => unreachable!("a team stays a team"),
-        },
+        BulkChange::Type { to } => BulkChange::Type { to: Workspace::resolve_type(conn, to)? },
+        BulkChange::Assignee { to: Some(who) } if !who.eq_ignore_ascii_case(keep) => BulkChange::Assignee { to: Some(agent_as_stored(conn, who)?) },
+        BulkChange::Team { to: Some(team) } => BulkChange::Team { to: Some(team_as_stored(conn, team)?) },
         BulkChange::Tags { tags } => BulkChange::Tags { tags: validate::tags(tags)? },
         BulkChange::AddTags { tags } => BulkChange::AddTags { tags: validate::tags(tags)? },
         BulkChange::RemoveTags { tags } => BulkChange::RemoveTags { tags: validate::tags(tags)? },
         other => other.clone(),
     })
+}
+
+/// An agent's email as stored (an unknown agent is an error).
+fn agent_as_stored(conn: &Connection, email: &str) -> Result<String> {
+    let id = people::agent_id(conn, email)?;
+    Ok(conn.query_row("SELECT email FROM agents WHERE id = ?1", [id], |r| r.get(0))?)
+}
+
+/// A team's name as stored (an unknown team is an error).
+fn team_as_stored(conn: &Connection, name: &str) -> Result<String> {
+    let id = people::team_id(conn, name)?;
+    Ok(conn.query_row("SELECT name FROM teams WHERE id = ?1", [id], |r| r.get(0))?)
 }
 
 /// A ticket a bulk action left as it was, and why.
@@ -320,11 +326,7 @@ impl Workspace {
     /// field set twice counts once, with its last value.
     pub fn bulk_changes(&mut self, numbers: &[i64], changes: &[BulkChange]) -> Result<BulkOutcome> {
         for change in changes {
-            if let BulkChange::Status { to, reason: Some(_) } = change {
-                if !to.is_solved() {
-                    return Err(Error::validation("resolution", format!("a resolution reason only applies when resolving or closing, not to {to}")));
-                }
-            }
+            change.check_reason("resolution")?;
         }
         self.write_each(numbers, |tx, t| {
             let mut sets: Vec<Set> = vec![];

@@ -129,11 +129,7 @@ impl Workspace {
         }
         check_placeholders(&body)?;
         for a in actions {
-            if let BulkChange::Status { to, reason: Some(_) } = a {
-                if !to.is_solved() {
-                    return Err(Error::validation("actions", format!("a resolution reason only applies when resolving or closing, not to {to}")));
-                }
-            }
+            a.check_reason("actions")?;
             if matches!(a, BulkChange::Status { to: crate::model::Status::New, .. }) {
                 return Err(Error::validation("actions", "no ticket goes back to New"));
             }

@@ -1291,44 +1291,14 @@ async fn perf_figures() {
             }
             let mut opens = vec![];
             for i in 0..20 {
-                let ms: f64 = serde_json::from_value(
-                    h.client
-                        .execute_async(
-                            "const done = arguments[arguments.length - 1];
-                             const rows = document.querySelectorAll('.row[data-number]');
-                             const row = rows[arguments[0] % rows.length];
-                             const n = row.dataset.number; const t0 = performance.now(); row.click();
-                             (function wait() { const h = document.querySelector('article.ticket h1');
-                               if (h && h.textContent.includes('#' + n)) done(performance.now() - t0); else requestAnimationFrame(wait); })();",
-                            vec![serde_json::json!(i * 3 + 1)],
-                        )
-                        .await
-                        .unwrap(),
-                )
-                .unwrap();
-                opens.push(ms);
+                opens.push(open_ticket_ms(&h, i * 3 + 1).await);
             }
             opens.sort_by(|a, b| a.partial_cmp(b).unwrap());
             // One ticket opened after a pause, the side panels of the last one done.
             let mut single = vec![];
             for i in 0..6 {
                 tokio::time::sleep(Duration::from_millis(1500)).await;
-                let ms: f64 = serde_json::from_value(
-                    h.client
-                        .execute_async(
-                            "const done = arguments[arguments.length - 1];
-                             const rows = document.querySelectorAll('.row[data-number]');
-                             const row = rows[arguments[0] % rows.length];
-                             const n = row.dataset.number; const t0 = performance.now(); row.click();
-                             (function wait() { const h = document.querySelector('article.ticket h1');
-                               if (h && h.textContent.includes('#' + n)) done(performance.now() - t0); else requestAnimationFrame(wait); })();",
-                            vec![serde_json::json!(i * 5 + 2)],
-                        )
-                        .await
-                        .unwrap(),
-                )
-                .unwrap();
-                single.push(ms);
+                single.push(open_ticket_ms(&h, i * 5 + 2).await);
             }
             single.sort_by(|a, b| a.partial_cmp(b).unwrap());
             // Of which the engine's answer over IPC (the page's two calls, as it makes them).
@@ -1394,6 +1364,18 @@ async fn perf_figures() {
         "\n{tickets} tickets: cold start to the first painted list (WebDriver session included) median {:.2} s (of {:?}); {report}\n",
         starts[1], starts
     );
+}
+
+/// Clicks the list's row `index` (modulo the rows loaded) and measures, in the page, the time
+/// until the ticket page shows that ticket.
+async fn open_ticket_ms(h: &Harness, index: usize) -> f64 {
+    let js = "const done = arguments[arguments.length - 1];
+              const rows = document.querySelectorAll('.row[data-number]');
+              const row = rows[arguments[0] % rows.length];
+              const n = row.dataset.number; const t0 = performance.now(); row.click();
+              (function wait() { const h = document.querySelector('article.ticket h1');
+                if (h && h.textContent.includes('#' + n)) done(performance.now() - t0); else requestAnimationFrame(wait); })();";
+    serde_json::from_value(h.client.execute_async(js, vec![serde_json::json!(index)]).await.unwrap()).unwrap()
 }
 
 /// At least a hundred hostile strings: markup and handlers, SVG, `javascript:` URLs, CSS,
