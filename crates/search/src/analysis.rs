@@ -105,12 +105,27 @@ pub fn detect(text: &str) -> StemLanguage {
     // detector's cost grows with the text: on a rebuild it was a sixth of the work.
     let text = prefix(text, DETECT_BYTES);
     // Letters only one of the languages has are a strong, cheap signal on short texts, where
-    // detectors guess (whatlang is unreliable under about 20 words).
-    if text.chars().any(|c| "ąćęłńóśźżĄĆĘŁŃÓŚŹŻ".contains(c)) {
-        return StemLanguage::Polish;
+    // detectors guess (whatlang is unreliable under about 20 words). One pass, over the few
+    // letters that are not ASCII.
+    let mut german_letter = false;
+    for c in text.chars().filter(|c| !c.is_ascii()) {
+        match c {
+            'ą' | 'ć' | 'ę' | 'ł' | 'ń' | 'ó' | 'ś' | 'ź' | 'ż' | 'Ą' | 'Ć' | 'Ę' | 'Ł' | 'Ń' | 'Ó' | 'Ś' | 'Ź' | 'Ż' => {
+                return StemLanguage::Polish
+            }
+            'ä' | 'ö' | 'ü' | 'ß' | 'Ä' | 'Ö' | 'Ü' => german_letter = true,
+            _ => {}
+        }
     }
-    if text.chars().any(|c| "äöüßÄÖÜ".contains(c)) {
+    if german_letter {
         return StemLanguage::German;
+    }
+    let votes = StopWordVotes::count(text);
+    // A text that is plainly one language's (a fifth of its words that language's stop words,
+    // twice as many as any other's) needs no detector: whatlang's trigram counting was half
+    // of a rebuild's reading thread, and on such texts it says the same.
+    if let Some(lang) = votes.clear_winner() {
+        return lang;
     }
     match whatlang::detect(text) {
         Some(info) if info.is_reliable() && info.lang() == whatlang::Lang::Pol => StemLanguage::Polish,
@@ -118,18 +133,52 @@ pub fn detect(text: &str) -> StemLanguage {
         Some(info) if info.is_reliable() => StemLanguage::English,
         // Too short for the detector: the language whose stop words it uses most ("Der
         // Drucker druckt nicht" has two German ones, no English one); English on a tie.
-        _ => {
-            let lists = stop_word_sets();
-            let words: Vec<String> = text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
-            let hits = |lang: usize| words.iter().filter(|w| lists[lang].contains(w.as_str())).count();
-            let (en, pl, de) = (hits(0), hits(1), hits(2));
-            if de > en && de > pl {
-                StemLanguage::German
-            } else if pl > en && pl > de {
-                StemLanguage::Polish
-            } else {
-                StemLanguage::English
+        _ => votes.most(),
+    }
+}
+
+/// How many of a text's words are English, Polish and German stop words.
+struct StopWordVotes {
+    words: usize,
+    hits: [usize; 3],
+}
+
+impl StopWordVotes {
+    const LANGUAGES: [StemLanguage; 3] = [StemLanguage::English, StemLanguage::Polish, StemLanguage::German];
+
+    fn count(text: &str) -> StopWordVotes {
+        let lists = stop_word_sets();
+        let mut votes = StopWordVotes { words: 0, hits: [0; 3] };
+        let mut lowered = String::new();
+        for word in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+            votes.words += 1;
+            lowered.clear();
+            lowered.extend(word.chars().flat_map(char::to_lowercase));
+            for (hits, list) in votes.hits.iter_mut().zip(lists) {
+                *hits += list.contains(lowered.as_str()) as usize;
             }
+        }
+        votes
+    }
+
+    /// The language whose stop words make at least a fifth of the words (and at least three),
+    /// with twice the hits of any other.
+    fn clear_winner(&self) -> Option<StemLanguage> {
+        let best = (0..3).max_by_key(|&i| self.hits[i])?;
+        let top = self.hits[best];
+        let runner_up = (0..3).filter(|&i| i != best).map(|i| self.hits[i]).max().unwrap_or(0);
+        (top >= 3 && top * 5 >= self.words && top >= 2 * runner_up.max(1)).then_some(Self::LANGUAGES[best])
+    }
+
+    /// The language with the most hits; English on a tie.
+    fn most(&self) -> StemLanguage {
+        let [en, pl, de] = self.hits;
+        if de > en && de > pl {
+            StemLanguage::German
+        } else if pl > en && pl > de {
+            StemLanguage::Polish
+        } else {
+            StemLanguage::English
         }
     }
 }
@@ -402,5 +451,29 @@ mod tests {
         assert_eq!(detect("Drukarka nie drukuje od rana, proszę o pomoc"), StemLanguage::Polish);
         assert_eq!(detect("The VPN drops every ten minutes since Monday"), StemLanguage::English);
         assert_eq!(detect("비밀번호 재설정 메일이 오지 않습니다"), StemLanguage::English);
+        // Long texts plain enough for the stop words alone, and one they leave to the detector.
+        assert_eq!(
+            detect("Hello, the printer on the second floor has not been printing since yesterday and we need it for the invoices"),
+            StemLanguage::English
+        );
+        assert_eq!(
+            detect("Der Drucker im zweiten Stock druckt seit gestern nicht mehr und wir brauchen ihn für die Rechnungen"),
+            StemLanguage::German
+        );
+        assert_eq!(detect("Dzien dobry, drukarka na drugim pietrze nie drukuje od wczoraj i nie wiem co z tym zrobic"), StemLanguage::Polish);
+        assert_eq!(
+            detect("Bonjour, l'imprimante du deuxième étage ne fonctionne plus depuis hier et nous en avons besoin pour les factures"),
+            StemLanguage::English
+        );
+    }
+
+    #[test]
+    fn stop_words_decide_only_a_plain_text() {
+        let plain = StopWordVotes::count("the printer is not printing and the scanner is down too");
+        assert_eq!(plain.clear_winner(), Some(StemLanguage::English));
+        // Two stop words are too few to decide without the detector.
+        assert_eq!(StopWordVotes::count("Der Drucker druckt nicht").clear_winner(), None);
+        // Codes and names with a stop word here and there: not a fifth of the words.
+        assert_eq!(StopWordVotes::count("VPN ERR_0x800 on host a12 b34 c56 d78 e90 f11 g22 h33 in rack").clear_winner(), None);
     }
 }

@@ -178,11 +178,19 @@ pub fn to_document(f: &Fields, t: &TicketText) -> TantivyDocument {
     doc.add_u64(f.number, t.number as u64);
     let lang = analysis::detect_ticket(&t.subject, &t.body);
     let (subject_stemmed, body_stemmed) = f.stemmed(lang);
-    for field in [subject_stemmed, f.subject_cjk, f.subject_neutral] {
+    for field in [subject_stemmed, f.subject_neutral] {
         doc.add_text(field, &t.subject);
     }
-    for field in [body_stemmed, f.body_cjk, f.body_neutral] {
+    for field in [body_stemmed, f.body_neutral] {
         doc.add_text(field, &t.body);
+    }
+    // The bigram fields of a text without a CJK character would hold no token: skipping them
+    // spares the indexing threads a scan of every text, and the field's statistics are the same.
+    if t.subject.chars().any(analysis::is_cjk) {
+        doc.add_text(f.subject_cjk, &t.subject);
+    }
+    if t.body.chars().any(analysis::is_cjk) {
+        doc.add_text(f.body_cjk, &t.body);
     }
     // Tags and the number are searchable as words too.
     doc.add_text(f.body_neutral, format!("{} {}", t.tags.join(" "), t.number));

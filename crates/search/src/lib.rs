@@ -35,6 +35,7 @@ use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use tantivy::collector::{Count, TopDocs};
+use tantivy::indexer::UserOperation;
 use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::snippet::SnippetGenerator;
@@ -165,6 +166,14 @@ pub struct SimilarTicket {
 }
 
 const CURRENT: &str = "CURRENT";
+
+/// How many documents a rebuild hands the indexing threads at a time.
+const REBUILD_BATCH: usize = 64;
+
+/// The indexing memory of a rebuild, shared by its threads. At 100k tickets 64 MB built as
+/// fast as 256 MB (5.2 s against 5.0 s) with a peak 50 MB lower; 32 MB took 8.5 s, merging the
+/// many small segments it makes.
+const REBUILD_WRITER_BUDGET: usize = 64 * 1024 * 1024;
 /// Subject matches weigh more than body matches.
 const SUBJECT_BOOST: f32 = 2.5;
 
@@ -411,12 +420,21 @@ impl SearchIndex {
         let mut count = 0;
         {
             let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 4);
-            let mut writer: IndexWriter = index.writer_with_num_threads(threads, 256 * 1024 * 1024).map_err(tantivy_err)?;
+            let mut writer: IndexWriter = index.writer_with_num_threads(threads, REBUILD_WRITER_BUDGET).map_err(tantivy_err)?;
+            // Documents go to the indexing threads a batch at a time: one by one, waking a
+            // thread for each cost about a tenth of a rebuild in futex calls.
+            let mut batch = Vec::with_capacity(REBUILD_BATCH);
             documents::for_each_ticket(conn, |t| {
-                writer.add_document(documents::to_document(&fields, &t)).map_err(tantivy_err)?;
+                batch.push(UserOperation::Add(documents::to_document(&fields, &t)));
                 count += 1;
+                if batch.len() == REBUILD_BATCH {
+                    writer.run(std::mem::replace(&mut batch, Vec::with_capacity(REBUILD_BATCH))).map_err(tantivy_err)?;
+                }
                 Ok(())
             })?;
+            if !batch.is_empty() {
+                writer.run(batch).map_err(tantivy_err)?;
+            }
             let mut prepared = writer.prepare_commit().map_err(tantivy_err)?;
             prepared.set_payload(&serde_json::to_string(&Payload { seq, analyzer: analysis::ANALYZER_VERSION, schema: INDEX_SCHEMA_VERSION })?);
             prepared.commit().map_err(tantivy_err)?;
