@@ -15,6 +15,7 @@
 pub mod analysis;
 mod documents;
 pub mod indexer;
+mod plain_seek;
 pub mod query;
 mod similar;
 
@@ -557,7 +558,7 @@ impl SearchIndex {
         let positive = !clauses.is_empty();
         for x in &p.excluded {
             if let Some(q) = self.across_fields(g, x) {
-                clauses.push((Occur::MustNot, q));
+                clauses.push((Occur::MustNot, Box::new(plain_seek::PlainSeek(q))));
             }
         }
         if !positive {
