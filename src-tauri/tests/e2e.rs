@@ -309,6 +309,21 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     {
         return Err("a suggestion marked helpful does not say so".into());
     }
+    // Scrolling the list past its first page with a ticket open loads the next page and stays
+    // where it was scrolled to (each page loaded once pulled the list back to the open ticket).
+    let (first, reached): (f64, f64) =
+        h.script("const el = document.querySelector('.vlist'); const h = el.scrollHeight; el.scrollTop = h; return [h, el.scrollTop]").await;
+    if !h.settles(&format!("return document.querySelector('.vlist').scrollHeight > {first} + 1000")).await {
+        return Err("scrolling to the end of the list's first page loads no more rows".into());
+    }
+    let at: f64 = h.script("return document.querySelector('.vlist').scrollTop").await;
+    if reached < 1000.0 || at < reached - 54.0 {
+        return Err(format!("the list jumped back to the open ticket after a page loaded (scrolled to {at} px)"));
+    }
+    let _: bool = h.script("document.querySelector('.vlist').scrollTop = 0; return true").await;
+    if !h.settles("return document.querySelector('.row.selected') !== null").await {
+        return Err("back at the top of the list, the open ticket's row is not shown".into());
+    }
 
     // Keyboard: j moves the selection, Enter opens.
     let before: i64 = h.script("return Number(document.querySelector('.row.selected').dataset.number)").await;
@@ -1343,9 +1358,83 @@ async fn perf_figures() {
                 switches.push(ms);
             }
             switches.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            // Typing in the palette, a key every 100 ms (a fast typist): from each key to the
+            // frame painted with that text's results. A key whose text is overtaken before its
+            // answer counts as not answered (the palette asks for the newest text only).
+            h.css(".brand button.search").await.click().await.unwrap();
+            h.css("[data-testid=search-input]").await;
+            let mut typing: Vec<f64> = vec![];
+            let mut keys = 0;
+            for word in ["printer offline", "password reset", "vpn drops", "serwer", "invoice"] {
+                let times: Vec<f64> = serde_json::from_value(
+                    h.client
+                        .execute_async(
+                            "const done = arguments[arguments.length - 1];
+                             const word = arguments[0]; const input = document.querySelector('[data-testid=search-input]');
+                             const times = []; let i = 0;
+                             input.value = ''; input.dispatchEvent(new Event('input', { bubbles: true }));
+                             function key() {
+                               if (i >= word.length) { setTimeout(() => done(times), 600); return; }
+                               const text = word.slice(0, ++i); const t0 = performance.now();
+                               input.value = text; input.dispatchEvent(new Event('input', { bubbles: true }));
+                               (function wait() { const p = document.querySelector('.palette');
+                                 if (p && p.dataset.answered === text) requestAnimationFrame(() => times.push(performance.now() - t0));
+                                 else if (input.value === text) requestAnimationFrame(wait); })();
+                               setTimeout(key, 100);
+                             }
+                             setTimeout(key, 300);",
+                            vec![serde_json::json!(word)],
+                        )
+                        .await
+                        .unwrap(),
+                )
+                .unwrap();
+                keys += word.chars().count();
+                typing.extend(times);
+            }
+            typing.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            h.css("[data-testid=search-input]").await.send_keys(&char::from(Key::Escape).to_string()).await.unwrap();
+            // Scrolling All from the top to the last ticket, a hundred rows a frame (a fast
+            // fling; the list loads 200 rows a page as it nears the end): every frame's length.
+            // It runs longer than WebDriver's script timeout: started here, read when done.
+            h.client
+                .execute(
+                    "const el = document.querySelector('.vlist'); el.scrollTop = 0; window.__scroll = null;
+                     const frames = []; let last = 0; let moved = 0; let t0 = 0;
+                     function step(now) {
+                       frames.push(now - last); last = now;
+                       const before = el.scrollTop; el.scrollTop = before + 5400;
+                       if (el.scrollTop !== before) moved = now;
+                       if (now - moved > 5000 || now - t0 > 240000) window.__scroll = { frames, height: el.scrollHeight, seconds: (moved - t0) / 1000 };
+                       else requestAnimationFrame(step);
+                     }
+                     requestAnimationFrame((now) => { last = now; t0 = now; moved = now; requestAnimationFrame(step); });",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            let scroll = loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                let v = h.client.execute("return window.__scroll;", vec![]).await.unwrap();
+                if !v.is_null() {
+                    break v;
+                }
+            };
+            let mut frames: Vec<f64> = serde_json::from_value(scroll["frames"].clone()).unwrap();
+            // The frames of the last 5 s waited at the bottom for a page that never came.
+            let mut waited = 0.0;
+            while waited < 5000.0 {
+                match frames.pop() {
+                    Some(f) => waited += f,
+                    None => break,
+                }
+            }
+            let slow = frames.iter().filter(|&&f| f > 50.0).count();
+            frames.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            let rows_reached = scroll["height"].as_f64().unwrap_or(0.0) / 54.0;
             let p95 = |v: &[f64]| v[((v.len() as f64 * 0.95).ceil() as usize).clamp(1, v.len()) - 1];
             report = format!(
-                "memory (PSS, app + WebKit processes) {:.0} MB; opening tickets one after another (5 of 20 with a draft) p50 {:.0} ms, p95 {:.0} ms; one after a pause p50 {:.0} ms, max {:.0} ms (of which the engine over IPC p50 {:.0} ms); switching language p50 {:.0} ms, p95 {:.0} ms",
+                "memory (PSS, app + WebKit processes) {:.0} MB; opening tickets one after another (5 of 20 with a draft) p50 {:.0} ms, p95 {:.0} ms; one after a pause p50 {:.0} ms, max {:.0} ms (of which the engine over IPC p50 {:.0} ms); switching language p50 {:.0} ms, p95 {:.0} ms; typing in the palette to results shown p50 {:.0} ms, p95 {:.0} ms ({} of {} keys answered for their own text); scrolling All to its end ({:.0} rows, {:.1} s) frames p50 {:.1} ms, p95 {:.1} ms, max {:.0} ms, {} of {} over 50 ms",
                 pss as f64 / 1024.0,
                 opens[opens.len() / 2],
                 p95(&opens),
@@ -1353,7 +1442,18 @@ async fn perf_figures() {
                 single[single.len() - 1],
                 ipc[ipc.len() / 2],
                 switches[switches.len() / 2],
-                p95(&switches)
+                p95(&switches),
+                typing.get(typing.len() / 2).copied().unwrap_or(f64::NAN),
+                if typing.is_empty() { f64::NAN } else { p95(&typing) },
+                typing.len(),
+                keys,
+                rows_reached,
+                scroll["seconds"].as_f64().unwrap_or(0.0),
+                frames.get(frames.len() / 2).copied().unwrap_or(f64::NAN),
+                if frames.is_empty() { f64::NAN } else { p95(&frames) },
+                frames.last().copied().unwrap_or(f64::NAN),
+                slow,
+                frames.len()
             );
         }
         h.client.clone().close().await.ok();

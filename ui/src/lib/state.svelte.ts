@@ -19,7 +19,9 @@ export class AppState {
   ws = $state<T.WorkspaceState | null>(null);
   counts = $state<T.ViewCount[]>([]);
   view = $state("my-open");
-  rows = $state<T.TicketRow[]>([]);
+  // Raw, not deeply reactive: rows are only ever replaced whole, and a deep proxy made every
+  // page appended while scrolling cost time in proportion to the rows already loaded.
+  rows = $state.raw<T.TicketRow[]>([]);
   next = $state<string | null>(null);
   loading = $state(false);
   selected = $state<number | null>(null);
