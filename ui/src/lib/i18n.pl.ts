@@ -45,7 +45,7 @@ export const pl: Record<Key, string> = {
   "new.requester_name": "Imię i nazwisko zgłaszającego", "new.create": "Utwórz zgłoszenie", "new.cancel": "Anuluj",
   "new.default": "(pierwszy typ)", "new.none": "(brak)",
   "search.placeholder": "Szukaj zgłoszeń — słowa, \"frazy\", -wykluczenia, status:open…", "search.none": "Brak pasujących zgłoszeń.",
-  "search.hint": "Pisz, aby przeszukać wszystkie zgłoszenia.", "search.matches": "wyników",
+  "search.hint": "Pisz, aby przeszukać wszystkie zgłoszenia.",
   "first.title": "Witaj w Casebook", "first.demo": "Otwórz przykładowy obszar roboczy", "first.empty": "Zacznij od zera",
   "first.name": "Imię i nazwisko", "first.email": "Twój e-mail", "first.demo_hint": "3000 realistycznych zgłoszeń po angielsku, koreańsku i polsku.",
   "first.creating": "Tworzenie obszaru roboczego…",

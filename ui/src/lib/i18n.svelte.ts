@@ -44,7 +44,7 @@ const en = {
   "new.requester_name": "Requester name", "new.create": "Create ticket", "new.cancel": "Cancel",
   "new.default": "(the first type)", "new.none": "(none)",
   "search.placeholder": "Search tickets — words, \"phrases\", -exclude, status:open…", "search.none": "No matching tickets.",
-  "search.hint": "Type to search every ticket.", "search.matches": "matches",
+  "search.hint": "Type to search every ticket.",
   "first.title": "Welcome to Casebook", "first.demo": "Open the demo workspace", "first.empty": "Start empty",
   "first.name": "Your name", "first.email": "Your email", "first.demo_hint": "3,000 realistic tickets in English, Korean and Polish.",
   "first.creating": "Creating the workspace…",
@@ -232,7 +232,7 @@ const ko: Record<Key, string> = {
   "new.requester_name": "요청자 이름", "new.create": "티켓 만들기", "new.cancel": "취소",
   "new.default": "(첫 번째 유형)", "new.none": "(없음)",
   "search.placeholder": "티켓 검색 — 단어, \"구문\", -제외, status:open…", "search.none": "일치하는 티켓이 없습니다.",
-  "search.hint": "입력하면 모든 티켓을 검색합니다.", "search.matches": "건",
+  "search.hint": "입력하면 모든 티켓을 검색합니다.",
   "first.title": "Casebook에 오신 것을 환영합니다", "first.demo": "데모 워크스페이스 열기", "first.empty": "빈 워크스페이스로 시작",
   "first.name": "이름", "first.email": "이메일", "first.demo_hint": "영어, 한국어, 폴란드어로 된 티켓 3,000건.",
   "first.creating": "워크스페이스를 만드는 중…",
@@ -376,6 +376,7 @@ function pluralRules(lang: Lang): Intl.PluralRules {
 const NOUNS = {
   tickets: { en: { one: "ticket", other: "tickets" }, ko: { other: "건" }, pl: { one: "zgłoszenie", few: "zgłoszenia", many: "zgłoszeń", other: "zgłoszenia" } },
   events: { en: { one: "event", other: "events" }, ko: { other: "개 이벤트" }, pl: { one: "zdarzenie", few: "zdarzenia", many: "zdarzeń", other: "zdarzenia" } },
+  matches: { en: { one: "match", other: "matches" }, ko: { other: "건" }, pl: { one: "wynik", few: "wyniki", many: "wyników", other: "wyniku" } },
   attachments: { en: { one: "attachment", other: "attachments" }, ko: { other: "개 첨부 파일" }, pl: { one: "załącznik", few: "załączniki", many: "załączników", other: "załącznika" } },
 } as const;
 export type Noun = keyof typeof NOUNS;

@@ -22,6 +22,9 @@ describe("i18n", () => {
     expect([1, 3].map((n) => count(n, "tickets", "en"))).toEqual(["1 ticket", "3 tickets"]);
     expect(count(3, "tickets", "ko")).toBe("3건");
     expect(count(3002, "events", "en")).toBe("3,002 events");
+    // The palette's result count ("1 matches" before).
+    expect([1, 2, 5].map((n) => count(n, "matches", "en"))).toEqual(["1 match", "2 matches", "5 matches"]);
+    expect([1, 3, 5].map((n) => count(n, "matches", "pl"))).toEqual(["1 wynik", "3 wyniki", "5 wyników"]);
   });
   it("switches language at once", () => {
     i18n.lang = "pl";
