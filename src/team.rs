@@ -78,7 +78,7 @@ impl Workspace {
     fn after_sync(&mut self, report: &PassReport) -> Result<()> {
         if report.changed_state() {
             self.sla = store::get_setting(&self.conn, "sla")?.unwrap_or_default();
-            let settings = Workspace::load_alert_settings(&self.conn)?;
+            let settings = crate::alerts::load_settings(&self.conn)?;
             self.keywords = Arc::new(crate::alerts::KeywordMatcher::new(&settings.keywords));
             self.alert_settings = Arc::new(settings);
             self.rules = Arc::new(crate::rules::load_book(&self.conn)?);

@@ -106,7 +106,7 @@ impl Workspace {
         let info: WorkspaceInfo = get_setting(&conn, "workspace")?
             .ok_or_else(|| Error::NotAWorkspace { path: path.to_path_buf(), reason: "it has no workspace settings".into() })?;
         let sla = get_setting(&conn, "sla")?.unwrap_or_default();
-        let alert_settings = Arc::new(Workspace::load_alert_settings(&conn)?);
+        let alert_settings = Arc::new(crate::alerts::load_settings(&conn)?);
         let keywords = Arc::new(crate::alerts::KeywordMatcher::new(&alert_settings.keywords));
         let device = store::device::device_identity(path)?;
         {

@@ -3,11 +3,11 @@
 //! The shell sends the notices and then calls `mark_delivered`, so an alert is delivered
 //! once even across restarts (at least once if the app dies between the two).
 
-use super::Alert;
-use crate::clock::{to_ms, Timestamp};
-use crate::model::{AlertKind, Priority};
-use crate::{Result, Workspace};
-use rusqlite::params;
+use super::{Alert, AlertSettings};
+use casebook_core::clock::{to_ms, Timestamp};
+use casebook_core::error::Result;
+use casebook_core::model::{AlertKind, Priority};
+use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
 /// More undelivered alerts than this at once (the first start after a weekend, an import)
@@ -126,64 +126,58 @@ fn summary_notice(alerts: &[Alert]) -> Notice {
     }
 }
 
-impl Workspace {
-    /// What to deliver now, for the acting agent on this desktop.
-    pub fn plan_delivery(&self) -> Result<DeliveryPlan> {
-        let now = self.now();
-        let settings = self.alert_settings();
-        let mine: Option<(String, Vec<String>)> = match (&self.acting, settings.only_mine) {
-            (Some(agent), true) => Some((agent.id.to_string(), crate::people::team_ids_of(&self.conn, &agent.id.to_string())?)),
-            _ => None,
-        };
-        let quiet = settings.quiet_hours.as_ref().is_some_and(|q| q.contains(now));
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {}, t.assignee_id, t.team_id, {} FROM alerts a JOIN tickets t ON t.id = a.ticket_id
-             WHERE a.delivered_at IS NULL ORDER BY a.raised_at, a.id",
-            super::ALERT_COLUMNS,
-            crate::store::VISIBLE
-        ))?;
-        let rows = stmt.query_map([], |r| {
-            Ok((super::row_to_alert(r)?, r.get::<_, Option<String>>(11)?, r.get::<_, Option<String>>(12)?, r.get::<_, bool>(13)?))
-        })?;
-        let mut plan = DeliveryPlan::default();
-        let mut loud = Vec::new();
-        for row in rows {
-            let (alert, assignee, team, visible) = row?;
-            // A ticket of another team: the person here may not see it, so no notification.
-            let not_mine = !visible
-                || mine
-                    .as_ref()
-                    .is_some_and(|(me, teams)| assignee.as_deref() != Some(me.as_str()) && !team.as_ref().is_some_and(|t| teams.contains(t)))
-                // A follow-up reminds the one who asked for it.
-                || (alert.kind == AlertKind::FollowUpDue && alert.for_agent.as_deref() != self.acting.as_ref().map(|a| a.email.as_str()));
-            let settled = !matches!(alert.kind, AlertKind::Keyword | AlertKind::Rule) && alert.ticket_status.is_solved();
-            if quiet || not_mine || settled {
-                plan.silent.push(alert.id);
-            } else {
-                loud.push(alert);
-            }
-        }
-        if loud.len() > MAX_SEPARATE_NOTICES {
-            plan.notices.push(summary_notice(&loud));
-        } else {
-            plan.notices.extend(loud.iter().map(|a| notice_for(a, now)));
-        }
-        Ok(plan)
-    }
+/// Who is at this desktop, for planning its deliveries: the acting agent's id and email and
+/// the teams they are in.
+pub struct DeskAgent<'a> {
+    pub agent_id: &'a str,
+    pub email: &'a str,
+    pub team_ids: &'a [String],
+}
 
-    /// Records that these alerts reached the desktop (`silent`: without a notification).
-    pub fn mark_delivered(&mut self, ids: &[i64], silent: bool) -> Result<()> {
-        let now = to_ms(self.now());
-        let tx = self.begin()?;
-        {
-            let mut stmt = tx.prepare_cached("UPDATE alerts SET delivered_at = ?2, silent = ?3 WHERE id = ?1 AND delivered_at IS NULL")?;
-            for id in ids {
-                stmt.execute(params![id, now, silent as i64])?;
-            }
+/// What to deliver now, for `who` on this desktop (nobody: a face acting as no agent).
+pub fn plan_delivery(conn: &Connection, settings: &AlertSettings, who: Option<&DeskAgent<'_>>, now: Timestamp) -> Result<DeliveryPlan> {
+    let mine = who.filter(|_| settings.only_mine);
+    let quiet = settings.quiet_hours.as_ref().is_some_and(|q| q.contains(now));
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {}, t.assignee_id, t.team_id, {} FROM alerts a JOIN tickets t ON t.id = a.ticket_id
+         WHERE a.delivered_at IS NULL ORDER BY a.raised_at, a.id",
+        super::ALERT_COLUMNS,
+        casebook_store::VISIBLE
+    ))?;
+    let rows = stmt
+        .query_map([], |r| Ok((super::row_to_alert(r)?, r.get::<_, Option<String>>(11)?, r.get::<_, Option<String>>(12)?, r.get::<_, bool>(13)?)))?;
+    let mut plan = DeliveryPlan::default();
+    let mut loud = Vec::new();
+    for row in rows {
+        let (alert, assignee, team, visible) = row?;
+        // A ticket of another team: the person here may not see it, so no notification.
+        let not_mine = !visible
+            || mine.is_some_and(|me| assignee.as_deref() != Some(me.agent_id) && !team.as_ref().is_some_and(|t| me.team_ids.contains(t)))
+            // A follow-up reminds the one who asked for it.
+            || (alert.kind == AlertKind::FollowUpDue && alert.for_agent.as_deref() != who.map(|w| w.email));
+        let settled = !matches!(alert.kind, AlertKind::Keyword | AlertKind::Rule) && alert.ticket_status.is_solved();
+        if quiet || not_mine || settled {
+            plan.silent.push(alert.id);
+        } else {
+            loud.push(alert);
         }
-        tx.commit()?;
-        Ok(())
     }
+    if loud.len() > MAX_SEPARATE_NOTICES {
+        plan.notices.push(summary_notice(&loud));
+    } else {
+        plan.notices.extend(loud.iter().map(|a| notice_for(a, now)));
+    }
+    Ok(plan)
+}
+
+/// Records in the caller's transaction that these alerts reached the desktop (`silent`:
+/// without a notification).
+pub fn mark_delivered(tx: &Connection, ids: &[i64], silent: bool, now: Timestamp) -> Result<()> {
+    let mut stmt = tx.prepare_cached("UPDATE alerts SET delivered_at = ?2, silent = ?3 WHERE id = ?1 AND delivered_at IS NULL")?;
+    for id in ids {
+        stmt.execute(params![id, to_ms(now), silent as i64])?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -6,15 +6,14 @@
 
 mod delivery;
 
-pub use crate::text::keywords;
-pub use crate::text::{KeywordMatcher, DEFAULT_KEYWORDS};
-pub use delivery::{DeliveryPlan, Notice, MAX_SEPARATE_NOTICES};
+pub use casebook_core::text::keywords;
+pub use casebook_core::text::{KeywordMatcher, DEFAULT_KEYWORDS};
+pub use delivery::{mark_delivered, plan_delivery, DeliveryPlan, DeskAgent, Notice, MAX_SEPARATE_NOTICES};
 
-use crate::clock::{from_ms, to_ms, Timestamp};
-use crate::model::{AlertKind, Priority, Status};
-use crate::sla::SlaInstants;
-use crate::workspace::{get_setting, put_setting};
-use crate::{Error, Result, Workspace};
+use casebook_core::clock::{from_ms, to_ms, Timestamp};
+use casebook_core::error::{Error, Result};
+use casebook_core::model::{AlertKind, Priority, Status};
+use casebook_core::sla::SlaInstants;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
@@ -118,7 +117,7 @@ pub struct Alert {
     /// Rule alerts: the rule that raised it, its message and for whom.
     pub rule: Option<String>,
     pub message: Option<String>,
-    pub recipients: Vec<crate::model::Recipient>,
+    pub recipients: Vec<casebook_core::model::Recipient>,
     /// Follow-ups: the agent (email) who asked to be reminded; only their desktop notifies.
     pub for_agent: Option<String>,
     /// Delivered without a notification (quiet hours, not mine, ticket already solved).
@@ -138,7 +137,7 @@ struct Detail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     message: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    to: Vec<crate::model::Recipient>,
+    to: Vec<casebook_core::model::Recipient>,
     /// Follow-ups: the email of the agent who asked to be reminded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     agent: Option<String>,
@@ -158,7 +157,7 @@ pub struct AlertQuery {
 
 /// The SLA instant after which the scan has something new to say about a ticket: the
 /// earliest of its instants still ahead of `now`.
-pub(crate) fn next_sla_alert_at(i: &SlaInstants, now: Timestamp) -> Option<Timestamp> {
+pub fn next_sla_alert_at(i: &SlaInstants, now: Timestamp) -> Option<Timestamp> {
     [i.frt_risk_at, i.frt_due_at, i.res_risk_at, i.res_due_at].into_iter().flatten().filter(|t| *t > now).min()
 }
 
@@ -182,7 +181,7 @@ fn crossed(i: &SlaInstants, cycle: i64, now: Timestamp) -> Vec<(AlertKind, i64, 
 
 /// Records the SLA alerts a ticket would have raised before `now` as already delivered and
 /// read: for generated history (the demo), whose past was dealt with at the time.
-pub(crate) fn record_past_sla_alerts(conn: &Connection, ticket_id: &str, cycle: i64, i: &SlaInstants, now: Timestamp) -> Result<()> {
+pub fn record_past_sla_alerts(conn: &Connection, ticket_id: &str, cycle: i64, i: &SlaInstants, now: Timestamp) -> Result<()> {
     for (kind, cycle, due, at) in crossed(i, cycle, now) {
         let detail = Detail { due_at: due.map(to_ms), ..Default::default() };
         conn.prepare_cached(
@@ -209,7 +208,7 @@ fn raise(conn: &Connection, ticket_id: &str, kind: AlertKind, cycle: i64, target
 
 /// Raises a keyword alert for a customer message, in the caller's transaction, when the
 /// message holds one of the terms. Returns the terms found.
-pub(crate) fn raise_for_message(
+pub fn raise_for_message(
     conn: &Connection,
     settings: &AlertSettings,
     matcher: &KeywordMatcher,
@@ -228,37 +227,14 @@ pub(crate) fn raise_for_message(
     Ok(terms)
 }
 
-/// Keyword alerts on what customers write (the subject of a new ticket included), as a hook
-/// of every ticket change.
-pub(crate) struct KeywordAlerts {
-    pub settings: std::sync::Arc<AlertSettings>,
-    pub matcher: std::sync::Arc<KeywordMatcher>,
-}
-
-impl crate::hooks::Hook for KeywordAlerts {
-    fn after(&self, conn: &Connection, hc: &crate::hooks::HookCtx<'_>, ticket_id: &str, what: crate::hooks::Happened<'_>) -> Result<()> {
-        use crate::hooks::Happened;
-        match what {
-            Happened::Created { message_id, subject, body } => {
-                raise_for_message(conn, &self.settings, &self.matcher, ticket_id, message_id, &format!("{subject}\n{body}"), hc.ctx.at)?;
-            }
-            Happened::CustomerMessage { message_id, body } => {
-                raise_for_message(conn, &self.settings, &self.matcher, ticket_id, message_id, body, hc.ctx.at)?;
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-}
-
 /// Raises the alert of a rule's "notify" action; `target` tells one firing from another.
-pub(crate) fn raise_for_rule(
+pub fn raise_for_rule(
     conn: &Connection,
     ticket_id: &str,
     target: &str,
     rule: &str,
     message: &str,
-    to: &[crate::model::Recipient],
+    to: &[casebook_core::model::Recipient],
     at: Timestamp,
 ) -> Result<bool> {
     let detail = Detail { rule: Some(rule.into()), message: Some(message.into()), to: to.to_vec(), ..Default::default() };
@@ -342,120 +318,95 @@ pub struct ScanReport {
     pub raised: Vec<i64>,
 }
 
-impl Workspace {
-    pub fn alert_settings(&self) -> &AlertSettings {
-        &self.alert_settings
-    }
+/// The alert settings as stored (the defaults when none were saved).
+pub fn load_settings(conn: &Connection) -> Result<AlertSettings> {
+    Ok(casebook_store::get_setting(conn, "alerts")?.unwrap_or_default())
+}
 
-    pub fn set_alert_settings(&mut self, settings: AlertSettings) -> Result<()> {
-        self.require_admin("the alert settings")?;
-        let settings = settings.validated()?;
-        let ctx = self.ctx();
-        let tx = self.begin()?;
-        put_setting(&tx, &ctx, "alerts", &settings)?;
-        tx.commit()?;
-        self.keywords = std::sync::Arc::new(KeywordMatcher::new(&settings.keywords));
-        self.alert_settings = std::sync::Arc::new(settings);
-        self.rebuild_hooks();
-        Ok(())
-    }
-
-    pub(crate) fn load_alert_settings(conn: &Connection) -> Result<AlertSettings> {
-        Ok(get_setting(conn, "alerts")?.unwrap_or_default())
-    }
-
-    /// Raises the SLA alerts due at the clock's `now`: for each running target, "breached"
-    /// once past due, else "at risk" once past the at-risk share (a ticket first seen
-    /// already breached gets only the breach). Reads only tickets whose next SLA instant has
-    /// passed since the last scan, so a scan with nothing new costs one index probe.
-    pub fn scan_alerts(&mut self) -> Result<ScanReport> {
-        let now = self.now();
-        let now_ms = to_ms(now);
-        let kinds = self.alert_settings.kinds.clone();
-        let tx = self.begin()?;
-        let mut report = ScanReport::default();
-        {
-            let mut due = tx.prepare_cached(
-                "SELECT id, sla_cycle, frt_risk_at, frt_due_at, res_risk_at, res_due_at FROM tickets
-                 WHERE sla_alert_at <= ?1 AND status NOT IN ('resolved', 'closed')",
-            )?;
-            type Row = (String, i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
-            let rows: Vec<Row> = due
-                .query_map([now_ms], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
-                .collect::<rusqlite::Result<_>>()?;
-            let mut advance = tx.prepare_cached("UPDATE tickets SET sla_alert_at = ?2 WHERE id = ?1")?;
-            for (id, cycle, frt_risk, frt_due, res_risk, res_due) in rows {
-                report.tickets_examined += 1;
-                let instants = SlaInstants {
-                    frt_risk_at: frt_risk.map(from_ms),
-                    frt_due_at: frt_due.map(from_ms),
-                    res_risk_at: res_risk.map(from_ms),
-                    res_due_at: res_due.map(from_ms),
-                    attention_at: None,
-                };
-                for (kind, cycle, due, _) in crossed(&instants, cycle, now) {
-                    if !kinds.contains(&kind) {
-                        continue;
-                    }
-                    let detail = Detail { due_at: due.map(to_ms), ..Default::default() };
-                    if raise(&tx, &id, kind, cycle, "", &detail, now)? {
-                        report.raised.push(tx.last_insert_rowid());
-                    }
+/// Raises the SLA alerts due at `now` in the caller's transaction: for each running target,
+/// "breached" once past due, else "at risk" once past the at-risk share (a ticket first seen
+/// already breached gets only the breach); then the snoozes and follow-ups that came due.
+/// Reads only tickets whose next SLA instant has passed since the last scan, so a scan with
+/// nothing new costs one index probe.
+pub fn scan(tx: &Connection, kinds: &[AlertKind], now: Timestamp) -> Result<ScanReport> {
+    let now_ms = to_ms(now);
+    let mut report = ScanReport::default();
+    {
+        let mut due = tx.prepare_cached(
+            "SELECT id, sla_cycle, frt_risk_at, frt_due_at, res_risk_at, res_due_at FROM tickets
+             WHERE sla_alert_at <= ?1 AND status NOT IN ('resolved', 'closed')",
+        )?;
+        type Row = (String, i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+        let rows: Vec<Row> =
+            due.query_map([now_ms], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?.collect::<rusqlite::Result<_>>()?;
+        let mut advance = tx.prepare_cached("UPDATE tickets SET sla_alert_at = ?2 WHERE id = ?1")?;
+        for (id, cycle, frt_risk, frt_due, res_risk, res_due) in rows {
+            report.tickets_examined += 1;
+            let instants = SlaInstants {
+                frt_risk_at: frt_risk.map(from_ms),
+                frt_due_at: frt_due.map(from_ms),
+                res_risk_at: res_risk.map(from_ms),
+                res_due_at: res_due.map(from_ms),
+                attention_at: None,
+            };
+            for (kind, cycle, due, _) in crossed(&instants, cycle, now) {
+                if !kinds.contains(&kind) {
+                    continue;
                 }
-                advance.execute(params![id, next_sla_alert_at(&instants, now).map(to_ms)])?;
+                let detail = Detail { due_at: due.map(to_ms), ..Default::default() };
+                if raise(tx, &id, kind, cycle, "", &detail, now)? {
+                    report.raised.push(tx.last_insert_rowid());
+                }
             }
+            advance.execute(params![id, next_sla_alert_at(&instants, now).map(to_ms)])?;
         }
-        scan_timed(&tx, &kinds, now, &mut report.raised)?;
-        tx.commit()?;
-        Ok(report)
     }
+    scan_timed(tx, kinds, now, &mut report.raised)?;
+    Ok(report)
+}
 
-    /// Alerts, newest first.
-    pub fn alerts(&self, q: &AlertQuery) -> Result<Vec<Alert>> {
-        let mut sql = format!("SELECT {ALERT_COLUMNS} FROM alerts a JOIN tickets t ON t.id = a.ticket_id WHERE {}", crate::store::VISIBLE);
-        if q.unread_only {
-            sql.push_str(" AND a.read_at IS NULL");
-        }
-        if q.ticket_number.is_some() {
-            sql.push_str(" AND t.number = ?1");
-        } else {
-            sql.push_str(" AND ?1 IS NULL");
-        }
-        sql.push_str(" ORDER BY a.raised_at DESC, a.id DESC LIMIT ?2");
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let limit = q.limit.unwrap_or(500).min(5000) as i64;
-        let rows = stmt.query_map(params![q.ticket_number, limit], row_to_alert)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+/// Alerts on tickets the connection's reader may see, newest first.
+pub fn list(conn: &Connection, q: &AlertQuery) -> Result<Vec<Alert>> {
+    let mut sql = format!("SELECT {ALERT_COLUMNS} FROM alerts a JOIN tickets t ON t.id = a.ticket_id WHERE {}", casebook_store::VISIBLE);
+    if q.unread_only {
+        sql.push_str(" AND a.read_at IS NULL");
     }
+    if q.ticket_number.is_some() {
+        sql.push_str(" AND t.number = ?1");
+    } else {
+        sql.push_str(" AND ?1 IS NULL");
+    }
+    sql.push_str(" ORDER BY a.raised_at DESC, a.id DESC LIMIT ?2");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let limit = q.limit.unwrap_or(500).min(5000) as i64;
+    let rows = stmt.query_map(params![q.ticket_number, limit], row_to_alert)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
 
-    pub fn unread_alert_count(&self) -> Result<i64> {
-        Ok(self.conn.query_row(
-            &format!("SELECT count(*) FROM alerts a JOIN tickets t ON t.id = a.ticket_id WHERE a.read_at IS NULL AND {}", crate::store::VISIBLE),
-            [],
-            |r| r.get(0),
-        )?)
-    }
+pub fn unread_count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row(
+        &format!("SELECT count(*) FROM alerts a JOIN tickets t ON t.id = a.ticket_id WHERE a.read_at IS NULL AND {}", casebook_store::VISIBLE),
+        [],
+        |r| r.get(0),
+    )?)
+}
 
-    /// Marks one alert read (again is fine).
-    pub fn mark_alert_read(&mut self, id: i64) -> Result<Alert> {
-        let now = to_ms(self.now());
-        let n = self.conn.execute("UPDATE alerts SET read_at = coalesce(read_at, ?2) WHERE id = ?1", params![id, now])?;
-        if n == 0 {
-            return Err(Error::NotFound { what: "alert", key: id.to_string() });
-        }
-        self.alert(id)
+/// Marks one alert read (again is fine).
+pub fn mark_read(conn: &Connection, id: i64, now: Timestamp) -> Result<Alert> {
+    let n = conn.execute("UPDATE alerts SET read_at = coalesce(read_at, ?2) WHERE id = ?1", params![id, to_ms(now)])?;
+    if n == 0 {
+        return Err(Error::NotFound { what: "alert", key: id.to_string() });
     }
+    get(conn, id)
+}
 
-    /// Marks every unread alert read; returns how many.
-    pub fn mark_all_alerts_read(&mut self) -> Result<usize> {
-        let now = to_ms(self.now());
-        Ok(self.conn.execute("UPDATE alerts SET read_at = ?1 WHERE read_at IS NULL", [now])?)
-    }
+/// Marks every unread alert read; returns how many.
+pub fn mark_all_read(conn: &Connection, now: Timestamp) -> Result<usize> {
+    Ok(conn.execute("UPDATE alerts SET read_at = ?1 WHERE read_at IS NULL", [to_ms(now)])?)
+}
 
-    pub fn alert(&self, id: i64) -> Result<Alert> {
-        self.conn
-            .query_row(&format!("SELECT {ALERT_COLUMNS} FROM alerts a JOIN tickets t ON t.id = a.ticket_id WHERE a.id = ?1"), [id], row_to_alert)
-            .optional()?
-            .ok_or_else(|| Error::NotFound { what: "alert", key: id.to_string() })
-    }
+pub fn get(conn: &Connection, id: i64) -> Result<Alert> {
+    conn.query_row(&format!("SELECT {ALERT_COLUMNS} FROM alerts a JOIN tickets t ON t.id = a.ticket_id WHERE a.id = ?1"), [id], row_to_alert)
+        .optional()?
+        .ok_or_else(|| Error::NotFound { what: "alert", key: id.to_string() })
 }

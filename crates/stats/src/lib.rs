@@ -7,14 +7,17 @@
 //! window, the CLI and a click-through can never disagree.
 
 mod csat;
+mod feedback;
 mod snapshot;
 pub mod tables;
-pub use csat::Rating;
+pub use csat::{rating, Rating};
 
-use crate::clock::{from_ms, to_ms, Timestamp};
-use crate::model::{Priority, Status};
-use crate::sla::{self, OutcomeTimes, SlaFacts, SlaSettings};
-use crate::{events, Error, Result, Workspace};
+use casebook_core::clock::{from_ms, to_ms, Timestamp};
+use casebook_core::error::{Error, Result};
+use casebook_core::model::{Priority, Status};
+use casebook_core::sla::{self, OutcomeTimes, SlaFacts, SlaSettings};
+use casebook_events as events;
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use snapshot::{Row, Snapshot};
 use std::cell::RefCell;
@@ -401,39 +404,40 @@ fn compliance(sets: &mut Sets, prefix: &str) -> Compliance {
     Compliance { rate: ratio(met.count, decided), breach_rate: ratio(breached.count, decided), met, breached }
 }
 
-/// The tickets as the dashboard last read them (see `snapshot`); one per workspace.
+/// The tickets as the dashboard last read them (see `snapshot`), one per workspace connection,
+/// and the figures counted from it. Its owner passes the connection, the SLA settings and the
+/// time, so the dashboard holds no state of the workspace but this copy.
 #[derive(Default)]
-pub(crate) struct StatsCache(RefCell<Option<Snapshot>>);
+pub struct StatsCache(RefCell<Option<Snapshot>>);
 
-impl Workspace {
+impl StatsCache {
     /// The dashboard's figures for a period (see `StatsQuery`).
-    pub fn stats(&self, q: &StatsQuery) -> Result<Stats> {
-        Ok(self.compute_stats(q)?.0)
+    pub fn stats(&self, conn: &Connection, sla: &SlaSettings, now: Timestamp, q: &StatsQuery) -> Result<Stats> {
+        Ok(self.compute_stats(conn, sla, now, q)?.0)
     }
 
     /// The tickets behind one figure of `stats` (its `key`), newest first.
-    pub fn tickets_behind(&self, q: &StatsQuery, key: &str) -> Result<Vec<i64>> {
-        let (_, sets) = self.compute_stats(q)?;
+    pub fn tickets_behind(&self, conn: &Connection, sla: &SlaSettings, now: Timestamp, q: &StatsQuery, key: &str) -> Result<Vec<i64>> {
+        let (_, sets) = self.compute_stats(conn, sla, now, q)?;
         let mut numbers = sets.list(key).cloned().ok_or_else(|| Error::NotFound { what: "figure", key: key.to_string() })?;
         numbers.sort_unstable_by(|a, b| b.cmp(a));
         numbers.dedup();
         Ok(numbers)
     }
 
-    /// Brings the dashboard's copy of the tickets up to date (the first time, it reads every
-    /// ticket), so that opening the dashboard later only counts. The desktop's scheduler
-    /// calls this after each pass.
-    pub fn prepare_stats(&self) -> Result<()> {
-        Snapshot::current(&mut self.stats_cache.0.borrow_mut(), &self.conn, &self.sla).map(|_| ())
+    /// Brings the copy of the tickets up to date (the first time, it reads every ticket), so
+    /// that counting later only counts.
+    pub fn prepare(&self, conn: &Connection, sla: &SlaSettings) -> Result<()> {
+        Snapshot::current(&mut self.0.borrow_mut(), conn, sla).map(|_| ())
     }
 
-    /// Drops the statistics' copy of the tickets, for a write that appends no event.
-    pub(crate) fn forget_stats_snapshot(&mut self) {
-        self.stats_cache.0.get_mut().take();
+    /// Drops the copy, for a write that appends no event (the copy follows the log).
+    pub fn forget(&mut self) {
+        self.0.get_mut().take();
     }
 
-    fn compute_stats(&self, q: &StatsQuery) -> Result<(Stats, Sets)> {
-        let now = to_ms(self.now());
+    fn compute_stats(&self, conn: &Connection, sla: &SlaSettings, now: Timestamp, q: &StatsQuery) -> Result<(Stats, Sets)> {
+        let now = to_ms(now);
         // By default the period ends now, this instant included.
         let to = q.to.map(to_ms).unwrap_or(now + 1);
         let from = q.from.map(to_ms).unwrap_or(to - q.days.unwrap_or(30).max(1) as i64 * DAY);
@@ -449,11 +453,11 @@ impl Workspace {
             Bucket::Auto => Bucket::Week,
             b => b,
         };
-        let mut slot = self.stats_cache.0.borrow_mut();
-        let snap = Snapshot::current(&mut slot, &self.conn, &self.sla)?;
-        let filter = snap.filter(&self.conn, q.priority, q.ticket_type.as_deref(), q.team.as_deref(), q.agent.as_deref())?;
+        let mut slot = self.0.borrow_mut();
+        let snap = Snapshot::current(&mut slot, conn, sla)?;
+        let filter = snap.filter(conn, q.priority, q.ticket_type.as_deref(), q.team.as_deref(), q.agent.as_deref())?;
         let rows: Vec<&Row> = snap.rows.iter().filter(|r| filter.admits(r)).collect();
-        let settings = &self.sla;
+        let settings = sla;
         let mut sets = Sets::default();
         let in_period = |t: i64| t >= from && t < to;
 
@@ -623,9 +627,8 @@ impl Workspace {
                 }
             }
         }
-        let comments = csat::comments_between(&self.conn, from, to, 10, |id| Ok(snap.find(id)?.is_some_and(|ix| filter.admits(&snap.rows[ix]))))?;
-        let mut given =
-            crate::feedback::given_between(&self.conn, from, to, |id| Ok(snap.find(id)?.is_some_and(|ix| filter.admits(&snap.rows[ix]))))?;
+        let comments = csat::comments_between(conn, from, to, 10, |id| Ok(snap.find(id)?.is_some_and(|ix| filter.admits(&snap.rows[ix]))))?;
+        let mut given = feedback::given_between(conn, from, to, |id| Ok(snap.find(id)?.is_some_and(|ix| filter.admits(&snap.rows[ix]))))?;
         given.sort_by_key(|(number, verdict)| (*verdict as u8, *number));
         given.dedup();
         for (number, verdict) in given {
@@ -716,7 +719,7 @@ impl Workspace {
 
         let mut bottlenecks = bottlenecks(&rows, now, q.stuck_hours.unwrap_or(72) as i64, &mut sets);
         for w in &mut bottlenecks.worst {
-            w.subject = self.conn.query_row("SELECT subject FROM tickets WHERE number = ?1", [w.number], |r| r.get(0))?;
+            w.subject = conn.query_row("SELECT subject FROM tickets WHERE number = ?1", [w.number], |r| r.get(0))?;
         }
         let csat = CsatFigures {
             score: ratio(this.good, this.good + this.bad),

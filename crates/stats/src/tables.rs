@@ -2,7 +2,7 @@
 //! writes and what the window exports, one CSV file per table.
 
 use super::{Count, Durations, Stats};
-use crate::{Error, Result};
+use casebook_core::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
 pub struct Table {

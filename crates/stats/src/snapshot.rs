@@ -12,10 +12,10 @@
 //! Rows hold numbers, not text: types, tags, teams and assignees are small indexes, and the
 //! side tables (tags, pauses, ratings) are joined by the ticket's id parsed into a `u128`.
 
-use crate::clock::from_ms;
-use crate::model::{Priority, Resolution, Status};
-use crate::sla::{Pause, SlaSettings};
-use crate::{Error, Result};
+use casebook_core::clock::from_ms;
+use casebook_core::error::{Error, Result};
+use casebook_core::model::{Priority, Resolution, Status};
+use casebook_core::sla::{Pause, SlaSettings};
 use rusqlite::types::ValueRef;
 use rusqlite::Connection;
 use rustc_hash::{FxHashMap, FxHashSet};

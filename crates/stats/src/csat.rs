@@ -1,8 +1,9 @@
 //! Customer satisfaction (PRODUCT D4): a good/bad rating with an optional comment on a solved
-//! ticket, entered by the agent from the customer's answer (or later, from mail).
+//! ticket, entered by the agent from the customer's answer (or later, from mail). The engine
+//! records it (a `ticket.rated` event); this reads it.
 
-use crate::clock::{from_ms, Timestamp};
-use crate::{events, tickets, validate, Error, Result, Workspace};
+use casebook_core::clock::{from_ms, Timestamp};
+use casebook_core::error::Result;
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -27,7 +28,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Rating> {
 
 /// The newest ratings with a comment given in [from, to), at most `limit`, of the tickets
 /// `admit` accepts (it is given the ticket's stored id).
-pub(super) fn comments_between(
+pub(crate) fn comments_between(
     conn: &Connection,
     from: i64,
     to: i64,
@@ -48,26 +49,7 @@ pub(super) fn comments_between(
     Ok(out)
 }
 
-impl Workspace {
-    /// Records the customer's rating of a solved ticket (Resolved or Closed); a new rating
-    /// replaces the old one. Written as a `ticket.rated` event.
-    pub fn rate_ticket(&mut self, number: i64, good: bool, comment: &str) -> Result<Rating> {
-        let comment = validate::body("comment", comment, true)?;
-        let ctx = self.ctx();
-        let by = self.acting_agent().map(|a| a.id.to_string());
-        let tx = self.begin()?;
-        let t = tickets::load_ticket(&tx, number)?;
-        if !t.status.is_solved() {
-            return Err(Error::validation("rating", format!("#{number} is {}: only a solved ticket can be rated", t.status.label())));
-        }
-        let id = t.id.to_string();
-        events::record(&tx, &ctx, Some(&id), events::Change::Rated { good, comment, recorded_by: by })?;
-        tx.commit()?;
-        self.rating(number)?.ok_or_else(|| Error::Conflict("the rating vanished after it was written".into()))
-    }
-
-    /// The customer's rating of a ticket, if any.
-    pub fn rating(&self, number: i64) -> Result<Option<Rating>> {
-        Ok(self.conn.prepare_cached(&format!("SELECT {COLUMNS} {FROM} WHERE t.number = ?1"))?.query_row([number], row).optional()?)
-    }
+/// The customer's rating of a ticket, if any.
+pub fn rating(conn: &Connection, number: i64) -> Result<Option<Rating>> {
+    Ok(conn.prepare_cached(&format!("SELECT {COLUMNS} {FROM} WHERE t.number = ?1"))?.query_row([number], row).optional()?)
 }
