@@ -293,15 +293,7 @@ impl Workspace {
 
     /// The canonical spelling of a type, or a validation error listing the valid ones.
     pub(crate) fn resolve_type(conn: &Connection, name: &str) -> Result<String> {
-        let found: Option<String> =
-            conn.query_row("SELECT name FROM ticket_types WHERE name = ?1 AND active = 1", [name.trim()], |r| r.get(0)).optional()?;
-        found.ok_or_else(|| {
-            let all: Vec<String> = conn
-                .prepare("SELECT name FROM ticket_types WHERE active = 1 ORDER BY position")
-                .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-                .unwrap_or_default();
-            Error::validation("type", format!("'{}' is not a ticket type ({})", name.trim(), all.join(", ")))
-        })
+        store::resolve_type(conn, name)
     }
 }
 

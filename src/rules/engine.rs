@@ -3,14 +3,14 @@
 //! change, actor `rule:<name>`) or only describe it (a dry run writes nothing at all).
 //! Triggers and time rules share this one path, so a dry run says exactly what a run does.
 
-use super::definition::*;
-use super::facts::{self, Facts};
 use crate::clock::{to_ms, Timestamp};
 use crate::events::{self, Change, EventCtx, FieldChange};
 use crate::model::{MessageKind, Priority, Resolution, Status};
 use crate::sla::SlaSettings;
 use crate::text::KeywordMatcher;
 use crate::{tickets, Result};
+use casebook_rules::facts::{self, Facts};
+use casebook_rules::*;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::json;

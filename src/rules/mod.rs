@@ -3,14 +3,12 @@
 //! that is not closed. Rules are data (JSON in `rules`), start as the seeds' built-ins, and can
 //! be tried on the current tickets first: a dry run lists what would change and writes nothing.
 
-mod builtin;
-mod definition;
 mod engine;
-mod facts;
 
-pub use crate::text::{affected_people, subject_similarity};
-pub use builtin::{builtins, BUILTIN_MACROS, COMPLEXITY_TERMS, CONFIRMATIONS, NEGATIONS};
-pub use definition::{describe, Action, AssignStrategy, Condition, Recipient, RuleDefinition, RuleKind, Since, TextField, TriggerEvent};
+pub use casebook_rules::{
+    affected_people, builtins, describe, subject_similarity, Action, AssignStrategy, Condition, Recipient, RuleDefinition, RuleKind, Since,
+    TextField, TriggerEvent, BUILTIN_MACROS, COMPLEXITY_TERMS, CONFIRMATIONS, NEGATIONS,
+};
 pub use engine::{RuleChange, RulePassReport, StoppedTicket, MAX_ROUNDS};
 
 pub(crate) use engine::{RuleBook, Triggers, Writer};
@@ -19,6 +17,7 @@ use crate::clock::to_ms;
 use crate::events::{self, Change, EventCtx};
 use crate::workspace::{get_setting, put_setting, seeded_id};
 use crate::{Error, Result, Workspace};
+use casebook_rules::facts;
 use engine::{CompiledRule, Happened, Runner};
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};

@@ -248,6 +248,20 @@ pub fn get_setting<T: for<'de> Deserialize<'de>>(conn: &Connection, key: &str) -
     })
 }
 
+/// The canonical spelling of an active ticket type, or a validation error listing the valid
+/// ones (the operations and the rule editor both accept a type however it is cased).
+pub fn resolve_type(conn: &Connection, name: &str) -> Result<String> {
+    let found: Option<String> =
+        conn.query_row("SELECT name FROM ticket_types WHERE name = ?1 AND active = 1", [name.trim()], |r| r.get(0)).optional()?;
+    found.ok_or_else(|| {
+        let all: Vec<String> = conn
+            .prepare("SELECT name FROM ticket_types WHERE active = 1 ORDER BY position")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .unwrap_or_default();
+        Error::validation("type", format!("'{}' is not a ticket type ({})", name.trim(), all.join(", ")))
+    })
+}
+
 /// Removes a database we created and failed to finish, with its WAL companions.
 pub fn remove_database_files(path: &Path) {
     for suffix in ["", "-wal", "-shm"] {

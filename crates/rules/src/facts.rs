@@ -2,14 +2,14 @@
 //! from), plus its tags and texts loaded only when a condition asks for them. A time-rule
 //! pass reads one such row per open ticket; the thread itself is never read.
 
-use crate::model::{Channel, Priority, Status, Tier};
-use crate::sla::SlaState;
-use crate::Result;
+use casebook_core::error::Result;
+use casebook_core::model::{Channel, Priority, Status, Tier};
+use casebook_core::sla::SlaState;
 use rusqlite::{Connection, OptionalExtension};
 
 /// A ticket as the rules see it. Times are Unix milliseconds.
 #[derive(Debug, Clone)]
-pub(crate) struct Facts {
+pub struct Facts {
     pub id: String,
     pub number: i64,
     pub subject: String,
@@ -79,7 +79,7 @@ fn row_to_facts(r: &rusqlite::Row<'_>) -> rusqlite::Result<Facts> {
 
 /// Every ticket that is not closed, in number order; with `only`, those the SQL condition
 /// admits (a pre-filter the caller guarantees loses no ticket a rule could act on).
-pub(crate) fn load_open(conn: &Connection, only: Option<&str>) -> Result<Vec<Facts>> {
+pub fn load_open(conn: &Connection, only: Option<&str>) -> Result<Vec<Facts>> {
     let only = only.map(|c| format!(" AND ({c})")).unwrap_or_default();
     let mut stmt = conn.prepare(&format!("{SELECT} WHERE t.status <> 'closed'{only} ORDER BY t.number"))?;
     let rows = stmt.query_map([], row_to_facts)?;
@@ -87,8 +87,8 @@ pub(crate) fn load_open(conn: &Connection, only: Option<&str>) -> Result<Vec<Fac
 }
 
 /// The column an "hours since" counts from, in the `SELECT` above.
-pub(crate) fn since_column(since: crate::rules::Since) -> &'static str {
-    use crate::rules::Since as S;
+pub fn since_column(since: crate::Since) -> &'static str {
+    use crate::Since as S;
     match since {
         S::Created => "t.created_at",
         S::Updated => "t.updated_at",
@@ -100,7 +100,7 @@ pub(crate) fn since_column(since: crate::rules::Since) -> &'static str {
     }
 }
 
-pub(crate) fn load_one(conn: &Connection, ticket_id: &str) -> Result<Option<Facts>> {
+pub fn load_one(conn: &Connection, ticket_id: &str) -> Result<Option<Facts>> {
     Ok(conn.prepare_cached(&format!("{SELECT} WHERE t.id = ?1"))?.query_row([ticket_id], row_to_facts).optional()?)
 }
 
@@ -161,8 +161,8 @@ impl Facts {
     }
 
     /// What last happened to the ticket, for a dry run of a trigger over existing tickets.
-    pub fn last_event(&self) -> crate::rules::TriggerEvent {
-        use crate::rules::TriggerEvent as E;
+    pub fn last_event(&self) -> crate::TriggerEvent {
+        use crate::TriggerEvent as E;
         if self.updated_at == self.created_at {
             return E::Created;
         }

@@ -2,8 +2,8 @@
 //! (`seeds/000_…`): each is an ordinary rule, stored as data and editable; these are only
 //! the definitions a workspace starts with (and can reset a built-in to).
 
-use super::definition::*;
-use crate::model::{Priority, Resolution, Status, Tier};
+use crate::definition::*;
+use casebook_core::model::{Priority, Resolution, Status, Tier};
 
 /// Macros the built-ins send; added to a workspace that lacks them.
 pub const BUILTIN_MACROS: [(&str, &str); 2] = [

@@ -2,9 +2,10 @@
 //! database, forms in the app), the checks that refuse a rule that cannot work, and the
 //! rule in plain words.
 
-use crate::model::{Channel, Priority, Resolution, Status, Tier};
-use crate::sla::SlaState;
-use crate::{Error, Result};
+use casebook_core::error::{Error, Result};
+use casebook_core::model::{Channel, Priority, Resolution, Status, Tier};
+use casebook_core::sla::SlaState;
+use casebook_core::validate;
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
@@ -79,7 +80,7 @@ pub enum Since {
     AwaitingReply,
 }
 
-pub use crate::model::Recipient;
+pub use casebook_core::model::Recipient;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -274,7 +275,7 @@ impl RuleDefinition {
     /// Checks the rule against the workspace (its teams, agents, types and macros), returning
     /// it tidied. Errors name the condition or action: "condition 2 (team): …".
     pub fn validated(mut self, conn: &Connection) -> Result<RuleDefinition> {
-        self.name = crate::validate::name("name", &self.name)?;
+        self.name = validate::name("name", &self.name)?;
         if self.name.len() > 80 {
             return Err(bad("name", "a rule name is at most 80 characters"));
         }
@@ -337,7 +338,7 @@ impl Condition {
             Condition::Type { values, .. } => {
                 not_empty(values, field, "type")?;
                 for v in values.iter_mut() {
-                    *v = crate::Workspace::resolve_type(conn, v).map_err(|e| bad(field, e.to_string()))?;
+                    *v = casebook_store::resolve_type(conn, v).map_err(|e| bad(field, e.to_string()))?;
                 }
                 Ok(())
             }
@@ -362,7 +363,7 @@ impl Condition {
                 Ok(())
             }
             Condition::Tags { values, .. } => {
-                *values = crate::validate::tags(values).map_err(|e| bad(field, e.to_string()))?;
+                *values = validate::tags(values).map_err(|e| bad(field, e.to_string()))?;
                 not_empty(values, field, "tag")
             }
             Condition::Text { terms, .. } => {
@@ -442,7 +443,7 @@ impl Action {
                 Ok(())
             }
             Action::SetType { ticket_type } => {
-                *ticket_type = crate::Workspace::resolve_type(conn, ticket_type).map_err(|e| bad(field, e.to_string()))?;
+                *ticket_type = casebook_store::resolve_type(conn, ticket_type).map_err(|e| bad(field, e.to_string()))?;
                 Ok(())
             }
             Action::SetTeam { team: Some(t) } | Action::AutoAssign { team: Some(t), .. } => {
@@ -460,11 +461,11 @@ impl Action {
                 Ok(())
             }
             Action::AddTags { tags } | Action::RemoveTags { tags } => {
-                *tags = crate::validate::tags(tags).map_err(|e| bad(field, e.to_string()))?;
+                *tags = validate::tags(tags).map_err(|e| bad(field, e.to_string()))?;
                 not_empty(tags, field, "tag")
             }
             Action::AddNote { body } => {
-                *body = crate::validate::body("body", body, false).map_err(|e| bad(field, e.to_string()))?;
+                *body = validate::body("body", body, false).map_err(|e| bad(field, e.to_string()))?;
                 Ok(())
             }
             Action::ApplyTriage { min_confidence } => {
