@@ -299,9 +299,11 @@ fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Cha
         }
         Change::SolutionMarked { message_id } => {
             let t = need_ticket(ticket_id)?;
-            let n: i64 = conn.query_row("SELECT count(*) FROM messages WHERE id = ?1 AND ticket_id = ?2", params![message_id, t], |r| r.get(0))?;
+            let n: i64 = conn
+                .prepare_cached("SELECT count(*) FROM messages WHERE id = ?1 AND ticket_id = ?2")?
+                .query_row(params![message_id, t], |r| r.get(0))?;
             one(n as usize, &format!("message_id: the message {message_id} on this ticket"))?;
-            conn.execute("UPDATE messages SET is_solution = (id = ?2) WHERE ticket_id = ?1", params![t, message_id])?;
+            conn.prepare_cached("UPDATE messages SET is_solution = (id = ?2) WHERE ticket_id = ?1")?.execute(params![t, message_id])?;
         }
         Change::StatusChanged { from, to, resolution, resolved_at, closed_at, new_cycle, pause_ends, pause_starts } => {
             let t = need_ticket(ticket_id)?;
@@ -339,14 +341,23 @@ fn apply_inner(conn: &Connection, ticket_id: Option<&str>, at: i64, change: &Cha
         Change::FieldChanged(fc) => {
             let t = need_ticket(ticket_id)?;
             field_conflict(conn, t, fc, origin, at)?;
+            // A field's statement moves `updated_at` too; tags are rows of their own.
+            touched = !matches!(fc, FieldChange::Tags { .. });
             let n = match fc {
                 FieldChange::Priority { to, .. } => {
                     sla_facts_changed = true;
-                    conn.execute("UPDATE tickets SET priority = ?2 WHERE id = ?1", params![t, to.rank()])?
+                    let sql = "UPDATE tickets SET priority = ?2, updated_at = max(updated_at, ?3) WHERE id = ?1";
+                    conn.prepare_cached(sql)?.execute(params![t, to.rank(), at])?
                 }
-                FieldChange::Type { to, .. } => conn.execute("UPDATE tickets SET type = ?2 WHERE id = ?1", params![t, to])?,
-                FieldChange::Assignee { to, .. } => conn.execute("UPDATE tickets SET assignee_id = ?2 WHERE id = ?1", params![t, to])?,
-                FieldChange::Team { to, .. } => conn.execute("UPDATE tickets SET team_id = ?2 WHERE id = ?1", params![t, to])?,
+                FieldChange::Type { to, .. } => conn
+                    .prepare_cached("UPDATE tickets SET type = ?2, updated_at = max(updated_at, ?3) WHERE id = ?1")?
+                    .execute(params![t, to, at])?,
+                FieldChange::Assignee { to, .. } => conn
+                    .prepare_cached("UPDATE tickets SET assignee_id = ?2, updated_at = max(updated_at, ?3) WHERE id = ?1")?
+                    .execute(params![t, to, at])?,
+                FieldChange::Team { to, .. } => conn
+                    .prepare_cached("UPDATE tickets SET team_id = ?2, updated_at = max(updated_at, ?3) WHERE id = ?1")?
+                    .execute(params![t, to, at])?,
                 // Tags merge: what this change added and removed, applied to the tags as they are
                 // (so two laptops tagging one ticket while apart keep both tags).
                 FieldChange::Tags { from, to } => {

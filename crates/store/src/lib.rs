@@ -43,6 +43,11 @@ pub fn schema_version() -> i64 {
 /// own mutex around every call is pure cost: on a 100k-row read it was a tenth of the time.
 const THREADING: OpenFlags = OpenFlags::SQLITE_OPEN_NO_MUTEX;
 
+/// 64 MiB of page cache (negative: KiB): big transactions (imports) stop spilling to the WAL.
+const CACHE_KIB: i64 = -65536;
+/// The page cache of a bulk load (1 GiB at most; a 100k-ticket demo fills about 400 MiB).
+const BULK_CACHE_KIB: i64 = -1_048_576;
+
 /// PRAGMAs that belong to every connection, not to a migration.
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
@@ -51,8 +56,7 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    // 64 MiB of page cache: big transactions (imports, the demo) stop spilling to the WAL.
-    conn.pragma_update(None, "cache_size", -65536)?;
+    conn.pragma_update(None, "cache_size", CACHE_KIB)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.set_prepared_statement_cache_capacity(64);
     // The tickets a unit of work changed whose SLA instants are still to be recomputed
@@ -190,6 +194,15 @@ pub fn open(path: &Path) -> Result<Connection> {
 /// by row), then refreshes the planner's statistics. DDL is transactional in SQLite: a crash
 /// midway leaves the database as it was, indexes included.
 pub fn bulk_load<T>(conn: &mut Connection, load: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+    // A load writes more pages than the usual cache holds: with room for them all (allocated
+    // only as used) they are written once, at commit, instead of spilling to the WAL midway.
+    conn.pragma_update(None, "cache_size", BULK_CACHE_KIB)?;
+    let out = load_without_indexes(conn, load);
+    conn.pragma_update(None, "cache_size", CACHE_KIB)?;
+    out
+}
+
+fn load_without_indexes<T>(conn: &mut Connection, load: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let indexes: Vec<(String, String)> = tx
         .prepare(
