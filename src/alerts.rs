@@ -38,7 +38,7 @@ impl Workspace {
     }
 
     pub fn set_alert_settings(&mut self, settings: AlertSettings) -> Result<()> {
-        self.require_admin("the alert settings")?;
+        self.require_admin(crate::problem::AdminArea::AlertSettings)?;
         let settings = settings.validated()?;
         let ctx = self.ctx();
         let tx = self.begin()?;

@@ -12,7 +12,7 @@ use crate::hooks::{Happened, HookCtx};
 use crate::model::{Priority, Resolution, Status, Ticket};
 use crate::tickets::{change_status, load_ticket, record_field_change, Field};
 use crate::workspace::Workspace;
-use crate::{people, validate, Error, Result};
+use crate::{people, validate, Error, Problem, Result};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
@@ -70,9 +70,7 @@ impl BulkChange {
                 Field::Type => BulkChange::Type { to: value.trim().to_string() },
                 Field::Assignee => BulkChange::Assignee {
                     to: match none_if_empty(value) {
-                        Some(v) if v.eq_ignore_ascii_case("me") => {
-                            Some(me.ok_or_else(|| Error::validation("as", "no agent to act as for 'me': add an agent first"))?.to_string())
-                        }
+                        Some(v) if v.eq_ignore_ascii_case("me") => Some(me.ok_or_else(|| Error::invalid("as", Problem::NoAgentForMe))?.to_string()),
                         other => other,
                     },
                 },
@@ -81,7 +79,7 @@ impl BulkChange {
             },
         };
         if reason.is_some() && !matches!(change, BulkChange::Status { .. }) {
-            return Err(Error::validation("reason", "a resolution reason goes with setting the status to resolved or closed"));
+            return Err(Error::invalid("reason", Problem::ReasonWithoutSolving));
         }
         Ok(change)
     }
@@ -89,9 +87,7 @@ impl BulkChange {
     /// A resolution reason goes only with a status that solves (error on `field` otherwise).
     pub(crate) fn check_reason(&self, field: &'static str) -> Result<()> {
         match self {
-            BulkChange::Status { to, reason: Some(_) } if !to.is_solved() => {
-                Err(Error::validation(field, format!("a resolution reason only applies when resolving or closing, not to {to}")))
-            }
+            BulkChange::Status { to, reason: Some(_) } if !to.is_solved() => Err(Error::invalid(field, Problem::ReasonNotApplicable { to: *to })),
             _ => Ok(()),
         }
     }
@@ -403,7 +399,7 @@ impl Workspace {
         let tx = self.begin()?;
         let original = crate::tickets::load_writable(&tx, into)?;
         if let Some(n) = original.duplicate_of {
-            return Err(Error::validation("into", format!("#{into} was itself merged into #{n}; merge into #{n}")));
+            return Err(Error::invalid("into", Problem::MergedElsewhere { number: into, into: n }));
         }
         for number in distinct(numbers) {
             if number == into {

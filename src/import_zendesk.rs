@@ -182,7 +182,7 @@ impl Workspace {
                 team: None,
             };
             let number = tickets::insert_ticket(&tx, &ctx, &settings, None, &data_dir, &new).map_err(|e| match e {
-                Error::Validation { field, message } => bad(format!("ticket {}, {field}: {message}", t.id)),
+                Error::Validation { field, message, .. } => bad(format!("ticket {}, {field}: {message}", t.id)),
                 other => bad(format!("ticket {}: {other}", t.id)),
             })?;
             let ticket_id: String = tx.query_row("SELECT id FROM tickets WHERE number = ?1", [number], |r| r.get(0))?;

@@ -1,7 +1,7 @@
 //! Casebook's engine: everything the product knows and decides, with no UI.
 //! The command line (`src/bin/casebook.rs`) and the desktop shell are thin faces over it.
 
-pub use casebook_core::{clock, error, model, sla, text, validate};
+pub use casebook_core::{clock, error, model, problem, sla, text, validate};
 pub use casebook_events as events;
 pub use casebook_search as search;
 pub use casebook_store as store;
@@ -36,6 +36,7 @@ pub mod tickets;
 pub mod views;
 pub mod workspace;
 
+pub use casebook_core::Problem;
 pub use clock::{Clock, FixedClock, ShiftedClock, SystemClock, Timestamp};
 pub use error::{Error, ErrorPayload, Result};
 pub use tickets::{Field, TicketDetail};

@@ -5,7 +5,7 @@
 use crate::bulk::{BulkChange, BulkOutcome};
 use crate::model::Ticket;
 use crate::workspace::Workspace;
-use crate::{validate, Error, Result};
+use crate::{validate, Error, Problem, Result};
 use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -67,7 +67,7 @@ pub fn render(body: &str, ticket: &Ticket, agent_name: &str, agent_email: &str) 
     while let Some(start) = rest.find("{{") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        let end = after.find("}}").ok_or_else(|| Error::validation("body", "a '{{' placeholder is not closed with '}}'"))?;
+        let end = after.find("}}").ok_or_else(|| Error::invalid("body", Problem::PlaceholderNotClosed))?;
         let key = after[..end].trim();
         let value = match key {
             "requester.name" => ticket.requester.name.clone(),
@@ -83,7 +83,7 @@ pub fn render(body: &str, ticket: &Ticket, agent_name: &str, agent_email: &str) 
             "ticket.assignee" => ticket.assignee.as_ref().map(|a| a.name.clone()).unwrap_or_default(),
             "agent.name" => agent_name.to_string(),
             "agent.email" => agent_email.to_string(),
-            other => return Err(Error::validation("body", format!("unknown placeholder {{{{{other}}}}} (known: {})", PLACEHOLDERS.join(", ")))),
+            other => return Err(Error::invalid("body", Problem::UnknownPlaceholder { name: other.to_string(), known: PLACEHOLDERS.join(", ") })),
         };
         out.push_str(&value);
         rest = &after[end + 2..];
@@ -125,13 +125,13 @@ impl Workspace {
         let name = validate::name("name", name)?;
         let body = validate::body("body", body, true)?;
         if body.is_empty() && actions.is_empty() {
-            return Err(Error::validation("body", "a macro needs a text, an action, or both"));
+            return Err(Error::invalid("body", Problem::MacroEmpty));
         }
         check_placeholders(&body)?;
         for a in actions {
             a.check_reason("actions")?;
             if matches!(a, BulkChange::Status { to: crate::model::Status::New, .. }) {
-                return Err(Error::validation("actions", "no ticket goes back to New"));
+                return Err(Error::invalid("actions", Problem::BackToNew));
             }
         }
         let actions: Vec<BulkChange> = actions.iter().map(|a| crate::bulk::stored_change(&self.conn, a, ME)).collect::<Result<_>>()?;

@@ -117,7 +117,7 @@ pub(crate) fn customer_by_id(conn: &Connection, id: &str) -> Result<Customer> {
 
 impl Workspace {
     pub fn add_agent(&mut self, new: &NewAgent) -> Result<Agent> {
-        self.require_admin("agents")?;
+        self.require_admin(crate::problem::AdminArea::Agents)?;
         let name = validate::name("name", &new.name)?;
         let email = validate::email("email", &new.email)?;
         let ctx = self.ctx();
@@ -148,7 +148,7 @@ impl Workspace {
     }
 
     pub fn add_team(&mut self, name: &str, backup_agent: Option<&str>) -> Result<Team> {
-        self.require_admin("teams")?;
+        self.require_admin(crate::problem::AdminArea::Teams)?;
         let name = validate::name("team", name)?;
         let ctx = self.ctx();
         let tx = self.begin()?;
@@ -173,7 +173,7 @@ impl Workspace {
     }
 
     pub fn join_team(&mut self, agent_email: &str, team: &str) -> Result<()> {
-        self.require_admin("teams")?;
+        self.require_admin(crate::problem::AdminArea::Teams)?;
         let ctx = self.ctx();
         let tx = self.begin()?;
         let (agent_id, team_id) = (agent_id(&tx, agent_email)?, team_id(&tx, team)?);

@@ -10,7 +10,7 @@ use crate::hooks::{Happened, Hook, HookCtx};
 use crate::model::{Status, Ticket};
 use crate::tickets::load_writable;
 use crate::workspace::Workspace;
-use crate::{Error, Result};
+use crate::{Error, Problem, Result};
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Weekday};
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -37,7 +37,7 @@ pub struct Snooze {
 /// tomorrow once past), `2026-03-09` or `2026-03-09 14:30`, or an RFC 3339 instant.
 pub fn parse_when<Tz: TimeZone>(text: &str, now: Timestamp, tz: &Tz) -> Result<Timestamp> {
     let words = text.trim().to_lowercase();
-    let bad = || Error::validation("when", format!("'{}' is not a time (e.g. 2h, 3d, tomorrow, monday 9:00, 14:30, 2026-03-09 14:30)", text.trim()));
+    let bad = || Error::invalid("when", Problem::NotATime { text: text.trim().to_string() });
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text.trim()) {
         return ahead(t.with_timezone(&chrono::Utc), now, text);
     }
@@ -111,10 +111,10 @@ pub fn parse_when<Tz: TimeZone>(text: &str, now: Timestamp, tz: &Tz) -> Result<T
 
 fn ahead(t: Timestamp, now: Timestamp, text: &str) -> Result<Timestamp> {
     if t <= now {
-        return Err(Error::validation("when", format!("'{}' has already passed", text.trim())));
+        return Err(Error::invalid("when", Problem::TimePassed { text: text.trim().to_string() }));
     }
     if t - now > LONGEST {
-        return Err(Error::validation("when", format!("'{}' is more than a year ahead", text.trim())));
+        return Err(Error::invalid("when", Problem::TimeTooFar { text: text.trim().to_string() }));
     }
     Ok(t)
 }
@@ -166,7 +166,7 @@ impl Workspace {
         let until = ahead(until, self.now(), &until.to_rfc3339())?;
         self.write_snooze(number, |_, t| {
             if t.status.is_solved() {
-                return Err(Error::validation("snooze", format!("#{} is {}: only unsolved tickets are snoozed", t.number, t.status.label())));
+                return Err(Error::invalid("snooze", Problem::SnoozeSolved { number: t.number, status: t.status }));
             }
             Ok(Some(Change::Snoozed { until: Some(to_ms(until)) }))
         })
@@ -184,7 +184,7 @@ impl Workspace {
         let me = self.acting_agent_required()?.id.to_string();
         self.write_snooze(number, |_, t| {
             if at.is_some() && t.status.is_solved() {
-                return Err(Error::validation("follow_up", format!("#{} is {}: there is no answer to wait for", t.number, t.status.label())));
+                return Err(Error::invalid("follow_up", Problem::FollowUpSolved { number: t.number, status: t.status }));
             }
             Ok(Some(Change::FollowUpSet { at: at.map(to_ms), by: at.map(|_| me.clone()) }))
         })

@@ -10,7 +10,7 @@ use crate::model::*;
 use crate::people;
 use crate::sla::{self, SlaSettings, SlaStatus};
 use crate::workspace::Workspace;
-use crate::{attachments, validate, Error, Result};
+use crate::{attachments, validate, Error, Problem, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -138,7 +138,7 @@ pub(crate) fn change_status(conn: &Connection, ctx: &EventCtx, t: &Ticket, to: S
         return Err(Error::IllegalTransition { number: t.number, from: t.status.label().into(), to: to.label().into() });
     }
     if reason.is_some() && !to.is_solved() {
-        return Err(Error::validation("resolution", format!("a resolution reason only applies when resolving or closing, not to {to}")));
+        return Err(Error::invalid("resolution", Problem::ReasonNotApplicable { to }));
     }
     let now = to_ms(ctx.at);
     let resolution = match to {
@@ -154,7 +154,7 @@ pub(crate) fn change_status(conn: &Connection, ctx: &EventCtx, t: &Ticket, to: S
 /// An error of one record of an import, naming the record ("line 4 (subject): …").
 pub(crate) fn name_record(e: Error, label: &str) -> Error {
     match e {
-        Error::Validation { field, message } => Error::validation(field, format!("{label} ({field}): {message}")),
+        Error::Validation { field, message, .. } => Error::validation(field, format!("{label} ({field}): {message}")),
         Error::NotFound { what, key } => Error::validation("import", format!("{label}: {what} {key} does not exist")),
         other => other,
     }
@@ -214,7 +214,7 @@ pub(crate) fn record_field_change(conn: &Connection, ctx: &EventCtx, ticket_id: 
 /// thread; tickets merged earlier into `dup` move to `orig`. The caller refreshes SLA times.
 pub(crate) fn merge_into(conn: &Connection, ctx: &EventCtx, data_dir: &std::path::Path, dup: &Ticket, orig: &Ticket) -> Result<()> {
     if let Some(n) = orig.duplicate_of {
-        return Err(Error::validation("into", format!("#{} was itself merged into #{n}; merge into #{n}", orig.number)));
+        return Err(Error::invalid("into", Problem::MergedElsewhere { number: orig.number, into: n }));
     }
     let (dup_id, orig_id) = (dup.id.to_string(), orig.id.to_string());
     change_status(conn, ctx, dup, Status::Closed, Some(Resolution::Duplicate))?;
@@ -696,7 +696,7 @@ impl Workspace {
     /// linked; its messages are shown in the original's thread.
     pub fn merge(&mut self, duplicate: i64, original: i64) -> Result<Ticket> {
         if duplicate == original {
-            return Err(Error::validation("into", "a ticket cannot be merged into itself"));
+            return Err(Error::invalid("into", Problem::MergeIntoItself));
         }
         let ctx = self.ctx();
         let settings = self.sla.clone();
@@ -712,7 +712,7 @@ impl Workspace {
     /// Links two tickets as related. The second may be closed (an old fix to refer to).
     pub fn link(&mut self, number: i64, related: i64) -> Result<()> {
         if number == related {
-            return Err(Error::validation("link", "a ticket cannot be linked to itself"));
+            return Err(Error::invalid("link", Problem::LinkToItself));
         }
         let ctx = self.ctx();
         let settings = self.sla.clone();
@@ -749,7 +749,7 @@ impl Workspace {
         match kind.as_deref() {
             None => return Err(Error::NotFound { what: "message", key: format!("{message_id} on #{number}") }),
             Some("public") | Some("internal") => {}
-            Some(_) => return Err(Error::validation("message", "only an agent's reply or note can be marked as the fix")),
+            Some(_) => return Err(Error::invalid("message", Problem::FixNotAnAgentMessage)),
         }
         events::record(&tx, &ctx, Some(&id), Change::SolutionMarked { message_id: message_id.to_string() })?;
         events::commit(tx, &settings)?;

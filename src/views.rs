@@ -6,7 +6,7 @@ use crate::events;
 use crate::model::{Priority, Status};
 use crate::sla::SlaState;
 use crate::workspace::Workspace;
-use crate::{people, validate, Error, Result};
+use crate::{people, validate, Error, Problem, Result};
 use chrono::Duration;
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, OptionalExtension};
@@ -569,7 +569,7 @@ impl Workspace {
     pub fn save_view_as(&mut self, editing: Option<&str>, name: &str, query: &ViewQuery, shared: bool) -> Result<SavedView> {
         let name = validate::name("name", name)?;
         if BuiltinView::parse(&name).is_some() {
-            return Err(Error::validation("name", format!("'{name}' is the name of a built-in view")));
+            return Err(Error::invalid("name", Problem::BuiltinViewName { name: name.to_string() }));
         }
         self.filters_sql(&query.filters)?; // refuse unknown agents, teams or tags now, not when listing
         let owner = if shared { None } else { Some(self.acting_agent_required()?.id.to_string()) };
@@ -591,7 +591,7 @@ impl Workspace {
                     .optional()?
                     .ok_or_else(|| Error::NotFound { what: "view", key: old.trim().to_string() })?;
                 if same_name.as_ref().is_some_and(|other| *other != id) {
-                    return Err(Error::validation("name", format!("there is already a view called '{name}'")));
+                    return Err(Error::invalid("name", Problem::ViewNameTaken { name: name.to_string() }));
                 }
                 id
             }

@@ -6,7 +6,7 @@ use crate::clock::{Clock, Timestamp};
 use crate::events::{self, Change, EventCtx};
 use crate::model::{Agent, Role};
 use crate::sla::SlaSettings;
-use crate::{store, validate, Error, Result};
+use crate::{store, validate, Error, Problem, Result};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -192,7 +192,7 @@ impl Workspace {
     pub fn act_as(&mut self, email: &str) -> Result<()> {
         let agent = self.agent_by_email(email)?;
         if !agent.active {
-            return Err(Error::validation("as", format!("{} is no longer an active agent", agent.email)));
+            return Err(Error::invalid("as", Problem::AgentInactive { email: agent.email.clone() }));
         }
         self.acting = Some(agent);
         self.apply_visibility()
@@ -208,9 +208,9 @@ impl Workspace {
     }
 
     /// Fails unless the acting agent is an admin: settings, rules and SLA policies are theirs.
-    pub(crate) fn require_admin(&self, what: &str) -> Result<()> {
+    pub(crate) fn require_admin(&self, what: crate::problem::AdminArea) -> Result<()> {
         match &self.acting {
-            Some(a) if a.role != Role::Admin => Err(Error::validation("as", format!("only an admin can change {what}; {} is an agent", a.email))),
+            Some(a) if a.role != Role::Admin => Err(Error::invalid("as", Problem::AdminOnly { what, email: a.email.clone() })),
             _ => Ok(()),
         }
     }
@@ -220,7 +220,7 @@ impl Workspace {
     }
 
     pub(crate) fn acting_agent_required(&self) -> Result<&Agent> {
-        self.acting.as_ref().ok_or_else(|| Error::validation("as", "no agent to act as: add an agent first"))
+        self.acting.as_ref().ok_or_else(|| Error::invalid("as", Problem::NoAgent))
     }
 
     /// The event context of an action by the acting agent, at the clock's now.
@@ -242,7 +242,7 @@ impl Workspace {
 
     /// Replaces the SLA settings and recomputes the SLA instants of every unsolved ticket.
     pub fn set_sla_settings(&mut self, settings: SlaSettings) -> Result<()> {
-        self.require_admin("the SLA policies")?;
+        self.require_admin(crate::problem::AdminArea::SlaPolicies)?;
         settings.validate()?;
         let ctx = self.ctx();
         let tx = self.begin()?;
@@ -259,7 +259,7 @@ impl Workspace {
     }
 
     pub fn add_ticket_type(&mut self, name: &str) -> Result<()> {
-        self.require_admin("the ticket types")?;
+        self.require_admin(crate::problem::AdminArea::TicketTypes)?;
         let name = validate::name("type", name)?;
         let ctx = self.ctx();
         let tx = self.begin()?;
@@ -278,7 +278,7 @@ impl Workspace {
 
     /// Retires a type from the list; tickets that have it keep it.
     pub fn remove_ticket_type(&mut self, name: &str) -> Result<()> {
-        self.require_admin("the ticket types")?;
+        self.require_admin(crate::problem::AdminArea::TicketTypes)?;
         let ctx = self.ctx();
         let tx = self.begin()?;
         let found: Option<String> =

@@ -806,11 +806,11 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
     // macros in Settings. Each names itself in the language (the catalogues' test checks
     // every key; this checks that the screens use them).
     let screens = [
-        ("en", "wide", "New view", "Macros", "Created", "Then"),
-        ("ko", "korean", "새 보기", "매크로", "생성", "그러면"),
-        ("pl", "polish", "Nowy widok", "Makra", "Utworzone", "Wtedy"),
+        ("en", "wide", "New view", "Macros", "Created", "Then", "'all' is the name of a built-in view"),
+        ("ko", "korean", "새 보기", "매크로", "생성", "그러면", "'all'은(는) 기본 보기의 이름입니다"),
+        ("pl", "polish", "Nowy widok", "Makra", "Utworzone", "Wtedy", "„all” to nazwa wbudowanego widoku"),
     ];
-    for (lang, tag, new_view, macros, created, then) in screens {
+    for (lang, tag, new_view, macros, created, then, refused) in screens {
         let _: String = h.script(&language(lang)).await;
         h.click_css("[data-view=all]").await;
         h.css(".row[data-number]").await;
@@ -833,6 +833,11 @@ async fn scenario(h: &Harness, data: &Path) -> Result<(), String> {
         h.wait_text("[data-testid=view-editor] h1", new_view).await;
         h.wait_text("[data-testid=view-matches]", "3").await;
         h.shot(&format!("13-{tag}-view-editor")).await;
+        // The engine's refusal in the window's language (it was English in every language).
+        h.type_into("[data-testid=view-name]", "all").await;
+        h.click_css("[data-testid=view-save]").await;
+        h.wait_text("[data-testid=view-matches]", refused).await;
+        h.shot(&format!("13-{tag}-view-refused")).await;
         h.click_css("[data-testid=settings-nav]").await;
         h.css("[data-testid=macro-settings]").await;
         let _: bool = h.script("document.querySelector('[data-testid=macro-settings]').scrollIntoView(); return true").await;

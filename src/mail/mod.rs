@@ -252,7 +252,7 @@ impl Workspace {
 
     /// Sets the workspace's support address and what goes with it (admins only).
     pub fn set_mail_identity(&mut self, identity: &MailIdentity) -> Result<()> {
-        self.require_admin("change the support address")?;
+        self.require_admin(crate::problem::AdminArea::SupportAddress)?;
         let mut id = identity.clone();
         id.address = crate::validate::email("address", &id.address)?;
         id.name = id.name.trim().to_string();

@@ -104,10 +104,18 @@ fn creating_over_an_existing_workspace_is_refused() {
 }
 
 #[test]
-fn errors_cross_as_code_and_message() {
-    let err = Error::validation("subject", "Subject can't be empty");
+fn errors_cross_as_code_and_message_and_what_the_window_translates() {
+    let err = casebook::validate::subject("  ").unwrap_err();
     let json = serde_json::to_value(casebook::ErrorPayload::from(&err)).unwrap();
-    assert_eq!(json, serde_json::json!({ "code": "validation", "message": "Subject can't be empty", "field": "subject" }));
+    let problem = serde_json::json!({ "key": "subject_empty" });
+    assert_eq!(json, serde_json::json!({ "code": "validation", "message": "Subject can't be empty", "field": "subject", "problem": problem }));
     let json = serde_json::to_value(casebook::ErrorPayload::from(&Error::TicketClosed { number: 7 })).unwrap();
-    assert_eq!(json, serde_json::json!({ "code": "ticket_closed", "message": "ticket #7 is closed and can no longer be changed" }));
+    let problem = serde_json::json!({ "key": "ticket_closed", "args": { "number": 7 } });
+    assert_eq!(
+        json,
+        serde_json::json!({ "code": "ticket_closed", "message": "ticket #7 is closed and can no longer be changed", "problem": problem })
+    );
+    // A refusal in English words only carries no problem: the window shows its words.
+    let json = serde_json::to_value(casebook::ErrorPayload::from(&Error::validation("file", "no column for requester"))).unwrap();
+    assert_eq!(json, serde_json::json!({ "code": "validation", "message": "no column for requester", "field": "file" }));
 }

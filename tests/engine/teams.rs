@@ -109,7 +109,7 @@ fn settings_rules_and_sla_policies_need_an_admin() {
     let (mut e, ..) = office();
     e.ws.act_as("jiho@acme.test").unwrap();
     let refused = |r: casebook::Result<()>| match r {
-        Err(Error::Validation { field: "as", message }) => assert!(message.contains("only an admin"), "{message}"),
+        Err(Error::Validation { field: "as", message, .. }) => assert!(message.contains("only an admin"), "{message}"),
         other => panic!("not refused: {other:?}"),
     };
     refused(e.ws.set_sla_settings(SlaSettings::default()));

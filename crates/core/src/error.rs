@@ -1,6 +1,7 @@
 //! The engine's error type. Every failure a user can cause is a variant with words a person
 //! can read; `code()` is the short stable name the UI and the CLI's JSON act on.
 
+use crate::problem::Problem;
 use std::path::PathBuf;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -9,7 +10,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// Input that breaks a rule of the domain: empty subject, bad email, body too long …
     #[error("{message}")]
-    Validation { field: &'static str, message: String },
+    Validation { field: &'static str, message: String, problem: Option<Box<Problem>> },
 
     #[error("{what} {key} does not exist")]
     NotFound { what: &'static str, key: String },
@@ -78,8 +79,34 @@ fn storage_hint(e: &rusqlite::Error) -> &'static str {
 }
 
 impl Error {
+    /// A refusal in English words only (what the CLI alone can meet); the window shows these
+    /// as they are, so what the window can meet is an `invalid` with a `Problem`.
     pub fn validation(field: &'static str, message: impl Into<String>) -> Self {
-        Error::Validation { field, message: message.into() }
+        Error::Validation { field, message: message.into(), problem: None }
+    }
+
+    /// A refusal the window can say in the user's language.
+    pub fn invalid(field: &'static str, problem: Problem) -> Self {
+        Error::Validation { field, message: problem.to_string(), problem: Some(Box::new(problem)) }
+    }
+
+    /// What the error says as a key and its values, when the window can translate it.
+    pub fn problem(&self) -> Option<Problem> {
+        let status = |s: &str| crate::model::Status::parse(s).ok();
+        Some(match self {
+            Error::Validation { problem, .. } => return problem.as_deref().cloned(),
+            Error::NotFound { what, key } => Problem::NotFound { what: what.to_string(), key: key.clone() },
+            Error::TicketClosed { number } => Problem::TicketClosed { number: *number },
+            Error::IllegalTransition { number, from, to } => Problem::IllegalTransition { number: *number, from: status(from)?, to: status(to)? },
+            Error::SyncPaused { reason } => Problem::SyncPaused { reason: reason.clone() },
+            Error::MailServer(detail) => Problem::MailServer { detail: detail.clone() },
+            _ => match self.code() {
+                "disk_full" => Problem::DiskFull,
+                "read_only" => Problem::ReadOnly,
+                "disk_error" => Problem::DiskError,
+                _ => return None,
+            },
+        })
     }
 
     pub fn ticket_not_found(number: i64) -> Self {
@@ -121,7 +148,7 @@ impl Error {
     }
 }
 
-/// The shape errors take across the IPC and in `--json` output: `{code, message, field?}`.
+/// The shape errors take across the IPC and in `--json` output: `{code, message, field?, problem?}`.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ErrorPayload {
@@ -129,10 +156,15 @@ pub struct ErrorPayload {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// What it says as a key and values, for the window to say in the user's language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    /// (Boxed: the payload is every command's error, and most carry none.)
+    pub problem: Option<Box<Problem>>,
 }
 
 impl From<&Error> for ErrorPayload {
     fn from(e: &Error) -> Self {
-        ErrorPayload { code: e.code().to_string(), message: e.to_string(), field: e.field().map(str::to_string) }
+        ErrorPayload { code: e.code().to_string(), message: e.to_string(), field: e.field().map(str::to_string), problem: e.problem().map(Box::new) }
     }
 }

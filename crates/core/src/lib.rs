@@ -5,9 +5,11 @@
 pub mod clock;
 pub mod error;
 pub mod model;
+pub mod problem;
 pub mod sla;
 pub mod text;
 pub mod validate;
 
 pub use clock::{Clock, FixedClock, ShiftedClock, SystemClock, Timestamp};
 pub use error::{Error, ErrorPayload, Result};
+pub use problem::Problem;

@@ -1,6 +1,6 @@
 //! Checks on what people type, shared by every face: the error says what is wrong in words.
 
-use crate::{Error, Result};
+use crate::{Error, Problem, Result};
 
 /// The largest message or description accepted (PRODUCT: a body over 1 MiB is refused).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -9,26 +9,26 @@ pub const MAX_SUBJECT_CHARS: usize = 500;
 pub fn subject(s: &str) -> Result<String> {
     let s = s.trim();
     if s.is_empty() {
-        return Err(Error::validation("subject", "Subject can't be empty"));
+        return Err(Error::invalid("subject", Problem::SubjectEmpty));
     }
     if s.chars().count() > MAX_SUBJECT_CHARS {
-        return Err(Error::validation("subject", format!("Subject is longer than {MAX_SUBJECT_CHARS} characters")));
+        return Err(Error::invalid("subject", Problem::SubjectTooLong { max: MAX_SUBJECT_CHARS }));
     }
     if s.chars().any(|c| c.is_control()) {
-        return Err(Error::validation("subject", "Subject can't contain line breaks or control characters"));
+        return Err(Error::invalid("subject", Problem::SubjectOneLine));
     }
     Ok(s.to_string())
 }
 
 pub fn body(field: &'static str, s: &str, allow_empty: bool) -> Result<String> {
     if s.len() > MAX_BODY_BYTES {
-        return Err(Error::validation(field, format!("Text is {} KiB; the limit is 1 MiB", s.len() / 1024)));
+        return Err(Error::invalid(field, Problem::TextTooLarge { kib: s.len() / 1024 }));
     }
     if !allow_empty && s.trim().is_empty() {
-        return Err(Error::validation(field, "Message can't be empty"));
+        return Err(Error::invalid(field, Problem::MessageEmpty));
     }
     if s.contains('\0') {
-        return Err(Error::validation(field, "Text can't contain NUL characters"));
+        return Err(Error::invalid(field, Problem::TextNul));
     }
     Ok(s.trim_end().to_string())
 }
@@ -37,9 +37,9 @@ pub fn body(field: &'static str, s: &str, allow_empty: bool) -> Result<String> {
 pub fn email(field: &'static str, s: &str) -> Result<String> {
     let s = s.trim();
     if s.is_empty() {
-        return Err(Error::validation(field, "An email address is needed"));
+        return Err(Error::invalid(field, Problem::EmailNeeded));
     }
-    let bad = || Error::validation(field, format!("'{s}' is not an email address"));
+    let bad = || Error::invalid(field, Problem::NotAnEmail { text: s.to_string() });
     let (local, domain) = s.split_once('@').ok_or_else(bad)?;
     let ok = !local.is_empty()
         && !domain.is_empty()
@@ -61,10 +61,10 @@ pub fn email(field: &'static str, s: &str) -> Result<String> {
 pub fn name(field: &'static str, s: &str) -> Result<String> {
     let s = s.trim();
     if s.is_empty() {
-        return Err(Error::validation(field, format!("{} can't be empty", capitalised(field))));
+        return Err(Error::invalid(field, Problem::NameEmpty { field: field.to_string() }));
     }
     if s.chars().count() > 200 || s.chars().any(|c| c.is_control()) {
-        return Err(Error::validation(field, format!("{} must be one line of at most 200 characters", capitalised(field))));
+        return Err(Error::invalid(field, Problem::NameTooLong { field: field.to_string() }));
     }
     Ok(s.to_string())
 }
@@ -73,7 +73,7 @@ pub fn name(field: &'static str, s: &str) -> Result<String> {
 pub fn tag(s: &str) -> Result<String> {
     let t = s.trim().to_lowercase();
     if t.is_empty() || t.chars().count() > 64 || !t.chars().all(|c| c.is_alphanumeric() || "-_/.".contains(c)) {
-        return Err(Error::validation("tags", format!("'{s}' is not a tag (letters, digits, - _ / . ; no spaces)")));
+        return Err(Error::invalid("tags", Problem::NotATag { text: s.to_string() }));
     }
     Ok(t)
 }
@@ -88,14 +88,6 @@ pub fn tags(list: &[String]) -> Result<Vec<String>> {
     }
     out.sort();
     Ok(out)
-}
-
-fn capitalised(s: &str) -> String {
-    let mut c = s.replace('_', " ").chars().collect::<Vec<_>>();
-    if let Some(f) = c.first_mut() {
-        *f = f.to_ascii_uppercase();
-    }
-    c.into_iter().collect()
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Attachments are stored once per content: `attachments/<first two hex>/<sha256>` in the
 //! data folder, so the same file attached twice takes the space of one.
 
-use crate::{Error, Result};
+use casebook_core::{Error, Problem, Result};
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -33,7 +33,7 @@ pub fn store(data_dir: &Path, source: &Path) -> Result<StoredFile> {
         return Err(Error::validation("attachments", format!("{} is not a file", source.display())));
     }
     if meta.len() > MAX_ATTACHMENT_BYTES {
-        return Err(Error::validation("attachments", format!("{filename} is larger than 50 MiB")));
+        return Err(Error::invalid("attachments", Problem::AttachmentTooLarge { name: filename.to_string() }));
     }
     let mut content = Vec::with_capacity(meta.len() as usize);
     std::fs::File::open(source)?.read_to_end(&mut content)?;

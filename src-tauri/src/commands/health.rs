@@ -40,6 +40,7 @@ pub async fn restore_backup(svc: Svc<'_>, path: String) -> CmdResult<()> {
         code: "internal".into(),
         message: e.to_string(),
         field: None,
+        problem: None,
     })?
 }
 
@@ -49,7 +50,7 @@ pub async fn log_entries(svc: Svc<'_>, query: casebook::log_file::LogQuery) -> C
     let data_dir = svc.data_dir.clone();
     tauri::async_runtime::spawn_blocking(move || casebook::log_file::entries(&data_dir, &query))
         .await
-        .map_err(|e| ErrorPayload { code: "internal".into(), message: e.to_string(), field: None })?
+        .map_err(|e| ErrorPayload { code: "internal".into(), message: e.to_string(), field: None, problem: None })?
         .map_err(crate::services::err)
 }
 
@@ -63,5 +64,6 @@ pub async fn open_log_folder(svc: Svc<'_>, app: tauri::AppHandle) -> CmdResult<(
         code: "io".into(),
         message: format!("could not open the log folder {}: {e}", folder.display()),
         field: None,
+        problem: None,
     })
 }

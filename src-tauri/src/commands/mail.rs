@@ -66,6 +66,7 @@ pub async fn mail_check_now(svc: Svc<'_>) -> CmdResult<MailStatus> {
         code: "internal".into(),
         message: e.to_string(),
         field: None,
+        problem: None,
     })
 }
 
@@ -122,5 +123,6 @@ pub async fn open_link(app: tauri::AppHandle, url: String) -> CmdResult<()> {
         code: "io".into(),
         message: format!("could not open the link: {e}"),
         field: None,
+        problem: None,
     })
 }

@@ -118,6 +118,7 @@ pub async fn open_attachment(svc: Svc<'_>, app: tauri::AppHandle, stored_path: S
         code: "io".into(),
         message: format!("could not open the attachment: {e}"),
         field: None,
+        problem: None,
     })
 }
 

@@ -31,7 +31,7 @@ pub async fn join_workspace(svc: Svc<'_>, folder: String, email: String) -> CmdR
     let svc = svc.inner().clone();
     tauri::async_runtime::spawn_blocking(move || svc.join(std::path::Path::new(folder.trim()), email.trim()))
         .await
-        .map_err(|e| casebook::ErrorPayload { code: "internal".into(), message: e.to_string(), field: None })?
+        .map_err(|e| casebook::ErrorPayload { code: "internal".into(), message: e.to_string(), field: None, problem: None })?
 }
 
 /// First run: the demo workspace, or an empty one with its first admin.
@@ -43,6 +43,7 @@ pub async fn create_workspace(svc: Svc<'_>, demo: bool, name: String, email: Str
         code: "internal".into(),
         message: e.to_string(),
         field: None,
+        problem: None,
     })?
 }
 

@@ -87,7 +87,7 @@ pub fn err(e: casebook::Error) -> ErrorPayload {
 }
 
 pub fn no_workspace() -> ErrorPayload {
-    ErrorPayload { code: "no_workspace".into(), message: "No workspace is open yet.".into(), field: None }
+    ErrorPayload { code: "no_workspace".into(), message: "No workspace is open yet.".into(), field: None, problem: None }
 }
 
 impl Services {
@@ -194,7 +194,7 @@ impl Services {
             f(ws).map_err(err)
         })
         .await
-        .map_err(|e| ErrorPayload { code: "internal".into(), message: e.to_string(), field: None })?
+        .map_err(|e| ErrorPayload { code: "internal".into(), message: e.to_string(), field: None, problem: None })?
     }
 
     /// Like `read`, for a change: then wakes the index writer and tells every view.

@@ -3,7 +3,7 @@
 //! a given amount of working time after an instant runs out.
 
 use crate::clock::Timestamp;
-use crate::{Error, Result};
+use crate::{Error, Problem, Result};
 use chrono::{Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -40,7 +40,7 @@ impl BusinessHours {
     /// Monday–Friday, `start`–`end`, in `tz`.
     pub fn weekdays(tz: &str, start: &str, end: &str) -> Result<BusinessHours> {
         let t = |s: &str| {
-            NaiveTime::parse_from_str(s, "%H:%M").map_err(|_| Error::validation("business_hours", format!("'{s}' is not a time of day (HH:MM)")))
+            NaiveTime::parse_from_str(s, "%H:%M").map_err(|_| Error::invalid("business_hours", Problem::NotATimeOfDay { text: s.to_string() }))
         };
         let (start, end) = (t(start)?, t(end)?);
         let bh = BusinessHours {
@@ -56,23 +56,21 @@ impl BusinessHours {
     pub fn validate(&self) -> Result<()> {
         self.tz()?;
         if self.week.is_empty() {
-            return Err(Error::validation("business_hours", "business hours need at least one working day"));
+            return Err(Error::invalid("business_hours", Problem::NoWorkingDay));
         }
         for w in &self.week {
             if !(1..=7).contains(&w.weekday) {
-                return Err(Error::validation("business_hours", format!("weekday {} is not 1 (Monday) … 7 (Sunday)", w.weekday)));
+                return Err(Error::invalid("business_hours", Problem::NotAWeekday { n: w.weekday }));
             }
             if w.start >= w.end {
-                return Err(Error::validation("business_hours", format!("working hours {}–{} end before they start", w.start, w.end)));
+                return Err(Error::invalid("business_hours", Problem::HoursBackwards { start: w.start.to_string(), end: w.end.to_string() }));
             }
         }
         Ok(())
     }
 
     fn tz(&self) -> Result<Tz> {
-        self.time_zone
-            .parse::<Tz>()
-            .map_err(|_| Error::validation("time_zone", format!("'{}' is not an IANA time zone (e.g. Europe/Warsaw)", self.time_zone)))
+        self.time_zone.parse::<Tz>().map_err(|_| Error::invalid("time_zone", Problem::NotATimeZone { text: self.time_zone.clone() }))
     }
 
     /// Working intervals of one local date, as UTC instants.

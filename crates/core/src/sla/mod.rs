@@ -11,7 +11,7 @@ pub use calendar::{BusinessHours, WorkingHours};
 
 use crate::clock::Timestamp;
 use crate::model::{Priority, Status};
-use crate::{Error, Result};
+use crate::{Error, Problem, Result};
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
@@ -55,16 +55,16 @@ impl SlaSettings {
         for priority in Priority::ALL {
             let n = self.policies.iter().filter(|p| p.priority == *priority).count();
             if n != 1 {
-                return Err(Error::validation("policies", format!("there must be exactly one SLA policy for {priority} priority")));
+                return Err(Error::invalid("policies", Problem::OnePolicyPerPriority { priority: *priority }));
             }
         }
         for p in &self.policies {
             if p.first_response_minutes <= 0 || p.resolution_minutes <= 0 {
-                return Err(Error::validation("policies", format!("SLA targets for {} must be positive", p.priority)));
+                return Err(Error::invalid("policies", Problem::TargetsPositive { priority: p.priority }));
             }
         }
         if !(self.at_risk_share > 0.0 && self.at_risk_share < 1.0) {
-            return Err(Error::validation("at_risk_share", "the at-risk share must be between 0 and 1 (e.g. 0.75)"));
+            return Err(Error::invalid("at_risk_share", Problem::AtRiskShare));
         }
         if let Some(bh) = &self.business_hours {
             bh.validate()?;

@@ -4,7 +4,7 @@
 //! where a word runs into its particles ("서버 다운이에요"), with spacing ignored because
 //! Korean spacing varies ("서버다운"). A trailing `*` matches any word ending ("awari*").
 
-use crate::{Error, Result};
+use crate::{Error, Problem, Result};
 
 /// The defaults: English, Korean and Polish words that usually need a person now.
 pub const DEFAULT_KEYWORDS: &[&str] = &[
@@ -78,7 +78,7 @@ fn without_spaces(s: &str) -> String {
 /// Checks an admin's keyword list: trimmed, non-empty, not too long, no repeats.
 pub fn validate(terms: &[String]) -> Result<Vec<String>> {
     if terms.len() > MAX_TERMS {
-        return Err(Error::validation("keywords", format!("at most {MAX_TERMS} keywords, not {}", terms.len())));
+        return Err(Error::invalid("keywords", Problem::TooManyKeywords { max: MAX_TERMS, n: terms.len() }));
     }
     let mut out: Vec<String> = Vec::with_capacity(terms.len());
     for raw in terms {
@@ -87,13 +87,13 @@ pub fn validate(terms: &[String]) -> Result<Vec<String>> {
             continue;
         }
         if t.trim_end_matches('*').is_empty() {
-            return Err(Error::validation("keywords", format!("'{t}' matches everything; a keyword needs letters")));
+            return Err(Error::invalid("keywords", Problem::KeywordMatchesAll { keyword: t.to_string() }));
         }
         if t.chars().count() > MAX_TERM_CHARS {
-            return Err(Error::validation("keywords", format!("the keyword '{t}' is longer than {MAX_TERM_CHARS} characters")));
+            return Err(Error::invalid("keywords", Problem::KeywordTooLong { keyword: t.to_string(), max: MAX_TERM_CHARS }));
         }
         if out.iter().any(|o| o.to_lowercase() == t.to_lowercase()) {
-            return Err(Error::validation("keywords", format!("the keyword '{t}' is in the list twice")));
+            return Err(Error::invalid("keywords", Problem::KeywordTwice { keyword: t.to_string() }));
         }
         out.push(t);
     }

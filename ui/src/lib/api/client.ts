@@ -5,6 +5,8 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { save } from "@tauri-apps/plugin-dialog";
 import type * as T from "./types";
+import type { Problem } from "./bindings/Problem";
+import { errorText } from "../problems";
 
 export interface Api {
   workspaceState(): Promise<T.WorkspaceState>;
@@ -131,9 +133,10 @@ export interface Api {
   onChange(f: () => void): Promise<UnlistenFn>;
 }
 
-/** Errors arrive as `{code, message}`; this keeps them as an Error with both. */
+/** Errors arrive as `{code, message, field?, problem?}`; this keeps them as an Error whose
+ *  message is in the user's language when the engine said what the problem is. */
 export class ApiError extends Error {
-  constructor(public code: string, message: string, public field?: string) {
+  constructor(public code: string, message: string, public field?: string, public problem?: Problem) {
     super(message);
   }
 }
@@ -143,7 +146,7 @@ async function call<R>(command: string, args?: Record<string, unknown>): Promise
     return await invoke<R>(command, args);
   } catch (e) {
     const p = e as T.ErrorPayload;
-    if (p && typeof p === "object" && "message" in p) throw new ApiError(p.code, p.message, p.field ?? undefined);
+    if (p && typeof p === "object" && "message" in p) throw new ApiError(p.code, errorText(p), p.field ?? undefined, p.problem);
     throw new ApiError("internal", String(e));
   }
 }

@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { i18n } from "./i18n.svelte";
+import { errorText, problemText } from "./problems";
+
+describe("the engine's refusals", () => {
+  it("are said in the user's language, domain words translated and typed text kept", () => {
+    const snoozed = { key: "snooze_solved", args: { number: 7, status: "on_hold" } } as const;
+    i18n.lang = "en";
+    expect(problemText(snoozed)).toBe("#7 is On hold: only unsolved tickets are snoozed");
+    i18n.lang = "ko";
+    expect(problemText(snoozed)).toBe("#7은(는) 보류 상태입니다. 해결되지 않은 티켓만 미룰 수 있습니다");
+    i18n.lang = "pl";
+    expect(problemText(snoozed)).toBe("#7 ma status Wstrzymane: odłożyć można tylko nierozwiązane zgłoszenie");
+    expect(problemText({ key: "not_an_email", args: { text: "a@{b}" } })).toBe("„a@{b}” nie jest adresem e-mail");
+    expect(problemText({ key: "illegal_transition", args: { number: 3, from: "pending", to: "new" } }))
+      .toBe("Zgłoszenia #3 nie można przenieść ze statusu Oczekujące do Nowe");
+    expect(problemText({ key: "not_found", args: { what: "view", key: "Mine" } })).toBe("Nie istnieje: widok Mine");
+    expect(problemText({ key: "admin_only", args: { what: "sla_policies", email: "a@b.c" } }))
+      .toBe("Tylko administrator może zmienić: polityki SLA; a@b.c jest agentem");
+    expect(problemText({ key: "name_empty", args: { field: "team" } })).toBe("Pole „Zespół” nie może być puste");
+    // A name the catalogue does not know is shown as it came.
+    expect(problemText({ key: "not_found", args: { what: "figure", key: "x" } })).toBe("Nie istnieje: figure x");
+    i18n.lang = "en";
+  });
+  it("fall back to the engine's English when it names no problem", () => {
+    i18n.lang = "ko";
+    expect(errorText({ message: "line 2 (type): 'Incident' is not a ticket type" })).toBe("line 2 (type): 'Incident' is not a ticket type");
+    expect(errorText({ message: "Subject can't be empty", problem: { key: "subject_empty" } })).toBe("제목을 입력하세요");
+    i18n.lang = "en";
+  });
+});
