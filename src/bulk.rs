@@ -223,7 +223,16 @@ fn team_as_stored(conn: &Connection, name: &str) -> Result<String> {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Skipped {
     pub number: i64,
+    /// In English, for the CLI.
     pub reason: String,
+    /// The same, for the window to say in the user's language.
+    pub problem: Problem,
+}
+
+impl Skipped {
+    fn new(number: i64, problem: Problem) -> Skipped {
+        Skipped { number, reason: problem.to_string(), problem }
+    }
 }
 
 /// One changed ticket's field before and after: what its undo needs.
@@ -336,7 +345,7 @@ impl Workspace {
                 }
                 if let FieldValue::Status { status: to, resolution } = &after {
                     if !t.status.allows(*to, *resolution) {
-                        return Ok(Step::skip(format!("{} cannot become {} directly", t.status.label(), to.label())));
+                        return Ok(Step::skip(Problem::NotDirectly { from: t.status, to: *to }));
                     }
                 }
                 after.put(&mut scratch);
@@ -372,7 +381,7 @@ impl Workspace {
                     continue;
                 }
                 if now != e.after {
-                    step.skip = Some("changed again since".into());
+                    step.skip = Some(Problem::ChangedAgainSince);
                     continue;
                 }
                 let before = e.before.clone().normalised(tx)?;
@@ -424,8 +433,8 @@ impl Workspace {
         for number in distinct(numbers) {
             let Some(t) = writable(&tx, number, &mut out)? else { continue };
             let step = decide(&tx, &t)?;
-            if let Some(reason) = step.skip {
-                out.skipped.push(Skipped { number, reason });
+            if let Some(problem) = step.skip {
+                out.skipped.push(Skipped::new(number, problem));
             } else if step.sets.is_empty() {
                 out.unchanged.push(number);
             }
@@ -450,13 +459,13 @@ impl Workspace {
 /// Ticket `number` if a bulk action may change it; else it is skipped with the reason (not
 /// found, closed).
 fn writable(tx: &Connection, number: i64, out: &mut BulkOutcome) -> Result<Option<Ticket>> {
-    let reason = match load_ticket(tx, number) {
+    let problem = match load_ticket(tx, number) {
         Ok(t) if t.status != Status::Closed => return Ok(Some(t)),
-        Ok(_) => "closed tickets do not change",
-        Err(Error::NotFound { .. }) => "no such ticket",
+        Ok(_) => Problem::ClosedDoNotChange,
+        Err(Error::NotFound { .. }) => Problem::NoSuchTicket,
         Err(e) => return Err(e),
     };
-    out.skipped.push(Skipped { number, reason: reason.into() });
+    out.skipped.push(Skipped::new(number, problem));
     Ok(None)
 }
 
@@ -477,12 +486,12 @@ struct Set {
 /// they were (a ticket with a reason and no fields is skipped).
 struct Step {
     sets: Vec<Set>,
-    skip: Option<String>,
+    skip: Option<Problem>,
 }
 
 impl Step {
-    fn skip(reason: String) -> Step {
-        Step { sets: vec![], skip: Some(reason) }
+    fn skip(problem: Problem) -> Step {
+        Step { sets: vec![], skip: Some(problem) }
     }
 }
 

@@ -127,6 +127,14 @@ pub enum Problem {
     AttachmentTooLarge {
         name: String,
     },
+    // Why a bulk change left a ticket as it was.
+    ClosedDoNotChange,
+    NoSuchTicket,
+    NotDirectly {
+        from: Status,
+        to: Status,
+    },
+    ChangedAgainSince,
     // What the other kinds of error say (`Error::problem`): the window needs their facts, not
     // their English.
     NotFound {
@@ -239,6 +247,10 @@ impl fmt::Display for Problem {
             KeywordTooLong { keyword, max } => write!(f, "the keyword '{keyword}' is longer than {max} characters"),
             KeywordTwice { keyword } => write!(f, "the keyword '{keyword}' is in the list twice"),
             AttachmentTooLarge { name } => write!(f, "{name} is larger than 50 MiB"),
+            ClosedDoNotChange => write!(f, "closed tickets do not change"),
+            NoSuchTicket => write!(f, "no such ticket"),
+            NotDirectly { from, to } => write!(f, "{} cannot become {} directly", from.label(), to.label()),
+            ChangedAgainSince => write!(f, "changed again since"),
             NotFound { what, key } => write!(f, "{what} {key} does not exist"),
             TicketClosed { number } => write!(f, "ticket #{number} is closed and can no longer be changed"),
             IllegalTransition { number, from, to } => write!(f, "ticket #{number} cannot go from {from} to {to}"),

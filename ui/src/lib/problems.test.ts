@@ -18,6 +18,8 @@ describe("the engine's refusals", () => {
     expect(problemText({ key: "admin_only", args: { what: "sla_policies", email: "a@b.c" } }))
       .toBe("Tylko administrator może zmienić: polityki SLA; a@b.c jest agentem");
     expect(problemText({ key: "name_empty", args: { field: "team" } })).toBe("Pole „Zespół” nie może być puste");
+    // Why a bulk change skipped a ticket.
+    expect(problemText({ key: "not_directly", args: { from: "new", to: "closed" } })).toBe("ze statusu Nowe nie można przejść wprost do Zamknięte");
     // A name the catalogue does not know is shown as it came.
     expect(problemText({ key: "not_found", args: { what: "figure", key: "x" } })).toBe("Nie istnieje: figure x");
     i18n.lang = "en";

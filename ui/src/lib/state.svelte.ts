@@ -3,6 +3,7 @@
 import type { Api } from "./api/client";
 import type * as T from "./api/types";
 import { count, t, tf } from "./i18n.svelte";
+import { problemText } from "./problems";
 import { loadDrafts, saveDrafts, withDraft, type Draft, type Drafts } from "../tickets/drafts";
 import { extend, toggle, type Picked } from "../tickets/selection";
 import { backInDraft, loadHeld, saveHeld, setUndoSendSeconds, undoSendSeconds, type Held } from "../tickets/held";
@@ -458,7 +459,7 @@ function rest(o: T.BulkOutcome): string[] {
   if (o.unchanged.length > 0) out.push(`${o.unchanged.length} ${t("bulk.already")}`);
   if (o.skipped.length > 0) {
     const first = o.skipped[0];
-    out.push(`${o.skipped.length} ${t("bulk.skipped")} (#${first.number}: ${first.reason}${o.skipped.length > 1 ? ", …" : ""})`);
+    out.push(`${o.skipped.length} ${t("bulk.skipped")} (#${first.number}: ${problemText(first.problem)}${o.skipped.length > 1 ? ", …" : ""})`);
   }
   return out;
 }
