@@ -510,7 +510,7 @@ fn a_rule_that_cannot_work_is_refused_in_words_and_nothing_changes() {
                 vec![tagged("x")],
                 vec![Action::SetStatus { status: Status::New, reason: None }],
             ),
-            "nothing returns to New",
+            "no ticket goes back to New",
         ),
     ];
     for (def, words) in cases {

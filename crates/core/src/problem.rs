@@ -135,6 +135,43 @@ pub enum Problem {
         to: Status,
     },
     ChangedAgainSince,
+    // A rule the editor sends: where in it, and what.
+    InRule {
+        part: RulePart,
+        problem: Box<Problem>,
+    },
+    /// `what`: event, status, priority, tier, channel, SLA state, type, team, agent, tag or recipient.
+    ChooseAtLeastOne {
+        what: String,
+    },
+    GiveAWord,
+    RuleNameTooLong,
+    NoCondition,
+    NoAction,
+    MergeNeedsDuplicate,
+    EventInTimeRule,
+    NoTeam {
+        name: String,
+    },
+    NoAgentEmail {
+        email: String,
+    },
+    NoActiveAgentEmail {
+        email: String,
+    },
+    HoursRange,
+    HoursGiveOne,
+    HoursOrder,
+    CountRange,
+    PeopleAtLeastOne,
+    DuplicatesOnArrival,
+    WindowRange,
+    SimilarityRange,
+    SuggestSure,
+    NoMacro {
+        name: String,
+    },
+    NotifyMessage,
     // What the other kinds of error say (`Error::problem`): the window needs their facts, not
     // their English.
     NotFound {
@@ -158,6 +195,31 @@ pub enum Problem {
     MailServer {
         detail: String,
     },
+}
+
+/// Where in a rule a refusal is: its name, its conditions or actions as a whole, or one of
+/// them (counted from 1, with its kind as the rule's JSON names it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "part", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub enum RulePart {
+    Name,
+    Conditions,
+    Actions,
+    Condition { n: usize, kind: String },
+    Action { n: usize, kind: String },
+}
+
+impl fmt::Display for RulePart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RulePart::Name => write!(f, "name"),
+            RulePart::Conditions => write!(f, "conditions"),
+            RulePart::Actions => write!(f, "actions"),
+            RulePart::Condition { n, kind } => write!(f, "condition {n} ({kind})"),
+            RulePart::Action { n, kind } => write!(f, "action {n} ({kind})"),
+        }
+    }
 }
 
 /// A field's name as the first word of a sentence ("ticket_type" → "Ticket type").
@@ -251,6 +313,28 @@ impl fmt::Display for Problem {
             NoSuchTicket => write!(f, "no such ticket"),
             NotDirectly { from, to } => write!(f, "{} cannot become {} directly", from.label(), to.label()),
             ChangedAgainSince => write!(f, "changed again since"),
+            InRule { part, problem } => write!(f, "{part}: {problem}"),
+            ChooseAtLeastOne { what } => write!(f, "choose at least one {what}"),
+            GiveAWord => write!(f, "give at least one word or phrase"),
+            RuleNameTooLong => write!(f, "a rule name is at most 80 characters"),
+            NoCondition => write!(f, "a rule needs at least one condition (it would act on every ticket)"),
+            NoAction => write!(f, "a rule needs at least one action"),
+            MergeNeedsDuplicate => write!(f, "merging needs the condition \"duplicate of an earlier ticket\" among the ALL conditions"),
+            EventInTimeRule => write!(f, "a time rule runs on a schedule, not on an event; use a trigger"),
+            NoTeam { name } => write!(f, "there is no team '{name}'"),
+            NoAgentEmail { email } => write!(f, "there is no agent with the email '{email}'"),
+            NoActiveAgentEmail { email } => write!(f, "there is no active agent with the email '{email}'"),
+            HoursRange => write!(f, "hours must be between 0 and ten years"),
+            HoursGiveOne => write!(f, "give \"at least\" hours, \"less than\" hours, or both"),
+            HoursOrder => write!(f, "\"at least\" must be below \"less than\""),
+            CountRange => write!(f, "count at least 2 tickets over 1 day to 10 years"),
+            PeopleAtLeastOne => write!(f, "the number of people must be at least 1"),
+            DuplicatesOnArrival => write!(f, "duplicates are found when a ticket arrives; use a trigger"),
+            WindowRange => write!(f, "the window must be more than 0 hours and at most a year"),
+            SimilarityRange => write!(f, "similarity is between 0.1 and 1 (0.8 = 80 % alike)"),
+            SuggestSure => write!(f, "apply suggestions at least 50 % sure (0.5 to 1)"),
+            NoMacro { name } => write!(f, "there is no macro '{name}'"),
+            NotifyMessage => write!(f, "the notification needs a message of at most 300 characters"),
             NotFound { what, key } => write!(f, "{what} {key} does not exist"),
             TicketClosed { number } => write!(f, "ticket #{number} is closed and can no longer be changed"),
             IllegalTransition { number, from, to } => write!(f, "ticket #{number} cannot go from {from} to {to}"),

@@ -4,6 +4,7 @@
 
 use casebook_core::error::{Error, Result};
 use casebook_core::model::{Channel, Priority, Resolution, Status, Tier};
+use casebook_core::problem::{Problem, RulePart};
 use casebook_core::sla::SlaState;
 use casebook_core::validate;
 use rusqlite::{Connection, OptionalExtension};
@@ -249,24 +250,32 @@ pub enum Action {
 }
 
 /// An error in one part of a rule, named in the message ("condition 2 (team): …").
-fn bad(part: impl AsRef<str>, message: impl AsRef<str>) -> Error {
-    Error::validation("rule", format!("{}: {}", part.as_ref(), message.as_ref()))
+fn bad(part: &RulePart, problem: Problem) -> Error {
+    Error::invalid("rule", Problem::InRule { part: part.clone(), problem: Box::new(problem) })
+}
+
+/// An error of a check the rule's part went through (a tag, a type, a text), named as its part's.
+fn bad_part(part: &RulePart, e: Error) -> Error {
+    match e.problem() {
+        Some(problem) => bad(part, problem),
+        None => Error::validation("rule", format!("{part}: {e}")),
+    }
 }
 
 fn exists(conn: &Connection, sql: &str, key: &str) -> Result<bool> {
     Ok(conn.query_row(sql, [key.trim()], |_| Ok(())).optional()?.is_some())
 }
 
-fn not_empty<T>(list: &[T], field: &str, what: &str) -> Result<()> {
+fn not_empty<T>(list: &[T], field: &RulePart, what: &str) -> Result<()> {
     if list.is_empty() {
-        return Err(bad(field, format!("choose at least one {what}")));
+        return Err(bad(field, Problem::ChooseAtLeastOne { what: what.to_string() }));
     }
     Ok(())
 }
 
-fn terms_ok(terms: &[String], field: &str) -> Result<()> {
+fn terms_ok(terms: &[String], field: &RulePart) -> Result<()> {
     if terms.iter().all(|t| t.trim().is_empty()) {
-        return Err(bad(field, "give at least one word or phrase"));
+        return Err(bad(field, Problem::GiveAWord));
     }
     Ok(())
 }
@@ -277,24 +286,24 @@ impl RuleDefinition {
     pub fn validated(mut self, conn: &Connection) -> Result<RuleDefinition> {
         self.name = validate::name("name", &self.name)?;
         if self.name.len() > 80 {
-            return Err(bad("name", "a rule name is at most 80 characters"));
+            return Err(bad(&RulePart::Name, Problem::RuleNameTooLong));
         }
         if self.all.is_empty() && self.any.is_empty() {
-            return Err(bad("conditions", "a rule needs at least one condition (it would act on every ticket)"));
+            return Err(bad(&RulePart::Conditions, Problem::NoCondition));
         }
         if self.actions.is_empty() {
-            return Err(bad("actions", "a rule needs at least one action"));
+            return Err(bad(&RulePart::Actions, Problem::NoAction));
         }
         let has_duplicate_condition = self.all.iter().any(|c| matches!(c, Condition::DuplicateOf { .. }));
         for (i, c) in self.all.iter_mut().chain(self.any.iter_mut()).enumerate() {
-            let field = format!("condition {} ({})", i + 1, c.key());
+            let field = RulePart::Condition { n: i + 1, kind: c.key().to_string() };
             c.validate(conn, self.kind, &field)?;
         }
         for (i, a) in self.actions.iter_mut().enumerate() {
-            let field = format!("action {} ({})", i + 1, a.key());
+            let field = RulePart::Action { n: i + 1, kind: a.key().to_string() };
             a.validate(conn, &field)?;
             if matches!(a, Action::MergeIntoOriginal) && !has_duplicate_condition {
-                return Err(bad(field, "merging needs the condition \"duplicate of an earlier ticket\" among the ALL conditions"));
+                return Err(bad(&field, Problem::MergeNeedsDuplicate));
             }
         }
         Ok(self)
@@ -322,11 +331,11 @@ impl Condition {
         }
     }
 
-    fn validate(&mut self, conn: &Connection, kind: RuleKind, field: &str) -> Result<()> {
+    fn validate(&mut self, conn: &Connection, kind: RuleKind, field: &RulePart) -> Result<()> {
         match self {
             Condition::Event { events } => {
                 if kind == RuleKind::Time {
-                    return Err(bad(field, "a time rule runs on a schedule, not on an event; use a trigger"));
+                    return Err(bad(field, Problem::EventInTimeRule));
                 }
                 not_empty(events, field, "event")
             }
@@ -338,7 +347,7 @@ impl Condition {
             Condition::Type { values, .. } => {
                 not_empty(values, field, "type")?;
                 for v in values.iter_mut() {
-                    *v = casebook_store::resolve_type(conn, v).map_err(|e| bad(field, e.to_string()))?;
+                    *v = casebook_store::resolve_type(conn, v).map_err(|e| bad_part(field, e))?;
                 }
                 Ok(())
             }
@@ -347,7 +356,7 @@ impl Condition {
                 for v in values.iter_mut() {
                     *v = v.trim().to_string();
                     if !v.eq_ignore_ascii_case("none") && !exists(conn, "SELECT 1 FROM teams WHERE name = ?1", v)? {
-                        return Err(bad(field, format!("there is no team '{v}'")));
+                        return Err(bad(field, Problem::NoTeam { name: v.clone() }));
                     }
                 }
                 Ok(())
@@ -357,13 +366,13 @@ impl Condition {
                 for v in values.iter_mut() {
                     *v = v.trim().to_string();
                     if !v.eq_ignore_ascii_case("none") && !exists(conn, "SELECT 1 FROM agents WHERE email = ?1", v)? {
-                        return Err(bad(field, format!("there is no agent with the email '{v}'")));
+                        return Err(bad(field, Problem::NoAgentEmail { email: v.clone() }));
                     }
                 }
                 Ok(())
             }
             Condition::Tags { values, .. } => {
-                *values = validate::tags(values).map_err(|e| bad(field, e.to_string()))?;
+                *values = validate::tags(values).map_err(|e| bad_part(field, e))?;
                 not_empty(values, field, "tag")
             }
             Condition::Text { terms, .. } => {
@@ -373,36 +382,36 @@ impl Condition {
             Condition::HoursSince { at_least, less_than, .. } => {
                 for h in [*at_least, *less_than].into_iter().flatten() {
                     if !(0.0..=24.0 * 3650.0).contains(&h) {
-                        return Err(bad(field, "hours must be between 0 and ten years"));
+                        return Err(bad(field, Problem::HoursRange));
                     }
                 }
                 match (*at_least, *less_than) {
-                    (None, None) => Err(bad(field, "give \"at least\" hours, \"less than\" hours, or both")),
-                    (Some(a), Some(b)) if a >= b => Err(bad(field, "\"at least\" must be below \"less than\"")),
+                    (None, None) => Err(bad(field, Problem::HoursGiveOne)),
+                    (Some(a), Some(b)) if a >= b => Err(bad(field, Problem::HoursOrder)),
                     _ => Ok(()),
                 }
             }
             Condition::SimilarFromRequester { at_least, days } => {
                 if *at_least < 2 || *days == 0 || *days > 3650 {
-                    return Err(bad(field, "count at least 2 tickets over 1 day to 10 years"));
+                    return Err(bad(field, Problem::CountRange));
                 }
                 Ok(())
             }
             Condition::AffectedUsers { at_least } => {
                 if *at_least == 0 {
-                    return Err(bad(field, "the number of people must be at least 1"));
+                    return Err(bad(field, Problem::PeopleAtLeastOne));
                 }
                 Ok(())
             }
             Condition::DuplicateOf { within_hours, min_similarity, .. } => {
                 if kind == RuleKind::Time {
-                    return Err(bad(field, "duplicates are found when a ticket arrives; use a trigger"));
+                    return Err(bad(field, Problem::DuplicatesOnArrival));
                 }
                 if !(*within_hours > 0.0 && *within_hours <= 24.0 * 365.0) {
-                    return Err(bad(field, "the window must be more than 0 hours and at most a year"));
+                    return Err(bad(field, Problem::WindowRange));
                 }
                 if !(0.1..=1.0).contains(min_similarity) {
-                    return Err(bad(field, "similarity is between 0.1 and 1 (0.8 = 80 % alike)"));
+                    return Err(bad(field, Problem::SimilarityRange));
                 }
                 Ok(())
             }
@@ -431,53 +440,53 @@ impl Action {
         }
     }
 
-    fn validate(&mut self, conn: &Connection, field: &str) -> Result<()> {
+    fn validate(&mut self, conn: &Connection, field: &RulePart) -> Result<()> {
         match self {
             Action::SetStatus { status, reason } => {
                 if *status == Status::New {
-                    return Err(bad(field, "nothing returns to New"));
+                    return Err(bad(field, Problem::BackToNew));
                 }
                 if reason.is_some() && !status.is_solved() {
-                    return Err(bad(field, "a reason only goes with Resolved or Closed"));
+                    return Err(bad(field, Problem::ReasonWithoutSolving));
                 }
                 Ok(())
             }
             Action::SetType { ticket_type } => {
-                *ticket_type = casebook_store::resolve_type(conn, ticket_type).map_err(|e| bad(field, e.to_string()))?;
+                *ticket_type = casebook_store::resolve_type(conn, ticket_type).map_err(|e| bad_part(field, e))?;
                 Ok(())
             }
             Action::SetTeam { team: Some(t) } | Action::AutoAssign { team: Some(t), .. } => {
                 *t = t.trim().to_string();
                 if !exists(conn, "SELECT 1 FROM teams WHERE name = ?1", t)? {
-                    return Err(bad(field, format!("there is no team '{t}'")));
+                    return Err(bad(field, Problem::NoTeam { name: t.clone() }));
                 }
                 Ok(())
             }
             Action::Assign { agent: Some(a) } => {
                 *a = a.trim().to_string();
                 if !exists(conn, "SELECT 1 FROM agents WHERE email = ?1 AND active = 1", a)? {
-                    return Err(bad(field, format!("there is no active agent with the email '{a}'")));
+                    return Err(bad(field, Problem::NoActiveAgentEmail { email: a.clone() }));
                 }
                 Ok(())
             }
             Action::AddTags { tags } | Action::RemoveTags { tags } => {
-                *tags = validate::tags(tags).map_err(|e| bad(field, e.to_string()))?;
+                *tags = validate::tags(tags).map_err(|e| bad_part(field, e))?;
                 not_empty(tags, field, "tag")
             }
             Action::AddNote { body } => {
-                *body = validate::body("body", body, false).map_err(|e| bad(field, e.to_string()))?;
+                *body = validate::body("body", body, false).map_err(|e| bad_part(field, e))?;
                 Ok(())
             }
             Action::ApplyTriage { min_confidence } => {
                 if !(0.5..=1.0).contains(min_confidence) {
-                    return Err(bad(field, "apply suggestions at least 50 % sure (0.5 to 1)"));
+                    return Err(bad(field, Problem::SuggestSure));
                 }
                 Ok(())
             }
             Action::SendMacro { macro_name } => {
                 *macro_name = macro_name.trim().to_string();
                 if !exists(conn, "SELECT 1 FROM macros WHERE name = ?1", macro_name)? {
-                    return Err(bad(field, format!("there is no macro '{macro_name}'")));
+                    return Err(bad(field, Problem::NoMacro { name: macro_name.clone() }));
                 }
                 Ok(())
             }
@@ -485,7 +494,7 @@ impl Action {
                 not_empty(to, field, "recipient")?;
                 *message = message.trim().to_string();
                 if message.is_empty() || message.chars().count() > 300 {
-                    return Err(bad(field, "the notification needs a message of at most 300 characters"));
+                    return Err(bad(field, Problem::NotifyMessage));
                 }
                 Ok(())
             }

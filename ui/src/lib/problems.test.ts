@@ -20,6 +20,12 @@ describe("the engine's refusals", () => {
     expect(problemText({ key: "name_empty", args: { field: "team" } })).toBe("Pole „Zespół” nie może być puste");
     // Why a bulk change skipped a ticket.
     expect(problemText({ key: "not_directly", args: { from: "new", to: "closed" } })).toBe("ze statusu Nowe nie można przejść wprost do Zamknięte");
+    // A rule's part as the rule editor names it, and the problem in it.
+    const inRule = { key: "in_rule", args: { part: { part: "condition", n: 2, kind: "team" }, problem: { key: "choose_at_least_one", args: { what: "SLA state" } } } } as const;
+    expect(problemText(inRule)).toBe("Warunek 2 (Zespół): Wybierz co najmniej jedno: stan SLA");
+    i18n.lang = "en";
+    expect(problemText(inRule)).toBe("Condition 2 (Team): Choose at least one SLA state");
+    i18n.lang = "pl";
     // A name the catalogue does not know is shown as it came.
     expect(problemText({ key: "not_found", args: { what: "figure", key: "x" } })).toBe("Nie istnieje: figure x");
     i18n.lang = "en";
