@@ -5,6 +5,7 @@
 pub use casebook_alerts::*;
 
 use crate::hooks::{Happened, Hook, HookCtx};
+use crate::problem::AdminArea;
 use crate::workspace::put_setting;
 use crate::{Result, Workspace};
 use rusqlite::Connection;
@@ -38,7 +39,7 @@ impl Workspace {
     }
 
     pub fn set_alert_settings(&mut self, settings: AlertSettings) -> Result<()> {
-        self.require_admin(crate::problem::AdminArea::AlertSettings)?;
+        self.require_admin(AdminArea::AlertSettings)?;
         let settings = settings.validated()?;
         let ctx = self.ctx();
         let tx = self.begin()?;

@@ -3,6 +3,7 @@
 use crate::clock::to_ms;
 use crate::events::{self, Change, EventCtx};
 use crate::model::{Agent, Customer, Role, Team, Tier};
+use crate::problem::{AdminArea, Problem};
 use crate::workspace::Workspace;
 use crate::{validate, Error, Result};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -23,7 +24,7 @@ pub struct NewAgent {
 pub(crate) fn insert_agent(conn: &Connection, ctx: &EventCtx, name: &str, email: &str, role: Role, skills: &[String]) -> Result<Uuid> {
     let exists: Option<String> = conn.query_row("SELECT id FROM agents WHERE email = ?1", [email], |r| r.get(0)).optional()?;
     if exists.is_some() {
-        return Err(Error::Conflict(format!("an agent with the email {email} already exists")));
+        return Err(Error::invalid("email", Problem::AgentExists { email: email.to_string() }));
     }
     let id = Uuid::now_v7();
     let change = Change::AgentAdded { id: id.to_string(), name: name.into(), email: email.into(), role, skills: skills.to_vec() };
@@ -117,7 +118,7 @@ pub(crate) fn customer_by_id(conn: &Connection, id: &str) -> Result<Customer> {
 
 impl Workspace {
     pub fn add_agent(&mut self, new: &NewAgent) -> Result<Agent> {
-        self.require_admin(crate::problem::AdminArea::Agents)?;
+        self.require_admin(AdminArea::Agents)?;
         let name = validate::name("name", &new.name)?;
         let email = validate::email("email", &new.email)?;
         let ctx = self.ctx();
@@ -148,12 +149,12 @@ impl Workspace {
     }
 
     pub fn add_team(&mut self, name: &str, backup_agent: Option<&str>) -> Result<Team> {
-        self.require_admin(crate::problem::AdminArea::Teams)?;
+        self.require_admin(AdminArea::Teams)?;
         let name = validate::name("team", name)?;
         let ctx = self.ctx();
         let tx = self.begin()?;
         if tx.query_row("SELECT 1 FROM teams WHERE name = ?1", [&name], |_| Ok(())).optional()?.is_some() {
-            return Err(Error::Conflict(format!("a team named '{name}' already exists")));
+            return Err(Error::invalid("team", Problem::TeamExists { name }));
         }
         let backup = backup_agent.map(|e| agent_id(&tx, e)).transpose()?;
         let id = Uuid::now_v7();
@@ -173,7 +174,7 @@ impl Workspace {
     }
 
     pub fn join_team(&mut self, agent_email: &str, team: &str) -> Result<()> {
-        self.require_admin(crate::problem::AdminArea::Teams)?;
+        self.require_admin(AdminArea::Teams)?;
         let ctx = self.ctx();
         let tx = self.begin()?;
         let (agent_id, team_id) = (agent_id(&tx, agent_email)?, team_id(&tx, team)?);

@@ -5,6 +5,7 @@
 use crate::clock::{Clock, Timestamp};
 use crate::events::{self, Change, EventCtx};
 use crate::model::{Agent, Role};
+use crate::problem::AdminArea;
 use crate::sla::SlaSettings;
 use crate::{store, validate, Error, Problem, Result};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
@@ -208,7 +209,7 @@ impl Workspace {
     }
 
     /// Fails unless the acting agent is an admin: settings, rules and SLA policies are theirs.
-    pub(crate) fn require_admin(&self, what: crate::problem::AdminArea) -> Result<()> {
+    pub(crate) fn require_admin(&self, what: AdminArea) -> Result<()> {
         match &self.acting {
             Some(a) if a.role != Role::Admin => Err(Error::invalid("as", Problem::AdminOnly { what, email: a.email.clone() })),
             _ => Ok(()),
@@ -242,7 +243,7 @@ impl Workspace {
 
     /// Replaces the SLA settings and recomputes the SLA instants of every unsolved ticket.
     pub fn set_sla_settings(&mut self, settings: SlaSettings) -> Result<()> {
-        self.require_admin(crate::problem::AdminArea::SlaPolicies)?;
+        self.require_admin(AdminArea::SlaPolicies)?;
         settings.validate()?;
         let ctx = self.ctx();
         let tx = self.begin()?;
@@ -259,14 +260,14 @@ impl Workspace {
     }
 
     pub fn add_ticket_type(&mut self, name: &str) -> Result<()> {
-        self.require_admin(crate::problem::AdminArea::TicketTypes)?;
+        self.require_admin(AdminArea::TicketTypes)?;
         let name = validate::name("type", name)?;
         let ctx = self.ctx();
         let tx = self.begin()?;
         let existing: Option<(String, i64)> =
             tx.query_row("SELECT name, active FROM ticket_types WHERE name = ?1", [&name], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
         let name = match existing {
-            Some((_, 1)) => return Err(Error::Conflict(format!("the type '{name}' already exists"))),
+            Some((_, 1)) => return Err(Error::invalid("type", Problem::TypeExists { name })),
             // Revived under the spelling it had (the key ignores case).
             Some((old, _)) => old,
             None => name,
@@ -278,7 +279,7 @@ impl Workspace {
 
     /// Retires a type from the list; tickets that have it keep it.
     pub fn remove_ticket_type(&mut self, name: &str) -> Result<()> {
-        self.require_admin(crate::problem::AdminArea::TicketTypes)?;
+        self.require_admin(AdminArea::TicketTypes)?;
         let ctx = self.ctx();
         let tx = self.begin()?;
         let found: Option<String> =

@@ -16,6 +16,7 @@ pub use outbox::{send_one, SendReport, Sending};
 pub use receive::Received;
 
 use crate::events::MailMeta;
+use crate::problem::AdminArea;
 use crate::store::get_setting;
 use crate::workspace::{put_setting, Workspace};
 use crate::{Error, Result};
@@ -252,7 +253,7 @@ impl Workspace {
 
     /// Sets the workspace's support address and what goes with it (admins only).
     pub fn set_mail_identity(&mut self, identity: &MailIdentity) -> Result<()> {
-        self.require_admin(crate::problem::AdminArea::SupportAddress)?;
+        self.require_admin(AdminArea::SupportAddress)?;
         let mut id = identity.clone();
         id.address = crate::validate::email("address", &id.address)?;
         id.name = id.name.trim().to_string();

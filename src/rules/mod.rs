@@ -15,6 +15,7 @@ pub(crate) use engine::{RuleBook, Triggers, Writer};
 
 use crate::clock::to_ms;
 use crate::events::{self, Change, EventCtx};
+use crate::problem::AdminArea;
 use crate::workspace::{get_setting, put_setting, seeded_id};
 use crate::{Error, Problem, Result, Workspace};
 use casebook_rules::facts;
@@ -154,7 +155,7 @@ impl Workspace {
 
     /// Creates a rule (at the end of the order) or, with `id`, replaces one's definition.
     pub fn save_rule(&mut self, id: Option<Uuid>, definition: RuleDefinition) -> Result<Rule> {
-        self.require_admin(crate::problem::AdminArea::Rules)?;
+        self.require_admin(AdminArea::Rules)?;
         let def = definition.validated(&self.conn)?;
         let ctx = self.ctx();
         let tx = self.begin()?;
@@ -178,7 +179,7 @@ impl Workspace {
 
     /// Switches a rule on or off.
     pub fn set_rule_enabled(&mut self, name_or_id: &str, enabled: bool) -> Result<Rule> {
-        self.require_admin(crate::problem::AdminArea::Rules)?;
+        self.require_admin(AdminArea::Rules)?;
         let mut rule = self.rule(name_or_id)?;
         rule.definition.enabled = enabled;
         self.save_rule(Some(rule.id), rule.definition)
@@ -186,7 +187,7 @@ impl Workspace {
 
     /// Moves a rule to `position` (1-based) in the order; the others keep their order.
     pub fn move_rule(&mut self, name_or_id: &str, position: usize) -> Result<Vec<Rule>> {
-        self.require_admin(crate::problem::AdminArea::Rules)?;
+        self.require_admin(AdminArea::Rules)?;
         let rule = self.rule(name_or_id)?;
         let mut ids: Vec<Uuid> = self.rules()?.into_iter().map(|r| r.id).filter(|id| *id != rule.id).collect();
         let at = position.clamp(1, ids.len() + 1) - 1;
@@ -202,7 +203,7 @@ impl Workspace {
     /// Deletes a rule (and its record of what it did). A built-in can be switched off instead,
     /// but deleting one is allowed too.
     pub fn delete_rule(&mut self, name_or_id: &str) -> Result<()> {
-        self.require_admin(crate::problem::AdminArea::Rules)?;
+        self.require_admin(AdminArea::Rules)?;
         let rule = self.rule(name_or_id)?;
         let ctx = self.ctx();
         let tx = self.begin()?;
@@ -213,7 +214,7 @@ impl Workspace {
 
     /// Puts a built-in back as it shipped (keeping whether it is on).
     pub fn reset_rule(&mut self, name_or_id: &str) -> Result<Rule> {
-        self.require_admin(crate::problem::AdminArea::Rules)?;
+        self.require_admin(AdminArea::Rules)?;
         let rule = self.rule(name_or_id)?;
         let key = rule.builtin.as_deref().ok_or_else(|| Error::validation("rule", format!("'{}' is not a built-in rule", rule.definition.name)))?;
         let (_, mut def) =

@@ -135,6 +135,15 @@ pub enum Problem {
         to: Status,
     },
     ChangedAgainSince,
+    TypeExists {
+        name: String,
+    },
+    TeamExists {
+        name: String,
+    },
+    AgentExists {
+        email: String,
+    },
     // A rule the editor sends: where in it, and what.
     InRule {
         part: RulePart,
@@ -313,6 +322,9 @@ impl fmt::Display for Problem {
             NoSuchTicket => write!(f, "no such ticket"),
             NotDirectly { from, to } => write!(f, "{} cannot become {} directly", from.label(), to.label()),
             ChangedAgainSince => write!(f, "changed again since"),
+            TypeExists { name } => write!(f, "the type '{name}' already exists"),
+            TeamExists { name } => write!(f, "a team named '{name}' already exists"),
+            AgentExists { email } => write!(f, "an agent with the email {email} already exists"),
             InRule { part, problem } => write!(f, "{part}: {problem}"),
             ChooseAtLeastOne { what } => write!(f, "choose at least one {what}"),
             GiveAWord => write!(f, "give at least one word or phrase"),
