@@ -17,6 +17,9 @@ describe("the engine's refusals", () => {
     expect(problemText({ key: "not_found", args: { what: "view", key: "Mine" } })).toBe("Nie istnieje: widok Mine");
     expect(problemText({ key: "admin_only", args: { what: "sla_policies", email: "a@b.c" } }))
       .toBe("Tylko administrator może zmienić: polityki SLA; a@b.c jest agentem");
+    // What the user typed stays as typed, even when it looks like a placeholder.
+    expect(problemText({ key: "hours_backwards", args: { start: "{end}", end: "08:00" } })).toBe("Godziny pracy {end}–08:00 kończą się, zanim się zaczną");
+    expect(problemText({ key: "unknown_placeholder", args: { name: "x", known: "a" } })).toBe("Nieznany symbol zastępczy {{x}} (znane: a)");
     expect(problemText({ key: "name_empty", args: { field: "team" } })).toBe("Pole „Zespół” nie może być puste");
     // Why a bulk change skipped a ticket.
     expect(problemText({ key: "not_directly", args: { from: "new", to: "closed" } })).toBe("ze statusu Nowe nie można przejść wprost do Zamknięte");

@@ -55,10 +55,8 @@ export function problemText(p: Problem): string {
     return i18n.t("err.in_rule").replace("{part}", partText(p.args.part)).replace("{problem}", problemText(p.args.problem));
   }
   const args: Record<string, unknown> = "args" in p ? p.args : {};
-  return Object.entries(args).reduce(
-    (text, [name, value]) => text.replaceAll(`{${name}}`, word(name, value)),
-    i18n.t(`err.${p.key}` as ProblemKey),
-  );
+  // One pass, so a value that itself holds "{name}" is shown as typed.
+  return i18n.t(`err.${p.key}` as ProblemKey).replace(/\{(\w+)\}/g, (all, name: string) => (name in args ? word(name, args[name]) : all));
 }
 
 /** What an error from the engine says, in the current language when it can be translated. */
