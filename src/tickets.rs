@@ -135,7 +135,7 @@ pub(crate) fn change_status(conn: &Connection, ctx: &EventCtx, t: &Ticket, to: S
         return Err(Error::TicketClosed { number: t.number });
     }
     if !t.status.allows(to, reason) {
-        return Err(Error::IllegalTransition { number: t.number, from: t.status.label().into(), to: to.label().into() });
+        return Err(Error::IllegalTransition { number: t.number, from: t.status, to });
     }
     if reason.is_some() && !to.is_solved() {
         return Err(Error::invalid("resolution", Problem::ReasonNotApplicable { to }));

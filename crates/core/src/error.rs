@@ -18,8 +18,8 @@ pub enum Error {
     #[error("ticket #{number} is closed and can no longer be changed")]
     TicketClosed { number: i64 },
 
-    #[error("ticket #{number} cannot go from {from} to {to}{}", if to == "Closed" { " (resolve it first, or close it as duplicate, no action needed or auto-closed)" } else { "" })]
-    IllegalTransition { number: i64, from: String, to: String },
+    #[error("ticket #{number} cannot go from {from} to {to}{}", if *to == crate::model::Status::Closed { " (resolve it first, or close it as duplicate, no action needed or auto-closed)" } else { "" })]
+    IllegalTransition { number: i64, from: crate::model::Status, to: crate::model::Status },
 
     #[error("{} is not a Casebook database ({reason})", path.display())]
     NotAWorkspace { path: PathBuf, reason: String },
@@ -92,12 +92,11 @@ impl Error {
 
     /// What the error says as a key and its values, when the window can translate it.
     pub fn problem(&self) -> Option<Problem> {
-        let status = |s: &str| crate::model::Status::parse(s).ok();
         Some(match self {
             Error::Validation { problem, .. } => return problem.as_deref().cloned(),
             Error::NotFound { what, key } => Problem::NotFound { what: what.to_string(), key: key.clone() },
             Error::TicketClosed { number } => Problem::TicketClosed { number: *number },
-            Error::IllegalTransition { number, from, to } => Problem::IllegalTransition { number: *number, from: status(from)?, to: status(to)? },
+            Error::IllegalTransition { number, from, to } => Problem::IllegalTransition { number: *number, from: *from, to: *to },
             Error::SyncPaused { reason } => Problem::SyncPaused { reason: reason.clone() },
             Error::MailServer(detail) => Problem::MailServer { detail: detail.clone() },
             _ => match self.code() {

@@ -380,7 +380,7 @@ mod tests {
         let e = Error::invalid("subject", Problem::SubjectEmpty);
         assert_eq!((e.to_string().as_str(), e.field(), e.problem()), ("Subject can't be empty", Some("subject"), Some(Problem::SubjectEmpty)));
         // The other kinds of error give their facts, domain words typed.
-        let moved = Error::IllegalTransition { number: 3, from: "On hold".into(), to: "New".into() };
+        let moved = Error::IllegalTransition { number: 3, from: Status::OnHold, to: Status::New };
         assert_eq!(moved.problem(), Some(Problem::IllegalTransition { number: 3, from: Status::OnHold, to: Status::New }));
         assert_eq!(Error::ticket_not_found(9).problem(), Some(Problem::NotFound { what: "ticket".into(), key: "#9".into() }));
         let full = Error::Io(std::io::Error::from_raw_os_error(28));

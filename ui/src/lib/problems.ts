@@ -34,29 +34,25 @@ function word(name: string, value: unknown): string {
   }
 }
 
+/** `template` with its `{name}` placeholders filled in one pass, so a value that itself
+ *  holds "{name}" is shown as typed. */
+function fill(template: string, values: Record<string, unknown>, say = (_name: string, v: unknown) => String(v)): string {
+  return template.replace(/\{(\w+)\}/g, (all, name: string) => (name in values ? say(name, values[name]) : all));
+}
+
 /** A part of a rule as the rule editor names it: "Condition 2 (Team)". */
 function partText(part: RulePart): string {
-  switch (part.part) {
-    case "name": case "conditions": case "actions": return i18n.t(`err.part.${part.part}`);
-    case "condition": {
-      const kind = CONDITIONS[part.kind as keyof typeof CONDITIONS]?.label ?? part.kind;
-      return i18n.t("err.part.condition").replace("{n}", String(part.n)).replace("{kind}", rw(kind));
-    }
-    case "action": {
-      const kind = ACTIONS[part.kind as keyof typeof ACTIONS]?.label ?? part.kind;
-      return i18n.t("err.part.action").replace("{n}", String(part.n)).replace("{kind}", rw(kind));
-    }
-  }
+  if (part.part === "name" || part.part === "conditions" || part.part === "actions") return i18n.t(`err.part.${part.part}`);
+  const kinds: Record<string, { label: string }> = part.part === "condition" ? CONDITIONS : ACTIONS;
+  return fill(i18n.t(`err.part.${part.part}`), { n: part.n, kind: rw(kinds[part.kind]?.label ?? part.kind) });
 }
 
 /** The problem's sentence in the current language. */
 export function problemText(p: Problem): string {
   if (p.key === "in_rule") {
-    return i18n.t("err.in_rule").replace("{part}", partText(p.args.part)).replace("{problem}", problemText(p.args.problem));
+    return fill(i18n.t("err.in_rule"), { part: partText(p.args.part), problem: problemText(p.args.problem) });
   }
-  const args: Record<string, unknown> = "args" in p ? p.args : {};
-  // One pass, so a value that itself holds "{name}" is shown as typed.
-  return i18n.t(`err.${p.key}` as ProblemKey).replace(/\{(\w+)\}/g, (all, name: string) => (name in args ? word(name, args[name]) : all));
+  return fill(i18n.t(`err.${p.key}` as ProblemKey), "args" in p ? p.args : {}, word);
 }
 
 /** What an error from the engine says, in the current language when it can be translated. */
