@@ -587,13 +587,11 @@ fn write_ticket(
         tags,
         demo_family: Some(family.key.clone()),
     };
-    events::record(tx, &ev(&created_actor, created_at), Some(&id), created)?;
-    counters.events += 1;
+    // The whole history is known before it is written: the writer folds it into each row once.
+    let mut history = vec![(ev(&created_actor, created_at), created)];
     if let Some(a) = assignee {
         let at = assigned_at.unwrap_or(created_at);
-        let change = Change::FieldChanged(FieldChange::Assignee { from: None, to: Some(a.id.clone()) });
-        events::record(tx, &ev(&agent_actor, at), Some(&id), change)?;
-        counters.events += 1;
+        history.push((ev(&agent_actor, at), Change::FieldChanged(FieldChange::Assignee { from: None, to: Some(a.id.clone()) })));
     }
     msgs.sort_by_key(|m| m.2);
     let mut changes = status_changes.into_iter().peekable();
@@ -608,8 +606,7 @@ fn write_ticket(
     let mut answered = false;
     for (kind, body, at, solution) in msgs {
         while let Some((from, to, change_at, reason, actor)) = changes.next_if(|c| c.2 < at) {
-            events::record(tx, &ev(&actor, change_at), Some(&id), status_change(from, to, change_at, reason, &mut resolved_at)?)?;
-            counters.events += 1;
+            history.push((ev(&actor, change_at), status_change(from, to, change_at, reason, &mut resolved_at)?));
         }
         let mid = id_at(at);
         let (author_agent, author_customer, actor) = match kind {
@@ -628,19 +625,17 @@ fn write_ticket(
             first_response,
             mail: None,
         };
-        events::record(tx, &ev(actor, at), Some(&id), change)?;
+        history.push((ev(actor, at), change));
         counters.messages += 1;
-        counters.events += 1;
         if solution {
-            events::record(tx, &ev(actor, at), Some(&id), Change::SolutionMarked { message_id: mid })?;
-            counters.events += 1;
+            history.push((ev(actor, at), Change::SolutionMarked { message_id: mid }));
         }
     }
     for (from, to, at, reason, actor) in changes {
-        events::record(tx, &ev(&actor, at), Some(&id), status_change(from, to, at, reason, &mut resolved_at)?)?;
-        counters.events += 1;
+        history.push((ev(&actor, at), status_change(from, to, at, reason, &mut resolved_at)?));
     }
-    events::flush_derived(tx, settings)?;
+    counters.events += history.len();
+    events::record_new_ticket(tx, settings, &id, history)?;
     // The demo's past was already alerted on: only instants still ahead will alert.
     crate::alerts::record_past_sla_alerts(tx, &id, 0, &inst, crate::clock::from_ms(now))?;
     Ok(())

@@ -7,12 +7,14 @@
 mod apply;
 pub mod fold;
 pub mod hlc;
+mod new_ticket;
 pub mod replay;
 mod vocabulary;
 
 pub use vocabulary::{AttachmentRef, Change, FieldChange, MailMeta, Verdict, FORMAT};
 
 pub use apply::{commit, flush_derived, refresh_all_sla, sla_facts};
+pub use new_ticket::{record_new_ticket, Written};
 
 use casebook_core::clock::{from_ms, to_ms, Timestamp};
 use casebook_core::model::Event;
@@ -47,9 +49,15 @@ pub fn record(conn: &Connection, ctx: &EventCtx, ticket_id: Option<&str>, change
 
 /// Appends an event without applying it: only for a baseline of state that is already there.
 fn append(conn: &Connection, id: &str, ctx: &EventCtx, ticket_id: Option<&str>, change: &Change) -> Result<i64> {
+    let clock = hlc::next(conn, to_ms(ctx.at))?;
+    append_with_clock(conn, id, ctx, ticket_id, change, clock)
+}
+
+/// Appends an event whose clock value the caller worked out (`new_ticket`, which reads the
+/// log's clock once for a whole history).
+fn append_with_clock(conn: &Connection, id: &str, ctx: &EventCtx, ticket_id: Option<&str>, change: &Change, clock: i64) -> Result<i64> {
     let (kind, payload) = change.to_parts()?;
     let at = to_ms(ctx.at);
-    let clock = hlc::next(conn, at)?;
     let mut stmt = conn.prepare_cached(
         "INSERT INTO events (id, ticket_id, actor, kind, payload, at, device, format, hlc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
